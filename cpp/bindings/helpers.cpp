@@ -1,0 +1,205 @@
+// Argument validation and the numpy.random.Generator bridge shared by all bindings.
+#include "pybind11.hpp"
+
+namespace pgfast::bind {
+
+std::string shape_str(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) {
+    s += std::to_string(a.shape(i));
+    if (a.ndim() == 1 || i + 1 < a.ndim()) s += i + 1 < a.ndim() ? ", " : ",";
+  }
+  return s + ")";
+}
+
+namespace {
+
+void reject_non_numeric(py::handle obj, const char* name, bool allow_bool) {
+  if (obj.is_none()) throw py::type_error(std::string(name) + " must be array-like, got None");
+  if (py::isinstance<py::array>(obj)) {
+    const char kind = py::reinterpret_borrow<py::array>(obj).dtype().kind();
+    const bool ok = kind == 'f' || kind == 'i' || kind == 'u' || (allow_bool && kind == 'b');
+    if (!ok) {
+      throw py::type_error(std::string(name) + " must be a numeric array, got dtype " +
+                           py::str(py::reinterpret_borrow<py::array>(obj).dtype()).cast<std::string>());
+    }
+  }
+}
+
+}  // namespace
+
+darray as_f64(py::handle obj, const char* name) {
+  reject_non_numeric(obj, name, true);
+  auto a = darray::ensure(obj);
+  if (!a) {
+    throw py::type_error(std::string(name) + " must be convertible to a float64 array, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  }
+  return a;
+}
+
+barray as_bool(py::handle obj, const char* name) {
+  reject_non_numeric(obj, name, true);
+  auto a = barray::ensure(obj);
+  if (!a) throw py::type_error(std::string(name) + " must be convertible to a bool array");
+  return a;
+}
+
+void require_finite(const darray& a, const char* name) {
+  if (!all_finite(a.data(), static_cast<std::size_t>(a.size()))) {
+    throw py::value_error(std::string(name) + " contains NaN or inf");
+  }
+}
+
+std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d) {
+  const std::string want = "(" + std::to_string(d) + ",) or (N, " + std::to_string(d) + ")";
+  if (allow_1d && a.ndim() == 1 && static_cast<std::size_t>(a.shape(0)) == d) return 0;
+  if (a.ndim() == 2 && static_cast<std::size_t>(a.shape(1)) == d) {
+    if (a.shape(0) == 0) throw py::value_error(std::string(name) + " is an empty batch");
+    return static_cast<std::size_t>(a.shape(0));
+  }
+  throw py::value_error(std::string(name) + " must have shape " +
+                        (allow_1d ? want : "(N, " + std::to_string(d) + ")") + ", got " +
+                        shape_str(a));
+}
+
+void require_shape_1d(const py::array& a, const char* name, std::size_t n) {
+  if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n) {
+    throw py::value_error(std::string(name) + " must have shape (" + std::to_string(n) +
+                          ",), got " + shape_str(a));
+  }
+}
+
+std::vector<std::int64_t> as_actions(py::handle obj, const char* name, std::size_t k,
+                                     std::size_t expected_n) {
+  if (obj.is_none()) throw py::type_error(std::string(name) + " must be integer actions, got None");
+  auto raw = py::array::ensure(obj);
+  if (!raw) throw py::type_error(std::string(name) + " must be an array of integer actions");
+  const char kind = raw.dtype().kind();
+  if (kind != 'i' && kind != 'u') {
+    throw py::type_error(std::string(name) + " must hold integer actions, got dtype " +
+                         py::str(raw.dtype()).cast<std::string>());
+  }
+  require_shape_1d(raw, name, expected_n);
+  auto a = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(raw);
+  std::vector<std::int64_t> out(a.data(), a.data() + a.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] < 0 || static_cast<std::size_t>(out[i]) >= k) {
+      throw py::value_error(std::string(name) + "[" + std::to_string(i) + "] = " +
+                            std::to_string(out[i]) + " is out of range for " + std::to_string(k) +
+                            " actions");
+    }
+  }
+  // Unsigned values beyond int64 would have wrapped negative above; caught by the range check.
+  return out;
+}
+
+std::size_t as_action(py::handle obj, const char* name, std::size_t k) {
+  if (PyFloat_Check(obj.ptr()) || !PyIndex_Check(obj.ptr()) || PyBool_Check(obj.ptr())) {
+    throw py::type_error(std::string(name) + " must be an integer action, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  }
+  const long long v = PyLong_AsLongLong(py::reinterpret_steal<py::object>(PyNumber_Index(obj.ptr())).ptr());
+  if (v == -1 && PyErr_Occurred()) {
+    PyErr_Clear();
+    throw py::value_error(std::string(name) + " is out of range");
+  }
+  if (v < 0 || static_cast<unsigned long long>(v) >= k) {
+    throw py::value_error(std::string(name) + " = " + std::to_string(v) + " is out of range for " +
+                          std::to_string(k) + " actions");
+  }
+  return static_cast<std::size_t>(v);
+}
+
+py::array_t<double> owned_view(double* data, std::size_t n, py::handle owner) {
+  return py::array_t<double>({static_cast<py::ssize_t>(n)}, {sizeof(double)}, data, owner);
+}
+
+void assign_vector(double* dst, std::size_t n, py::handle value, const char* name) {
+  auto a = as_f64(value, name);
+  require_shape_1d(a, name, n);
+  require_finite(a, name);
+  std::copy(a.data(), a.data() + n, dst);
+}
+
+py::array_t<double> require_inplace(py::handle obj, const char* name) {
+  if (!py::isinstance<py::array>(obj)) {
+    throw py::type_error(std::string(name) + " must be a numpy.ndarray updated in place");
+  }
+  auto a = py::reinterpret_borrow<py::array>(obj);
+  if (!a.dtype().is(py::dtype::of<double>())) {
+    throw py::type_error(std::string(name) + " must have dtype float64 to be updated in place, got " +
+                         py::str(a.dtype()).cast<std::string>());
+  }
+  if (a.ndim() != 1) throw py::value_error(std::string(name) + " must be 1-D, got shape " + shape_str(a));
+  if (!(a.flags() & py::array::c_style)) {
+    throw py::value_error(std::string(name) + " must be C-contiguous to be updated in place");
+  }
+  if (!a.writeable()) throw py::value_error(std::string(name) + " is read-only");
+  return py::array_t<double>(a);
+}
+
+// ---------------------------------------------------------------------------------
+// numpy.random.Generator bridge.
+//
+// Looking up rng.bit_generator, its capsule and its lock costs more than sampling
+// from a 2-action policy, so the last Generator seen is cached (GIL-protected). The
+// cache holds a strong reference to that Generator: its identity cannot be reused by
+// another object while cached.
+namespace {
+
+struct GeneratorCache {
+  py::object generator;  // the Generator, strong reference
+  py::object bit_generator;
+  py::object acquire, release;
+  bitgen_t* bitgen = nullptr;
+};
+
+GeneratorCache& cache() {
+  // Leaked on purpose: destroying Python objects at interpreter shutdown is unsafe.
+  static auto* c = new GeneratorCache();
+  return *c;
+}
+
+const py::object& generator_type() {
+  static auto* t = new py::object(py::module_::import("numpy.random").attr("Generator"));
+  return *t;
+}
+
+}  // namespace
+
+GeneratorStream::GeneratorStream(py::handle rng) {
+  auto& c = cache();
+  if (!c.generator || c.generator.ptr() != rng.ptr()) {
+    if (!py::isinstance(rng, generator_type())) {
+      throw py::type_error("rng must be a numpy.random.Generator (np.random.default_rng(seed)), got " +
+                           py::str(py::type::of(rng).attr("__name__")).cast<std::string>());
+    }
+    py::object bg = rng.attr("bit_generator");
+    py::object capsule = bg.attr("capsule");
+    auto* p = static_cast<bitgen_t*>(PyCapsule_GetPointer(capsule.ptr(), "BitGenerator"));
+    if (p == nullptr) throw py::error_already_set();
+    py::object lock = bg.attr("lock");
+    c.generator = py::reinterpret_borrow<py::object>(rng);
+    c.bit_generator = bg;
+    c.acquire = lock.attr("acquire");
+    c.release = lock.attr("release");
+    c.bitgen = p;
+  }
+  keep_ = c.bit_generator;
+  release_ = c.release;
+  bitgen_ = c.bitgen;
+  c.acquire();  // blocking; releases the GIL while it waits
+}
+
+GeneratorStream::~GeneratorStream() {
+  // Destructors must not throw; a failing release would be a bug in the lock itself.
+  PyObject* r = PyObject_CallNoArgs(release_.ptr());
+  if (r == nullptr) {
+    PyErr_Clear();
+  } else {
+    Py_DECREF(r);
+  }
+}
+
+}  // namespace pgfast::bind

@@ -1,0 +1,11 @@
+// pgfast._core: a table of contents. Each area is bound in its own register_*.cpp.
+#include "pybind11.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "pgfast's C++ core: linear policies, returns, policy gradients and optimisers.";
+  m.attr("__version__") = PGFAST_VERSION;
+  pgfast::bind::register_policies(m);
+  pgfast::bind::register_returns(m);
+  pgfast::bind::register_optim(m);
+  pgfast::bind::register_learner(m);
+}

@@ -1,0 +1,77 @@
+// Included first by every binding file: pybind11, NumPy's random C API, and the
+// helpers that turn Python arguments into validated raw pointers.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <numpy/random/bitgen.h>
+#include <numpy/random/distributions.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pgfast/util.hpp"
+
+namespace py = pybind11;
+
+namespace pgfast::bind {
+
+using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+using barray = py::array_t<bool, py::array::c_style | py::array::forcecast>;
+
+std::string shape_str(const py::array& a);
+
+// Any array-like -> C-contiguous float64 (a copy only when needed), rejecting
+// strings, objects and other non-numeric dtypes with a TypeError naming `name`.
+darray as_f64(py::handle obj, const char* name);
+// Any array-like of booleans (or 0/1 numbers) -> C-contiguous bool.
+barray as_bool(py::handle obj, const char* name);
+
+void require_finite(const darray& a, const char* name);
+// x must be (d,) (returns 0) or (N, d) with N >= 1 (returns N); `what` is the
+// meaning of d used in the message, e.g. "n_features".
+std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d = true);
+void require_shape_1d(const py::array& a, const char* name, std::size_t n);
+
+// Validated integer actions: (N,) int64, every entry in [0, k).
+std::vector<std::int64_t> as_actions(py::handle obj, const char* name, std::size_t k,
+                                     std::size_t expected_n);
+// One integer action in [0, k): Python int or NumPy integer; floats are a TypeError.
+std::size_t as_action(py::handle obj, const char* name, std::size_t k);
+
+// The writable float64 view of `n` doubles at `data`, kept alive by `owner`.
+py::array_t<double> owned_view(double* data, std::size_t n, py::handle owner);
+// Copies a validated (n,) array into dst (used by `params` setters).
+void assign_vector(double* dst, std::size_t n, py::handle value, const char* name);
+// Checks that `arr` is a writable C-contiguous float64 1-D array of n elements that
+// can be updated in place; never copies.
+py::array_t<double> require_inplace(py::handle arr, const char* name);
+
+// Draws from a numpy.random.Generator's BitGenerator while holding its lock, so the
+// C++ core and NumPy code consume one stream. Construct with the GIL held; the lock is
+// released by the destructor, which must also run with the GIL held.
+class GeneratorStream final : public RandomSource {
+ public:
+  explicit GeneratorStream(py::handle rng);
+  ~GeneratorStream() override;
+  GeneratorStream(const GeneratorStream&) = delete;
+  GeneratorStream& operator=(const GeneratorStream&) = delete;
+  double uniform() override { return bitgen_->next_double(bitgen_->state); }
+  double standard_normal() override { return random_standard_normal(bitgen_); }
+
+ private:
+  py::object keep_;     // the BitGenerator: alive while its pointer is used
+  py::object release_;  // the bound lock.release
+  bitgen_t* bitgen_;
+};
+
+void register_policies(py::module_& m);
+void register_returns(py::module_& m);
+void register_optim(py::module_& m);
+void register_learner(py::module_& m);
+
+}  // namespace pgfast::bind

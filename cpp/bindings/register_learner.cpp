@@ -1,0 +1,292 @@
+// Bindings of the REINFORCE learner: the per-step entry points of the agent's hot loop.
+//
+// One call per environment step (`step1` for a single gymnasium.Env, `step` for a
+// vector env) records the reward of the previous action, runs any update that became
+// due, encodes the next observation and samples the next action. These calls keep the
+// GIL: the work per call is far below the cost of releasing it.
+#include "pybind11.hpp"
+
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+#include "pgfast/learner.hpp"
+
+namespace pgfast::bind {
+namespace {
+
+// Reads one observation row of n values into `out` without allocating for the common
+// cases (a float32/float64 C-contiguous array, a Python int or float).
+void read_row(py::handle obs, double* out, std::size_t n, const char* name) {
+  if (py::isinstance<py::array>(obs)) {
+    auto* proxy = py::detail::array_proxy(obs.ptr());
+    const int type = py::detail::array_descriptor_proxy(proxy->descr)->type_num;
+    const bool contiguous = (proxy->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_) != 0;
+    std::size_t size = 1;
+    for (int i = 0; i < proxy->nd; ++i) size *= static_cast<std::size_t>(proxy->dimensions[i]);
+    if (contiguous && size == n) {
+      if (type == py::detail::npy_api::NPY_DOUBLE_) {
+        std::copy_n(reinterpret_cast<const double*>(proxy->data), n, out);
+        return;
+      }
+      if (type == py::detail::npy_api::NPY_FLOAT_) {
+        std::copy_n(reinterpret_cast<const float*>(proxy->data), n, out);
+        return;
+      }
+    }
+  } else if (n == 1 && (PyLong_Check(obs.ptr()) || PyFloat_Check(obs.ptr()))) {
+    out[0] = PyFloat_AsDouble(obs.ptr());
+    return;
+  }
+  auto a = as_f64(obs, name);
+  if (static_cast<std::size_t>(a.size()) != n) {
+    throw py::value_error(std::string(name) + " must hold " + std::to_string(n) + " values, got shape " +
+                          shape_str(a));
+  }
+  std::copy_n(a.data(), n, out);
+}
+
+darray rows(py::handle obj, const char* name, std::size_t n_envs, std::size_t obs_dim) {
+  auto a = as_f64(obj, name);
+  const bool ok = static_cast<std::size_t>(a.size()) == n_envs * obs_dim &&
+                  (a.ndim() >= 1 && static_cast<std::size_t>(a.shape(0)) == n_envs);
+  if (!ok) {
+    throw py::value_error(std::string(name) + " must have n_envs=" + std::to_string(n_envs) +
+                          " rows of " + std::to_string(obs_dim) + " values, got shape " + shape_str(a));
+  }
+  return a;
+}
+
+barray flags(py::handle obj, const char* name, std::size_t n) {
+  auto a = as_bool(obj, name);
+  require_shape_1d(a, name, n);
+  return a;
+}
+
+LearnerConfig make_config(double gamma, bool baseline, bool normalize_returns, bool discount_gradient,
+                          const std::string& update, long long batch_episodes, double entropy_coef,
+                          bool bootstrap_truncated) {
+  LearnerConfig c;
+  c.gamma = gamma;
+  c.baseline = baseline;
+  c.normalize_returns = normalize_returns;
+  c.discount_gradient = discount_gradient;
+  if (update == "per_step") {
+    c.update = UpdateMode::PerStep;
+  } else if (update == "per_episode") {
+    c.update = UpdateMode::PerEpisode;
+  } else if (update == "batch") {
+    c.update = UpdateMode::Batch;
+  } else {
+    throw py::value_error("update must be 'per_step', 'per_episode' or 'batch', got '" + update + "'");
+  }
+  if (batch_episodes < 1) throw py::value_error("batch_episodes must be >= 1");
+  c.batch_episodes = static_cast<std::size_t>(batch_episodes);
+  c.entropy_coef = entropy_coef;
+  c.bootstrap_truncated = bootstrap_truncated;
+  return c;
+}
+
+py::array_t<double> vec(const std::vector<double>& v) {
+  return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+template <class P>
+py::object actions_out(const Learner<P>& L, const std::vector<double>& a, bool single) {
+  if constexpr (std::is_same_v<P, LinearSoftmax>) {
+    if (single) return py::int_(static_cast<long long>(a[0]));
+    py::array_t<std::int64_t> out(static_cast<py::ssize_t>(L.n_envs()));
+    for (std::size_t e = 0; e < L.n_envs(); ++e) out.mutable_data()[e] = static_cast<std::int64_t>(a[e]);
+    return out;
+  } else {
+    const auto w = static_cast<py::ssize_t>(L.action_width());
+    if (single) return py::array_t<double>(w, a.data());
+    return py::array_t<double>({static_cast<py::ssize_t>(L.n_envs()), w}, a.data());
+  }
+}
+
+template <class P>
+void bind_learner(py::module_& m, const char* name) {
+  using L = Learner<P>;
+  py::class_<L>(m, name, R"pbdoc(
+REINFORCE's per-step engine (S&B box p. 328; with baseline, eq. 13.11 and box p. 330).
+Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbdoc")
+      .def(py::init([](std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
+                       std::shared_ptr<Optimizer> baseline_optimizer, long long n_envs, long long obs_dim,
+                       long long n_discrete, double gamma, bool baseline, bool normalize_returns,
+                       bool discount_gradient, const std::string& update, long long batch_episodes,
+                       double entropy_coef, bool bootstrap_truncated) {
+             if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
+             if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
+             if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
+             ObsEncoder enc{static_cast<std::size_t>(obs_dim), static_cast<std::size_t>(n_discrete)};
+             return std::make_unique<L>(std::move(policy), std::move(optimizer), std::move(baseline_optimizer),
+                                        make_config(gamma, baseline, normalize_returns, discount_gradient,
+                                                    update, batch_episodes, entropy_coef, bootstrap_truncated),
+                                        static_cast<std::size_t>(n_envs), enc);
+           }),
+           py::arg("policy"), py::arg("optimizer"), py::arg("baseline_optimizer") = nullptr, py::kw_only(),
+           py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0, py::arg("gamma") = 0.99,
+           py::arg("baseline") = false, py::arg("normalize_returns") = true,
+           py::arg("discount_gradient") = false, py::arg("update") = "per_episode",
+           py::arg("batch_episodes") = 1, py::arg("entropy_coef") = 0.0,
+           py::arg("bootstrap_truncated") = true, py::keep_alive<1, 2>(), py::keep_alive<1, 3>(),
+           py::keep_alive<1, 4>())
+      .def_property_readonly("n_envs", &L::n_envs, "Number of environments fed per call.")
+      .def_property_readonly("n_features", &L::n_features, "Length of x(s).")
+      .def_property_readonly("total_steps", &L::total_steps, "Transitions recorded so far.")
+      .def_property_readonly("pending_episodes", &L::pending_episodes,
+                             "Finished episodes waiting for the next batch update.")
+      .def_property_readonly(
+          "baseline_params",
+          [](py::object self) {
+            auto& l = self.cast<L&>();
+            return owned_view(l.baseline_params().data(), l.baseline_params().size(), self);
+          },
+          "The linear baseline's weights w (n_features + 1, the last is the bias): a writable view.")
+      .def(
+          "act1",
+          [](L& l, py::handle obs, py::handle rng) {
+            if (l.n_envs() != 1) throw py::value_error("act1 needs n_envs == 1; use act");
+            auto& o = l.obs_buffer();
+            read_row(obs, o.data(), l.encoder().obs_dim, "observation");
+            GeneratorStream stream(rng);
+            auto& a = l.action_buffer();
+            l.act(o.data(), stream, a.data());
+            return actions_out(l, a, true);
+          },
+          py::arg("obs"), py::arg("rng"), "Sample the first action of an episode (single environment).")
+      .def(
+          "step1",
+          [](L& l, py::handle obs, double reward, bool terminated, bool truncated, py::handle rng) -> py::object {
+            if (l.n_envs() != 1) throw py::value_error("step1 needs n_envs == 1; use step");
+            auto& o = l.obs_buffer();
+            read_row(obs, o.data(), l.encoder().obs_dim, "observation");
+            const std::uint8_t te = terminated, tr = truncated, one = 1;
+            l.encoder().check(o.data(), "observation");
+            if (te || tr) {
+              l.record(&reward, &te, &tr, o.data(), &one);
+              return py::none();
+            }
+            GeneratorStream stream(rng);  // before record(): a bad rng changes nothing
+            l.record(&reward, &te, &tr, o.data(), &one);
+            auto& a = l.action_buffer();
+            l.act(o.data(), stream, a.data());
+            return actions_out(l, a, true);
+          },
+          py::arg("obs"), py::arg("reward"), py::arg("terminated"), py::arg("truncated"), py::arg("rng"),
+          R"pbdoc(Single environment: record (reward, terminated, truncated) of the last action
+with `obs` = S_{t+1}, run the update that becomes due, and return the next action; returns
+None when the episode ended (reset the env, then call act1).)pbdoc")
+      .def(
+          "act",
+          [](L& l, py::handle obs_, py::handle rng) {
+            auto obs = rows(obs_, "obs", l.n_envs(), l.encoder().obs_dim);
+            GeneratorStream stream(rng);
+            auto& a = l.action_buffer();
+            l.act(obs.data(), stream, a.data());
+            return actions_out(l, a, false);
+          },
+          py::arg("obs"), py::arg("rng"), "Sample an action for every environment.")
+      .def(
+          "step",
+          [](L& l, py::handle obs_, py::handle rewards_, py::handle term_, py::handle trunc_, py::handle rng,
+             py::handle final_obs_, py::handle mask_) {
+            const std::size_t n = l.n_envs(), od = l.encoder().obs_dim;
+            auto obs = rows(obs_, "obs", n, od);
+            auto r = as_f64(rewards_, "rewards");
+            require_shape_1d(r, "rewards", n);
+            auto te = flags(term_, "terminated", n);
+            auto tr = flags(trunc_, "truncated", n);
+            std::optional<darray> fin;
+            if (!final_obs_.is_none()) fin = rows(final_obs_, "final_obs", n, od);
+            std::optional<barray> mask;
+            if (!mask_.is_none()) mask = flags(mask_, "mask", n);
+            l.check_obs(obs.data());
+            GeneratorStream stream(rng);
+            l.record(r.data(), reinterpret_cast<const std::uint8_t*>(te.data()),
+                     reinterpret_cast<const std::uint8_t*>(tr.data()), fin ? fin->data() : obs.data(),
+                     mask ? reinterpret_cast<const std::uint8_t*>(mask->data()) : nullptr);
+            auto& a = l.action_buffer();
+            l.act(obs.data(), stream, a.data());
+            return actions_out(l, a, false);
+          },
+          py::arg("obs"), py::arg("rewards"), py::arg("terminated"), py::arg("truncated"), py::arg("rng"),
+          py::arg("final_obs") = py::none(), py::arg("mask") = py::none(),
+          R"pbdoc(Vector environments: record the step of every environment whose mask is True
+(final_obs[e] is the last observation of an episode that just ended; defaults to obs),
+run the updates that become due, then sample an action for every environment from obs.)pbdoc")
+      .def(
+          "encode",
+          [](const L& l, py::handle obs_) {
+            auto obs = as_f64(obs_, "obs");
+            const std::size_t od = l.encoder().obs_dim, d = l.n_features();
+            if (obs.size() == 0 || static_cast<std::size_t>(obs.size()) % od != 0) {
+              throw py::value_error("obs must hold a multiple of " + std::to_string(od) + " values, got shape " +
+                                    shape_str(obs));
+            }
+            const std::size_t n = static_cast<std::size_t>(obs.size()) / od;
+            py::array_t<double> x({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(d)});
+            for (std::size_t i = 0; i < n; ++i) {
+              l.encoder().check(obs.data() + i * od, "observation");
+              l.encoder().encode(obs.data() + i * od, x.mutable_data() + i * d);
+            }
+            return x;
+          },
+          py::arg("obs"), "Feature vectors x(s) of observations: shape (N, n_features).")
+      .def("discard_unfinished", &L::discard_unfinished, "Forget unfinished episodes.")
+      .def(
+          "history",
+          [](L& l) {
+            const auto& h = l.history();
+            py::dict d;
+            d["episode_return"] = vec(h.episode_return);
+            d["episode_length"] = vec(h.episode_length);
+            d["episode_end_step"] = vec(h.episode_end_step);
+            d["update_grad_norm"] = vec(h.update_grad_norm);
+            d["update_entropy"] = vec(h.update_entropy);
+            d["update_baseline_loss"] = vec(h.update_baseline_loss);
+            d["update_step"] = vec(h.update_step);
+            return d;
+          },
+          "A copy of what was recorded: per episode and per update.")
+      .def(
+          "n_episodes", [](L& l) { return l.history().episode_return.size(); }, "Episodes finished so far.")
+      .def(
+          "episode",
+          [](L& l, long long i) {
+            const auto& h = l.history();
+            const auto n = static_cast<long long>(h.episode_return.size());
+            if (i < 0) i += n;
+            if (i < 0 || i >= n) throw py::index_error("episode index out of range");
+            return py::make_tuple(h.episode_return[i], static_cast<long long>(h.episode_length[i]));
+          },
+          py::arg("i"), "(return, length) of finished episode i (negative counts from the end).")
+      .def(
+          "restore",
+          [](L& l, const py::dict& h, long long total_steps) {
+            auto& H = l.history();
+            auto get = [&](const char* k) {
+              auto a = as_f64(h[k], k);
+              return std::vector<double>(a.data(), a.data() + a.size());
+            };
+            H.episode_return = get("episode_return");
+            H.episode_length = get("episode_length");
+            H.episode_end_step = get("episode_end_step");
+            H.update_grad_norm = get("update_grad_norm");
+            H.update_entropy = get("update_entropy");
+            H.update_baseline_loss = get("update_baseline_loss");
+            H.update_step = get("update_step");
+            l.set_total_steps(total_steps);
+          },
+          py::arg("history"), py::arg("total_steps"), "Restore history() and total_steps (for load).");
+}
+
+}  // namespace
+
+void register_learner(py::module_& m) {
+  bind_learner<LinearSoftmax>(m, "SoftmaxLearner");
+  bind_learner<LinearGaussian>(m, "GaussianLearner");
+}
+
+}  // namespace pgfast::bind

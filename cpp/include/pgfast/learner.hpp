@@ -1,0 +1,394 @@
+// REINFORCE (Sutton & Barto, 2nd ed., box p. 328; with baseline eq. 13.11, box p. 330)
+// as one object that the Python agent feeds, one call per environment step: it
+// encodes observations into features, samples actions, keeps the rollout of every
+// environment, and runs each update (returns, baseline, normalisation, gradient,
+// optimiser step) when an episode ends.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gaussian.hpp"
+#include "optim.hpp"
+#include "returns.hpp"
+#include "softmax.hpp"
+
+namespace pgfast {
+
+enum class UpdateMode { PerStep, PerEpisode, Batch };
+
+struct LearnerConfig {
+  double gamma = 0.99;
+  bool baseline = false;             // learn v(s, w) = w . [x(s), 1] and use delta = G - v
+  bool normalize_returns = true;     // standardise the weights psi of an update (see below)
+  bool discount_gradient = false;    // the book's gamma^t factor
+  UpdateMode update = UpdateMode::PerEpisode;
+  std::size_t batch_episodes = 1;    // episodes per update in Batch mode
+  double entropy_coef = 0.0;         // + entropy_coef * grad H(pi(.|S_t)) per step
+  bool bootstrap_truncated = true;   // truncated ends add gamma * v(S_T) (needs a baseline)
+};
+
+// Observation -> feature vector x(s): a Box observation is used as is (flattened by
+// the caller); a Discrete observation i becomes the one-hot vector e_i.
+struct ObsEncoder {
+  std::size_t obs_dim = 1;     // values per observation row
+  std::size_t n_discrete = 0;  // 0: Box; else the size of the Discrete space
+
+  std::size_t n_features() const { return n_discrete ? n_discrete : obs_dim; }
+
+  // Throws (before anything is changed) when the row cannot be encoded.
+  void check(const double* obs, const char* what) const {
+    if (!all_finite(obs, obs_dim)) throw std::invalid_argument(std::string(what) + " contains NaN or inf");
+    if (n_discrete) {
+      const double v = obs[0];
+      if (v != std::floor(v) || v < 0 || v >= static_cast<double>(n_discrete)) {
+        throw std::out_of_range(std::string(what) + " " + std::to_string(v) +
+                                " is not a state of Discrete(" + std::to_string(n_discrete) + ")");
+      }
+    }
+  }
+  void encode(const double* obs, double* x) const {
+    if (n_discrete) {
+      std::fill(x, x + n_discrete, 0.0);
+      x[static_cast<std::size_t>(obs[0])] = 1.0;
+    } else {
+      std::copy(obs, obs + obs_dim, x);
+    }
+  }
+};
+
+// How the learner stores and uses actions of each policy type (one double per
+// discrete action index; action_dim doubles for a Gaussian action).
+template <class P>
+struct PolicyOps;
+
+template <>
+struct PolicyOps<LinearSoftmax> {
+  static std::size_t width(const LinearSoftmax&) { return 1; }
+  static void sample(const LinearSoftmax& p, const double* x, RandomSource& rng, double* a) {
+    a[0] = static_cast<double>(p.sample(x, rng));
+  }
+  static void add_grad(const LinearSoftmax& p, const double* x, const double* a, double s, double* g) {
+    p.add_grad_log_prob(x, static_cast<std::size_t>(a[0]), s, g);
+  }
+  static void project(LinearSoftmax&) {}
+};
+
+template <>
+struct PolicyOps<LinearGaussian> {
+  static std::size_t width(const LinearGaussian& p) { return p.action_dim(); }
+  static void sample(const LinearGaussian& p, const double* x, RandomSource& rng, double* a) {
+    p.sample(x, rng, a);
+  }
+  static void add_grad(const LinearGaussian& p, const double* x, const double* a, double s, double* g) {
+    p.add_grad_log_prob(x, a, s, g);
+  }
+  static void project(LinearGaussian& p) { p.project(); }
+};
+
+// What the learner records, for the agent's `history`.
+struct LearnerHistory {
+  std::vector<double> episode_return, episode_length, episode_end_step;
+  std::vector<double> update_grad_norm, update_entropy, update_baseline_loss, update_step;
+};
+
+template <class P>
+class Learner {
+ public:
+  Learner(std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
+          std::shared_ptr<Optimizer> baseline_optimizer, LearnerConfig cfg, std::size_t n_envs,
+          ObsEncoder encoder)
+      : pi_(std::move(policy)), opt_(std::move(optimizer)), vopt_(std::move(baseline_optimizer)),
+        cfg_(cfg), n_envs_(n_envs), enc_(encoder) {
+    if (!pi_ || !opt_) throw std::invalid_argument("policy and optimizer are required");
+    require_positive(n_envs, "n_envs");
+    if (!(cfg_.gamma >= 0.0 && cfg_.gamma <= 1.0)) throw std::invalid_argument("gamma must be in [0, 1]");
+    if (cfg_.batch_episodes < 1) throw std::invalid_argument("batch_episodes must be >= 1");
+    if (!(std::isfinite(cfg_.entropy_coef) && cfg_.entropy_coef >= 0.0))
+      throw std::invalid_argument("entropy_coef must be finite and >= 0");
+    d_ = enc_.n_features();
+    if (pi_->n_features() != d_) {
+      throw std::invalid_argument("policy has n_features=" + std::to_string(pi_->n_features()) +
+                                  " but observations encode to " + std::to_string(d_) + " features");
+    }
+    if (cfg_.baseline && !vopt_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
+    aw_ = PolicyOps<P>::width(*pi_);
+    w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
+    pending_x_.assign(n_envs_ * d_, 0.0);
+    pending_a_.assign(n_envs_ * aw_, 0.0);
+    has_pending_.assign(n_envs_, 0);
+    episodes_.resize(n_envs_);
+    g_.assign(pi_->n_params(), 0.0);
+    gw_.assign(w_.size(), 0.0);
+    obs_buf_.assign(n_envs_ * enc_.obs_dim, 0.0);
+    act_buf_.assign(n_envs_ * aw_, 0.0);
+  }
+
+  // Reusable buffers for the caller's per-step observation and action rows.
+  std::vector<double>& obs_buffer() { return obs_buf_; }
+  std::vector<double>& action_buffer() { return act_buf_; }
+
+  std::size_t n_envs() const { return n_envs_; }
+  std::size_t n_features() const { return d_; }
+  std::size_t action_width() const { return aw_; }
+  const ObsEncoder& encoder() const { return enc_; }
+  const LearnerConfig& config() const { return cfg_; }
+  P& policy() { return *pi_; }
+  std::vector<double>& baseline_params() { return w_; }
+  LearnerHistory& history() { return hist_; }
+  long long total_steps() const { return total_steps_; }
+  void set_total_steps(long long t) { total_steps_ = t; }
+
+  double value(const double* x) const { return dot(w_.data(), x, d_) + w_[d_]; }
+
+  // Validates n_envs observation rows (before anything changes).
+  void check_obs(const double* obs) const {
+    for (std::size_t e = 0; e < n_envs_; ++e) enc_.check(obs + e * enc_.obs_dim, "observation");
+  }
+
+  // A_e ~ pi(.|x(obs_e)) for every environment; remembered as the pending step of e.
+  void act(const double* obs, RandomSource& rng, double* actions) {
+    check_obs(obs);
+    for (std::size_t e = 0; e < n_envs_; ++e) {
+      double* x = pending_x_.data() + e * d_;
+      double* a = pending_a_.data() + e * aw_;
+      enc_.encode(obs + e * enc_.obs_dim, x);
+      PolicyOps<P>::sample(*pi_, x, rng, a);
+      std::copy(a, a + aw_, actions + e * aw_);
+      has_pending_[e] = 1;
+    }
+  }
+
+  // Records R_{t+1} and the episode ends of the pending steps of every environment e
+  // with mask[e] (mask may be null: all). final_obs holds each environment's last
+  // observation (used to bootstrap truncated episodes). Runs the updates that become
+  // due. Validates everything before changing anything.
+  void record(const double* rewards, const std::uint8_t* terminated, const std::uint8_t* truncated,
+              const double* final_obs, const std::uint8_t* mask) {
+    for (std::size_t e = 0; e < n_envs_; ++e) {
+      if (mask && !mask[e]) continue;
+      if (!has_pending_[e]) throw std::logic_error("record() without a pending action: call act() first");
+      if (!std::isfinite(rewards[e])) throw std::invalid_argument("reward contains NaN or inf");
+      if (terminated[e] || truncated[e]) enc_.check(final_obs + e * enc_.obs_dim, "final observation");
+    }
+    for (std::size_t e = 0; e < n_envs_; ++e) {
+      if (mask && !mask[e]) continue;
+      Episode& ep = episodes_[e];
+      ep.X.insert(ep.X.end(), pending_x_.begin() + e * d_, pending_x_.begin() + (e + 1) * d_);
+      ep.A.insert(ep.A.end(), pending_a_.begin() + e * aw_, pending_a_.begin() + (e + 1) * aw_);
+      ep.R.push_back(rewards[e]);
+      has_pending_[e] = 0;
+      ++total_steps_;
+      if (terminated[e] || truncated[e]) {
+        close_episode(e, terminated[e] != 0, final_obs + e * enc_.obs_dim);
+      }
+    }
+    run_due_updates();
+  }
+
+  // Forgets unfinished episodes (e.g. when the environments are reset by the caller).
+  void discard_unfinished() {
+    for (auto& ep : episodes_) ep.clear();
+    std::fill(has_pending_.begin(), has_pending_.end(), 0);
+  }
+
+  std::size_t pending_episodes() const { return pool_.n_episodes; }
+
+ private:
+  struct Episode {
+    std::vector<double> X, A, R;
+    void clear() {
+      X.clear();
+      A.clear();
+      R.clear();
+    }
+  };
+  // Finished episodes waiting for an update, concatenated.
+  struct Pool {
+    std::vector<double> X, A, R, boot, tin;
+    std::vector<std::uint8_t> term, trunc;
+    std::size_t n_episodes = 0;
+    void clear() {
+      X.clear(), A.clear(), R.clear(), boot.clear(), tin.clear(), term.clear(), trunc.clear();
+      n_episodes = 0;
+    }
+    std::size_t size() const { return R.size(); }
+  };
+
+  void close_episode(std::size_t e, bool terminated, const double* final_obs) {
+    Episode& ep = episodes_[e];
+    const std::size_t T = ep.R.size();
+    double tail = 0.0;
+    if (!terminated && cfg_.baseline && cfg_.bootstrap_truncated) {
+      x_tmp_.resize(d_);
+      enc_.encode(final_obs, x_tmp_.data());
+      tail = value(x_tmp_.data());
+    }
+    pool_.X.insert(pool_.X.end(), ep.X.begin(), ep.X.end());
+    pool_.A.insert(pool_.A.end(), ep.A.begin(), ep.A.end());
+    pool_.R.insert(pool_.R.end(), ep.R.begin(), ep.R.end());
+    double ret = 0.0;
+    for (std::size_t t = 0; t < T; ++t) {
+      ret += ep.R[t];
+      pool_.tin.push_back(static_cast<double>(t));
+      pool_.term.push_back(t + 1 == T && terminated);
+      pool_.trunc.push_back(t + 1 == T && !terminated);
+      pool_.boot.push_back(t + 1 == T ? tail : 0.0);
+    }
+    ++pool_.n_episodes;
+    hist_.episode_return.push_back(ret);
+    hist_.episode_length.push_back(static_cast<double>(T));
+    hist_.episode_end_step.push_back(static_cast<double>(total_steps_));
+    ep.clear();
+    if (cfg_.update != UpdateMode::Batch) run_due_updates();  // one update per episode, in order
+  }
+
+  void run_due_updates() {
+    const std::size_t need = cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1;
+    if (pool_.n_episodes < need) return;
+    backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
+    backup_w_ = w_;
+    try {
+      if (cfg_.update == UpdateMode::PerStep) {
+        update_per_step();
+      } else {
+        update_batch();
+      }
+      if (!all_finite(pi_->params(), pi_->n_params()) || !all_finite(w_.data(), w_.size())) {
+        throw std::invalid_argument(
+            "the update produced non-finite parameters (step size too large?); parameters restored");
+      }
+    } catch (...) {
+      std::copy(backup_.begin(), backup_.end(), pi_->params());
+      w_ = backup_w_;
+      pool_.clear();
+      throw;
+    }
+    pool_.clear();
+  }
+
+  // G_t for every step of the pool; truncated ends add gamma * v(S_T) when bootstrapping.
+  void pool_returns() {
+    const std::size_t n = pool_.size();
+    G_.resize(n);
+    discounted_returns(pool_.R.data(), pool_.term.data(), pool_.trunc.data(), pool_.boot.data(), n, 1,
+                       cfg_.gamma, G_.data());
+  }
+
+  static void standardise(std::vector<double>& v) {
+    const std::size_t n = v.size();
+    double mean = 0.0;
+    for (double x : v) mean += x;
+    mean /= static_cast<double>(n);
+    double var = 0.0;
+    for (double x : v) var += (x - mean) * (x - mean);
+    const double sd = std::sqrt(var / static_cast<double>(n));
+    for (double& x : v) x = (x - mean) / (sd + 1e-8);
+  }
+
+  double discount(std::size_t t) const {
+    return cfg_.discount_gradient ? std::pow(cfg_.gamma, pool_.tin[t]) : 1.0;
+  }
+
+  // per_episode / batch: one optimiser step on
+  //   (1/E) sum_t psi_t grad ln pi(A_t|S_t) + entropy_coef (1/E) sum_t grad H(S_t),
+  // psi_t = G_t (or delta_t = G_t - v(S_t) with a baseline), standardised over the
+  // batch when normalize_returns, times gamma^t when discount_gradient. The baseline
+  // then takes one step on (1/E) sum_t delta_t [x_t, 1].
+  void update_batch() {
+    pool_returns();
+    const std::size_t n = pool_.size();
+    const double scale = 1.0 / static_cast<double>(pool_.n_episodes);
+    psi_ = G_;
+    double bl_loss = 0.0;
+    if (cfg_.baseline) {
+      for (std::size_t t = 0; t < n; ++t) {
+        psi_[t] = G_[t] - value(&pool_.X[t * d_]);
+        bl_loss += psi_[t] * psi_[t];
+      }
+      bl_loss /= static_cast<double>(n);
+      delta_ = psi_;
+    }
+    if (cfg_.normalize_returns) standardise(psi_);
+    std::fill(g_.begin(), g_.end(), 0.0);
+    double H = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      const double* x = &pool_.X[t * d_];
+      PolicyOps<P>::add_grad(*pi_, x, &pool_.A[t * aw_], scale * discount(t) * psi_[t], g_.data());
+      if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x, scale * cfg_.entropy_coef, g_.data());
+      H += pi_->entropy(x);
+    }
+    const double norm = opt_->step(pi_->params(), g_.data(), g_.size());
+    PolicyOps<P>::project(*pi_);
+    if (cfg_.baseline) {
+      std::fill(gw_.begin(), gw_.end(), 0.0);
+      for (std::size_t t = 0; t < n; ++t) {
+        axpy(scale * delta_[t], &pool_.X[t * d_], gw_.data(), d_);
+        gw_[d_] += scale * delta_[t];
+      }
+      vopt_->step(w_.data(), gw_.data(), gw_.size());
+    }
+    log_update(norm, H / static_cast<double>(n), bl_loss);
+  }
+
+  // The book's loop (box p. 328/330): for t = 0..T-1, in order,
+  //   delta = G_t - v(S_t, w);  w += alpha_w delta grad v;  theta += alpha gamma^t delta grad ln pi(A_t|S_t, theta)
+  // with theta and w as they are at step t. normalize_returns standardises G over the episode.
+  void update_per_step() {
+    pool_returns();
+    if (cfg_.normalize_returns) standardise(G_);
+    const std::size_t n = pool_.size();
+    double norm_sum = 0.0, H = 0.0, bl_loss = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      const double* x = &pool_.X[t * d_];
+      double psi = G_[t];
+      if (cfg_.baseline) {
+        const double delta = G_[t] - value(x);
+        bl_loss += delta * delta;
+        std::copy(x, x + d_, gw_.begin());
+        for (std::size_t i = 0; i < d_; ++i) gw_[i] *= delta;
+        gw_[d_] = delta;
+        vopt_->step(w_.data(), gw_.data(), gw_.size());
+        psi = delta;
+      }
+      std::fill(g_.begin(), g_.end(), 0.0);
+      PolicyOps<P>::add_grad(*pi_, x, &pool_.A[t * aw_], discount(t) * psi, g_.data());
+      if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x, cfg_.entropy_coef, g_.data());
+      H += pi_->entropy(x);
+      norm_sum += opt_->step(pi_->params(), g_.data(), g_.size());
+      PolicyOps<P>::project(*pi_);
+    }
+    const double nn = static_cast<double>(n);
+    log_update(norm_sum / nn, H / nn, bl_loss / nn);
+  }
+
+  void log_update(double grad_norm, double entropy, double baseline_loss) {
+    hist_.update_grad_norm.push_back(grad_norm);
+    hist_.update_entropy.push_back(entropy);
+    hist_.update_baseline_loss.push_back(cfg_.baseline ? baseline_loss : std::nan(""));
+    hist_.update_step.push_back(static_cast<double>(total_steps_));
+  }
+
+  std::shared_ptr<P> pi_;
+  std::shared_ptr<Optimizer> opt_, vopt_;
+  LearnerConfig cfg_;
+  std::size_t n_envs_;
+  ObsEncoder enc_;
+  std::size_t d_ = 0, aw_ = 0;
+  std::vector<double> w_;
+  std::vector<double> pending_x_, pending_a_;
+  std::vector<std::uint8_t> has_pending_;
+  std::vector<Episode> episodes_;
+  Pool pool_;
+  std::vector<double> g_, gw_, G_, psi_, delta_, x_tmp_, backup_, backup_w_;
+  std::vector<double> obs_buf_, act_buf_;
+  LearnerHistory hist_;
+  long long total_steps_ = 0;
+};
+
+}  // namespace pgfast

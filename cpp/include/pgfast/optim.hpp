@@ -1,0 +1,152 @@
+// Optimisers as gradient ASCENT on the performance measure J(theta): each step
+// moves the parameters along +grad.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "util.hpp"
+
+namespace pgfast {
+
+inline double l2_norm(const double* g, std::size_t n) { return std::sqrt(dot(g, g, n)); }
+
+// The factor that rescales a gradient of norm `norm` to at most `max_norm`
+// (1 when max_norm <= 0 means "no clipping"); the rule of torch.nn.utils.clip_grad_norm_.
+inline double clip_coefficient(double norm, double max_norm) {
+  if (!(max_norm > 0.0)) return 1.0;
+  const double c = max_norm / (norm + 1e-6);
+  return c < 1.0 ? c : 1.0;
+}
+
+inline void check_step_inputs(const double* g, std::size_t n) {
+  if (!all_finite(g, n)) throw std::invalid_argument("grad contains NaN or inf");
+}
+
+// The interface the learner drives: one ascent step, returning the pre-clip gradient norm.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual double step(double* params, const double* g, std::size_t n) = 0;
+};
+
+// Plain stochastic gradient ascent: theta += lr * s_i * c * g_i, where s is an optional
+// per-parameter step-size scale (e.g. alpha/||c|| for Fourier features, S&B §9.5.2) and
+// c the clipping coefficient.
+class SGD final : public Optimizer {
+ public:
+  SGD(double lr, std::vector<double> step_size, double max_grad_norm)
+      : lr_(lr), step_size_(std::move(step_size)), max_grad_norm_(max_grad_norm) {
+    if (!(std::isfinite(lr) && lr > 0.0)) throw std::invalid_argument("lr must be finite and > 0");
+    if (!(max_grad_norm >= 0.0) || !std::isfinite(max_grad_norm))
+      throw std::invalid_argument("max_grad_norm must be finite and > 0 (or None)");
+    if (!all_finite(step_size_.data(), step_size_.size()))
+      throw std::invalid_argument("step_size contains NaN or inf");
+    for (double s : step_size_)
+      if (s < 0.0) throw std::invalid_argument("step_size must be >= 0");
+  }
+  double lr() const { return lr_; }
+  void set_lr(double lr) {
+    if (!(std::isfinite(lr) && lr > 0.0)) throw std::invalid_argument("lr must be finite and > 0");
+    lr_ = lr;
+  }
+  double max_grad_norm() const { return max_grad_norm_; }
+  const std::vector<double>& step_size() const { return step_size_; }
+
+  // Returns the gradient norm before clipping.
+  double step(double* params, const double* g, std::size_t n) override {
+    if (!step_size_.empty() && step_size_.size() != n) {
+      throw std::invalid_argument("step_size has " + std::to_string(step_size_.size()) +
+                                  " entries but params has " + std::to_string(n));
+    }
+    check_step_inputs(g, n);
+    const double norm = l2_norm(g, n);
+    const double a = lr_ * clip_coefficient(norm, max_grad_norm_);
+    if (step_size_.empty()) {
+      for (std::size_t i = 0; i < n; ++i) params[i] += a * g[i];
+    } else {
+      for (std::size_t i = 0; i < n; ++i) params[i] += a * step_size_[i] * g[i];
+    }
+    return norm;
+  }
+
+ private:
+  double lr_;
+  std::vector<double> step_size_;
+  double max_grad_norm_;
+};
+
+// Adam (Kingma & Ba 2015, Algorithm 1), ascent form:
+//   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+//   theta += lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
+// The moment vectors are sized on the first step.
+class Adam final : public Optimizer {
+ public:
+  Adam(double lr, double beta1, double beta2, double eps, double max_grad_norm)
+      : lr_(lr), b1_(beta1), b2_(beta2), eps_(eps), max_grad_norm_(max_grad_norm) {
+    if (!(std::isfinite(lr) && lr > 0.0)) throw std::invalid_argument("lr must be finite and > 0");
+    if (!(beta1 >= 0.0 && beta1 < 1.0)) throw std::invalid_argument("beta1 must be in [0, 1)");
+    if (!(beta2 >= 0.0 && beta2 < 1.0)) throw std::invalid_argument("beta2 must be in [0, 1)");
+    if (!(std::isfinite(eps) && eps > 0.0)) throw std::invalid_argument("eps must be finite and > 0");
+    if (!(max_grad_norm >= 0.0) || !std::isfinite(max_grad_norm))
+      throw std::invalid_argument("max_grad_norm must be finite and > 0 (or None)");
+  }
+  double lr() const { return lr_; }
+  void set_lr(double lr) {
+    if (!(std::isfinite(lr) && lr > 0.0)) throw std::invalid_argument("lr must be finite and > 0");
+    lr_ = lr;
+  }
+  double beta1() const { return b1_; }
+  double beta2() const { return b2_; }
+  double eps() const { return eps_; }
+  double max_grad_norm() const { return max_grad_norm_; }
+  long long t() const { return t_; }
+  std::vector<double>& m() { return m_; }
+  std::vector<double>& v() { return v_; }
+
+  void set_state(long long t, std::vector<double> m, std::vector<double> v) {
+    if (t < 0 || m.size() != v.size() || (t > 0 && m.empty()))
+      throw std::invalid_argument("inconsistent Adam state (t, m, v)");
+    if (!all_finite(m.data(), m.size()) || !all_finite(v.data(), v.size()))
+      throw std::invalid_argument("Adam state contains NaN or inf");
+    for (double x : v)
+      if (x < 0.0) throw std::invalid_argument("Adam state v must be >= 0");
+    t_ = t;
+    m_ = std::move(m);
+    v_ = std::move(v);
+  }
+
+  double step(double* params, const double* g, std::size_t n) override {
+    if (m_.empty()) {
+      m_.assign(n, 0.0);
+      v_.assign(n, 0.0);
+    } else if (m_.size() != n) {
+      throw std::invalid_argument("params has " + std::to_string(n) +
+                                  " entries but this Adam optimiser was used with " +
+                                  std::to_string(m_.size()));
+    }
+    check_step_inputs(g, n);
+    const double norm = l2_norm(g, n);
+    const double c = clip_coefficient(norm, max_grad_norm_);
+    ++t_;
+    const double bc1 = 1.0 - std::pow(b1_, static_cast<double>(t_));
+    const double bc2 = 1.0 - std::pow(b2_, static_cast<double>(t_));
+    for (std::size_t i = 0; i < n; ++i) {
+      const double gi = c * g[i];
+      m_[i] = b1_ * m_[i] + (1.0 - b1_) * gi;
+      v_[i] = b2_ * v_[i] + (1.0 - b2_) * (gi * gi);
+      params[i] += lr_ * (m_[i] / bc1) / (std::sqrt(v_[i] / bc2) + eps_);
+    }
+    return norm;
+  }
+
+ private:
+  double lr_, b1_, b2_, eps_, max_grad_norm_;
+  long long t_ = 0;
+  std::vector<double> m_, v_;
+};
+
+}  // namespace pgfast

@@ -1,0 +1,182 @@
+// Linear softmax policy over discrete actions (Sutton & Barto, 2nd ed., §13.1).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "util.hpp"
+
+namespace pgfast {
+
+// pi(a|s) = exp(h_a) / sum_b exp(h_b),  h_b = theta_b . x(s) (+ bias_b)   (S&B eq. 13.2-13.3)
+//
+// Parameters live in one flat vector: W (n_actions x n_features, row-major: row b
+// holds theta_b), then the bias (n_actions) when `bias` is true.
+class LinearSoftmax {
+ public:
+  LinearSoftmax(std::size_t n_features, std::size_t n_actions, bool bias)
+      : d_(n_features), k_(n_actions), bias_(bias) {
+    require_positive(n_features, "n_features");
+    require_positive(n_actions, "n_actions");
+    const std::size_t w = checked_mul(n_actions, n_features, "n_actions * n_features");
+    n_params_ = w + (bias ? k_ : 0);
+    if (n_params_ > kMaxSize) throw std::invalid_argument("n_params is too large");
+    params_.assign(n_params_, 0.0);
+  }
+
+  std::size_t n_features() const { return d_; }
+  std::size_t n_actions() const { return k_; }
+  bool bias() const { return bias_; }
+  std::size_t n_params() const { return n_params_; }
+  double* params() { return params_.data(); }
+  const double* params() const { return params_.data(); }
+
+  // Action preferences h (k values).
+  void preferences(const double* x, double* h) const {
+    const double* w = params_.data();
+    for (std::size_t b = 0; b < k_; ++b) {
+      h[b] = dot(w + b * d_, x, d_) + (bias_ ? w[k_ * d_ + b] : 0.0);
+    }
+  }
+
+  // Probabilities, computed as exp(h - max h) / sum so that huge preferences stay finite.
+  // Returns log(sum_b exp(h_b - max h)) + max h (the log-partition), useful for log_prob.
+  double probs(const double* x, double* p) const {
+    preferences(x, p);
+    return softmax_inplace(p);
+  }
+
+  double log_prob(const double* x, std::size_t a) const {
+    check_action(a);
+    Scratch h(k_);
+    preferences(x, h.data());
+    return h[a] - log_partition(h.data());
+  }
+
+  // Eligibility vector (S&B eq. 13.9): row b of the W part gets (1[a=b] - pi(b|s)) x(s),
+  // the bias part gets (1[a=b] - pi(b|s)). Adds scale * grad to g.
+  void add_grad_log_prob(const double* x, std::size_t a, double scale, double* g) const {
+    check_action(a);
+    Scratch p(k_);
+    probs(x, p.data());
+    add_weighted_rows(x, p.data(), a, scale, g);
+  }
+
+  // Entropy H = -sum_b pi_b ln pi_b.
+  double entropy(const double* x) const {
+    Scratch h(k_);
+    preferences(x, h.data());
+    const double lz = log_partition(h.data());
+    double H = 0.0;
+    for (std::size_t b = 0; b < k_; ++b) {
+      const double lp = h[b] - lz;
+      H -= std::exp(lp) * lp;
+    }
+    return H;
+  }
+
+  // dH/dh_b = -pi_b (ln pi_b + H); chain rule through h = W x + b. Adds scale * grad to g.
+  void add_grad_entropy(const double* x, double scale, double* g) const {
+    Scratch h(k_);
+    preferences(x, h.data());
+    const double lz = log_partition(h.data());
+    double H = 0.0;
+    for (std::size_t b = 0; b < k_; ++b) {
+      const double lp = h[b] - lz;
+      H -= std::exp(lp) * lp;
+    }
+    for (std::size_t b = 0; b < k_; ++b) {
+      const double lp = h[b] - lz;
+      const double c = scale * (-std::exp(lp) * (lp + H));
+      axpy(c, x, g + b * d_, d_);
+      if (bias_) g[k_ * d_ + b] += c;
+    }
+  }
+
+  // One uniform u from the stream; the action is the first b with u < cumsum(pi)_b
+  // (the rule of numpy.random.Generator.choice), the last action if rounding leaves
+  // the cumulative sum below u.
+  std::size_t sample(const double* x, RandomSource& rng) const {
+    Scratch p(k_);
+    probs(x, p.data());
+    return draw(p.data(), rng.uniform());
+  }
+
+  // Greedy action: the first maximiser of pi(.|s).
+  std::size_t mode(const double* x) const {
+    Scratch h(k_);
+    preferences(x, h.data());
+    check_finite_preferences(h.data());
+    std::size_t best = 0;
+    for (std::size_t b = 1; b < k_; ++b)
+      if (h[b] > h[best]) best = b;
+    return best;
+  }
+
+  // --- building blocks shared with batch kernels and the learner ---
+
+  // In place: h -> softmax(h). Returns the log-partition.
+  double softmax_inplace(double* h) const {
+    check_finite_preferences(h);
+    double m = h[0];
+    for (std::size_t b = 1; b < k_; ++b) m = h[b] > m ? h[b] : m;
+    double z = 0.0;
+    for (std::size_t b = 0; b < k_; ++b) {
+      h[b] = std::exp(h[b] - m);
+      z += h[b];
+    }
+    for (std::size_t b = 0; b < k_; ++b) h[b] /= z;
+    return m + std::log(z);
+  }
+
+  double log_partition(const double* h) const {
+    check_finite_preferences(h);
+    double m = h[0];
+    for (std::size_t b = 1; b < k_; ++b) m = h[b] > m ? h[b] : m;
+    double z = 0.0;
+    for (std::size_t b = 0; b < k_; ++b) z += std::exp(h[b] - m);
+    return m + std::log(z);
+  }
+
+  // g += scale * (e_a - p) (x) x   (and the bias part)
+  void add_weighted_rows(const double* x, const double* p, std::size_t a, double scale,
+                         double* g) const {
+    for (std::size_t b = 0; b < k_; ++b) {
+      const double c = scale * ((b == a ? 1.0 : 0.0) - p[b]);
+      axpy(c, x, g + b * d_, d_);
+      if (bias_) g[k_ * d_ + b] += c;
+    }
+  }
+
+  std::size_t draw(const double* p, double u) const {
+    double c = 0.0;
+    for (std::size_t b = 0; b < k_; ++b) {
+      c += p[b];
+      if (u < c) return b;
+    }
+    return k_ - 1;
+  }
+
+  void check_action(std::size_t a) const {
+    if (a >= k_) {
+      throw std::out_of_range("action " + std::to_string(a) + " is out of range for " +
+                              std::to_string(k_) + " actions");
+    }
+  }
+
+ private:
+  void check_finite_preferences(const double* h) const {
+    if (!all_finite(h, k_)) {
+      throw std::invalid_argument(
+          "action preferences are not finite (parameters or features too large)");
+    }
+  }
+
+  std::size_t d_, k_;
+  bool bias_;
+  std::size_t n_params_;
+  std::vector<double> params_;
+};
+
+}  // namespace pgfast

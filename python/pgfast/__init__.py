@@ -1,0 +1,27 @@
+"""pgfast: exact, fast policy gradients (REINFORCE and family) for linear policies.
+
+The kernels (policies, returns, gradients, optimisers) live in the C++ core
+``pgfast._core``; :mod:`pgfast.reference` is their plain-NumPy twin; :class:`Reinforce`
+drives gymnasium environments.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import optim
+from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
+from .agent import Reinforce
+
+try:
+    __version__ = version("pgfast")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    from ._core import __version__
+
+__all__ = [
+    "LinearGaussian",
+    "LinearSoftmax",
+    "Reinforce",
+    "__version__",
+    "discounted_returns",
+    "optim",
+    "policy_gradient",
+]

@@ -1,0 +1,494 @@
+"""REINFORCE over gymnasium environments with a Stable-Baselines3-shaped API.
+
+The algorithm is Sutton & Barto's REINFORCE (2nd ed., box p. 328) and REINFORCE with
+baseline (eq. 13.11, box p. 330) over a linear policy: a softmax over actions for a
+``Discrete`` action space (§13.1) and a Gaussian for a ``Box`` action space (§13.7).
+Every choice that textbooks and libraries make differently is an explicit switch of
+:class:`Reinforce`. The per-step work (features, sampling, the rollout buffer, every
+update) runs in the C++ core; this module only moves data between gymnasium and it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Optional, Union
+
+import gymnasium as gym
+import numpy as np
+
+from . import _core
+from ._spaces import SpaceAdapter
+
+__all__ = ["Reinforce"]
+
+Callback = Union[Callable[["Reinforce"], Optional[bool]], Any]
+
+_UPDATES = ("per_step", "per_episode", "batch")
+_OPTIMIZERS = ("adam", "sgd")
+_TRUNCATIONS = ("bootstrap", "terminal")
+_BACKENDS = ("cpp", "numpy")
+_BASELINES = (None, "linear")
+
+
+def _choice(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+    return value
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    return float(value)
+
+
+def _make_env(env: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, Any]:
+    if isinstance(env, str):
+        try:
+            return gym.make(env)
+        except gym.error.Error as e:  # unknown id, missing dependency, ...
+            raise ValueError(f"env: cannot make environment {env!r}: {e}") from e
+    if isinstance(env, (gym.Env, gym.vector.VectorEnv)):
+        return env
+    raise TypeError(
+        "env must be an environment id, a gymnasium.Env or a gymnasium.vector.VectorEnv, "
+        f"got {type(env).__name__}"
+    )
+
+
+class Reinforce:
+    """REINFORCE with a linear policy (Sutton & Barto 2nd ed., ch. 13).
+
+    Parameters
+    ----------
+    env : str, gymnasium.Env or gymnasium.vector.VectorEnv
+        An environment id (passed to ``gymnasium.make``), an environment, or a vector
+        environment (sync or async, any ``autoreset_mode``).
+    features : callable, optional
+        Feature map x(s). Default: the observation itself (a ``Box`` flattened, a
+        ``Discrete`` state one-hot) plus a bias, computed in C++. A callable
+        ``features(obs) -> 1-D array`` is applied in Python to every observation.
+    lr : float
+        Step size alpha of the policy (default 0.02 with Adam).
+    optimizer : {"adam", "sgd"}
+        Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
+        book's update theta += alpha * direction.
+    gamma : float
+        Discount factor in [0, 1].
+    baseline : {None, "linear"}
+        ``"linear"`` learns v(s, w) = w . [x(s), 1] and weights the eligibility by
+        delta = G_t - v(S_t, w) (eq. 13.11).
+    baseline_lr : float, optional
+        Step size of the baseline; default ``10 * lr``.
+    normalize_returns : bool
+        Standardise the weights of an update, (psi - mean) / (std + 1e-8) over the
+        batch: psi = G_t, or delta_t with a baseline (the PyTorch example does this to
+        G_t; the book does not). With ``update="per_step"`` the returns G_t of the
+        episode are standardised instead (delta changes within that loop).
+    discount_gradient : bool
+        Multiply step t's term by gamma^t, as the book's box does; libraries and the
+        PyTorch example do not (default False).
+    update : {"per_step", "per_episode", "batch"}
+        ``"per_step"``: the book's loop, after each episode, for t = 0..T-1 in order,
+        one step with the gradient at the current theta. ``"per_episode"``: one step per
+        finished episode on the sum over its steps (the PyTorch example). ``"batch"``:
+        one step per ``batch_episodes`` finished episodes (all sub-environments
+        pooled), on the mean over episodes of their sums.
+    batch_episodes : int
+        Episodes per update with ``update="batch"``.
+    entropy_coef : float
+        Adds ``entropy_coef * grad H(pi(.|S_t))`` per step (0: the book).
+    max_grad_norm : float, optional
+        Clip the gradient of each optimiser step to this norm.
+    truncation : {"bootstrap", "terminal"}
+        At a time-limit end (``truncated``), ``"bootstrap"`` adds gamma * v(S_T) to the
+        return when a baseline exists (else the end is treated as terminal);
+        ``"terminal"`` always treats it as terminal (the PyTorch example; the book has
+        no time limits).
+    seed : int, optional
+        Seeds the action sampling and the environment resets. Same seed, same version,
+        same platform: a bit-identical run.
+    backend : {"cpp", "numpy"}
+        ``"numpy"`` runs the plain-NumPy reference (:mod:`pgfast.reference`): same API,
+        same random stream, same actions; slower.
+    log_std_init : float
+        Initial log-std of a Gaussian policy.
+
+    Attributes
+    ----------
+    policy : LinearSoftmax or LinearGaussian
+        The policy; ``policy.params`` is a live view of its parameters.
+    num_timesteps : int
+        Environment transitions used for learning so far.
+    history : dict of numpy.ndarray
+        Per episode: ``episode_return``, ``episode_length``, ``timesteps`` (total steps
+        when it ended); per update: ``grad_norm``, ``entropy``, ``baseline_loss``,
+        ``update_timesteps``.
+    """
+
+    def __init__(
+        self,
+        env: Any,
+        features: Optional[Callable[[Any], Any]] = None,
+        lr: float = 0.02,
+        optimizer: str = "adam",
+        gamma: float = 0.99,
+        baseline: Optional[str] = None,
+        baseline_lr: Optional[float] = None,
+        normalize_returns: bool = True,
+        discount_gradient: bool = False,
+        update: str = "per_episode",
+        batch_episodes: int = 1,
+        entropy_coef: float = 0.0,
+        max_grad_norm: Optional[float] = None,
+        truncation: str = "bootstrap",
+        seed: Optional[int] = None,
+        backend: str = "cpp",
+        log_std_init: float = 0.0,
+    ) -> None:
+        lr = _positive("lr", lr)
+        _choice("optimizer", optimizer, _OPTIMIZERS)
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.number)):
+            raise TypeError(f"gamma must be a number, got {type(gamma).__name__}")
+        if not 0.0 <= float(gamma) <= 1.0:
+            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+        _choice("baseline", baseline, _BASELINES)
+        baseline_lr = 10.0 * lr if baseline_lr is None else _positive("baseline_lr", baseline_lr)
+        _choice("update", update, _UPDATES)
+        if isinstance(batch_episodes, bool) or not isinstance(batch_episodes, (int, np.integer)):
+            raise TypeError("batch_episodes must be an int")
+        if batch_episodes < 1:
+            raise ValueError(f"batch_episodes must be >= 1, got {batch_episodes}")
+        if not (math.isfinite(entropy_coef) and entropy_coef >= 0):
+            raise ValueError(f"entropy_coef must be finite and >= 0, got {entropy_coef!r}")
+        if max_grad_norm is not None:
+            max_grad_norm = _positive("max_grad_norm", max_grad_norm)
+        _choice("truncation", truncation, _TRUNCATIONS)
+        _choice("backend", backend, _BACKENDS)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+        if features is not None and not callable(features):
+            raise TypeError("features must be callable (obs -> 1-D array) or None")
+
+        self.env = _make_env(env)
+        self.hyperparameters: dict[str, Any] = {
+            "lr": lr, "optimizer": optimizer, "gamma": float(gamma), "baseline": baseline,
+            "baseline_lr": baseline_lr, "normalize_returns": bool(normalize_returns),
+            "discount_gradient": bool(discount_gradient), "update": update,
+            "batch_episodes": int(batch_episodes), "entropy_coef": float(entropy_coef),
+            "max_grad_norm": max_grad_norm, "truncation": truncation, "seed": seed,
+            "log_std_init": float(log_std_init),
+        }
+        self.backend = backend
+        self.features = features
+        self.seed = seed
+        self.spaces = SpaceAdapter(self.env, features)
+        train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
+        self.rng = np.random.Generator(np.random.PCG64(train_seq))
+        self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
+        self.num_timesteps = 0
+        self._build()
+
+    # ------------------------------------------------------------------ internals
+    def _build(self) -> None:
+        """Create policy, optimisers and the learner of the selected backend."""
+        hp = self.hyperparameters
+        if self.backend == "cpp":
+            mod: Any = _core
+        else:
+            from . import reference as mod
+        d = self.spaces.n_features
+        if self.spaces.discrete_actions:
+            self.policy = mod.LinearSoftmax(d, self.spaces.n_actions, True)
+            learner_cls = mod.SoftmaxLearner
+        else:
+            self.policy = mod.LinearGaussian(
+                d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0
+            )
+            learner_cls = mod.GaussianLearner
+
+        def make_opt(lr: float) -> Any:
+            if hp["optimizer"] == "adam":
+                return mod.Adam(lr, max_grad_norm=hp["max_grad_norm"])
+            return mod.SGD(lr, max_grad_norm=hp["max_grad_norm"])
+
+        self.optimizer = make_opt(hp["lr"])
+        self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
+        self._learner = learner_cls(
+            self.policy, self.optimizer, self.baseline_optimizer,
+            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim,
+            n_discrete=self.spaces.n_discrete, gamma=hp["gamma"],
+            baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
+            discount_gradient=hp["discount_gradient"], update=hp["update"],
+            batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
+            bootstrap_truncated=hp["truncation"] == "bootstrap",
+        )
+
+    @property
+    def baseline_params(self) -> np.ndarray:
+        """Weights w of the linear baseline v(s, w) = w . [x(s), 1] (empty without one)."""
+        return self._learner.baseline_params
+
+    @property
+    def history(self) -> dict[str, np.ndarray]:
+        """Per-episode and per-update records, as NumPy arrays (a copy)."""
+        h = self._learner.history()
+        return {
+            "episode_return": h["episode_return"],
+            "episode_length": h["episode_length"].astype(np.int64),
+            "timesteps": h["episode_end_step"].astype(np.int64),
+            "grad_norm": h["update_grad_norm"],
+            "entropy": h["update_entropy"],
+            "baseline_loss": h["update_baseline_loss"],
+            "update_timesteps": h["update_step"].astype(np.int64),
+        }
+
+    # ------------------------------------------------------------------ learning
+    def learn(
+        self,
+        total_timesteps: int,
+        callback: Optional[Callback] = None,
+        progress_bar: bool = False,
+        log_dir: Optional[str] = None,
+    ) -> Reinforce:
+        """Train for ``total_timesteps`` environment transitions.
+
+        Each call starts fresh episodes (the environment is reset with a seed drawn from
+        the agent's generator) and continues from the current parameters, optimiser
+        state and history; calling ``learn`` again continues training.
+
+        Parameters
+        ----------
+        total_timesteps : int
+            Transitions to learn from (>= 0).
+        callback : callable or object, optional
+            A callable ``callback(agent)`` is called after every step; an object may
+            define ``on_step(agent)`` and/or ``on_episode_end(agent, episode_return,
+            episode_length)``. Returning ``False`` stops training cleanly.
+        progress_bar : bool
+            Show a tqdm bar with timesteps and the mean return of the last episodes.
+        log_dir : str, optional
+            Write ``progress.csv`` (Stable-Baselines3 keys), a learning-curve PNG when
+            matplotlib is installed, and TensorBoard events when tensorboard is.
+
+        Returns
+        -------
+        Reinforce
+            ``self``.
+        """
+        if isinstance(total_timesteps, bool) or not isinstance(total_timesteps, (int, np.integer)):
+            raise TypeError(f"total_timesteps must be an int, got {type(total_timesteps).__name__}")
+        if total_timesteps < 0:
+            raise ValueError(f"total_timesteps must be >= 0, got {total_timesteps}")
+        from ._logging import RunLogger
+
+        logger = RunLogger(self, int(total_timesteps), progress_bar, log_dir)
+        on_step, on_episode = _split_callback(callback)
+        try:
+            if self.spaces.n_envs == 1 and not self.spaces.is_vector:
+                self._run_single(int(total_timesteps), on_step, on_episode, logger)
+            else:
+                self._run_vector(int(total_timesteps), on_step, on_episode, logger)
+        finally:
+            self._learner.discard_unfinished()
+            logger.close()
+        return self
+
+    def _reset_seed(self) -> int:
+        return int(self.rng.integers(2**31 - 1))
+
+    def _run_single(self, total: int, on_step: Any, on_episode: Any, logger: Any) -> None:
+        env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
+        obs_in, act_out = sp.obs_in, sp.action_out
+        step1, act1 = learner.step1, learner.act1
+        obs, _ = env.reset(seed=self._reset_seed())
+        a = act1(obs if obs_in is None else obs_in(obs), rng)
+        t = 0
+        try:
+            while t < total:
+                obs, r, term, trunc, _ = env.step(a if act_out is None else act_out(a))
+                t += 1
+                self.num_timesteps += 1
+                a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
+                if a is None:
+                    ret, length = learner.episode(-1)
+                    logger.episode(ret, length)
+                    if on_episode is not None and on_episode(self, ret, length) is False:
+                        break
+                    obs, _ = env.reset()
+                    a = act1(obs if obs_in is None else obs_in(obs), rng)
+                if on_step is not None and on_step(self) is False:
+                    break
+        except ValueError as e:
+            raise ValueError(f"{e} (at timestep {self.num_timesteps})") from e
+
+    def _run_vector(self, total: int, on_step: Any, on_episode: Any, logger: Any) -> None:
+        env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
+        obs_in, act_out = sp.obs_in_batch, sp.action_out_batch
+        mode = sp.autoreset_mode
+        obs, _ = env.reset(seed=self._reset_seed())
+        x = obs if obs_in is None else obs_in(obs)
+        acts = learner.act(x, rng)
+        prev_done = np.zeros(sp.n_envs, dtype=bool)
+        t = 0
+        try:
+            while t < total:
+                obs, r, term, trunc, info = env.step(acts if act_out is None else act_out(acts))
+                term = np.asarray(term, dtype=bool)
+                trunc = np.asarray(trunc, dtype=bool)
+                done = term | trunc
+                x = obs if obs_in is None else obs_in(obs)
+                n_before = learner.n_episodes()
+                if mode == "next_step":
+                    mask = ~prev_done
+                    acts = learner.step(x, r, term, trunc, rng, None, mask)
+                    n_new = int(mask.sum())
+                    prev_done = done
+                elif mode == "same_step":
+                    final = x
+                    if done.any():
+                        final = np.array(x, dtype=np.float64, copy=True)
+                        for i in np.flatnonzero(done):
+                            fo = info["final_obs"][i]
+                            final[i] = fo if obs_in is None else obs_in(fo[None])[0]
+                    acts = learner.step(x, r, term, trunc, rng, final, None)
+                    n_new = sp.n_envs
+                else:  # disabled: reset finished sub-environments ourselves
+                    nxt = x
+                    if done.any():
+                        new_obs, _ = env.reset(options={"reset_mask": done})
+                        new_x = new_obs if obs_in is None else obs_in(new_obs)
+                        nxt = np.where(done.reshape((-1,) + (1,) * (np.ndim(x) - 1)), new_x, x)
+                    acts = learner.step(nxt, r, term, trunc, rng, x, None)
+                    n_new = sp.n_envs
+                t += n_new
+                self.num_timesteps += n_new
+                stop = False
+                for i in range(n_before, learner.n_episodes()):
+                    ret, length = learner.episode(i)
+                    logger.episode(ret, length)
+                    if on_episode is not None and on_episode(self, ret, length) is False:
+                        stop = True
+                if stop or (on_step is not None and on_step(self) is False):
+                    break
+        except ValueError as e:
+            raise ValueError(f"{e} (at timestep {self.num_timesteps})") from e
+
+    # ------------------------------------------------------------------ acting
+    def predict(self, obs: Any, deterministic: bool = False) -> tuple[Any, None]:
+        """Action(s) for one observation or a batch, as Stable-Baselines3 returns them.
+
+        Parameters
+        ----------
+        obs : array_like
+            One observation of the observation space, or a batch of them.
+        deterministic : bool
+            Greedy action (softmax mode / Gaussian mean) instead of a sample.
+
+        Returns
+        -------
+        tuple
+            ``(action, None)``; actions are clipped to a ``Box`` action space.
+        """
+        x, single = self.spaces.features_of(obs, self._learner)
+        if deterministic:
+            a = self.policy.mode(x)
+        else:
+            a = self.policy.sample(x, self._eval_rng)
+        out = self.spaces.to_env_actions(a)
+        return (out[0] if single else out), None
+
+    def evaluate(
+        self,
+        n_episodes: int = 10,
+        deterministic: bool = True,
+        env: Any = None,
+        seed: Optional[int] = None,
+    ) -> tuple[float, float]:
+        """Mean and standard deviation of the undiscounted return over episodes.
+
+        Parameters
+        ----------
+        n_episodes : int
+            Episodes to run (>= 1).
+        deterministic : bool
+            Greedy actions (default) or sampled ones.
+        env : str or gymnasium.Env, optional
+            Where to evaluate; default a fresh copy of the training environment.
+        seed : int, optional
+            Seed of the first reset of the evaluation environment.
+
+        Returns
+        -------
+        tuple of float
+            ``(mean, std)``.
+        """
+        if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)):
+            raise TypeError("n_episodes must be an int")
+        if n_episodes < 1:
+            raise ValueError(f"n_episodes must be >= 1, got {n_episodes}")
+        eval_env = self.spaces.eval_env() if env is None else _make_env(env)
+        if isinstance(eval_env, gym.vector.VectorEnv):
+            raise TypeError("evaluate needs a single gymnasium.Env, not a VectorEnv")
+        returns = []
+        first_seed = seed if seed is not None else int(self._eval_rng.integers(2**31 - 1))
+        for i in range(int(n_episodes)):
+            obs, _ = eval_env.reset(seed=first_seed if i == 0 else None)
+            total, done = 0.0, False
+            while not done:
+                a, _ = self.predict(obs, deterministic=deterministic)
+                obs, r, term, trunc, _ = eval_env.step(a)
+                total += float(r)
+                done = bool(term or trunc)
+            returns.append(total)
+        if env is None and eval_env is not self.env:
+            eval_env.close()
+        return float(np.mean(returns)), float(np.std(returns))
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str) -> None:
+        """Save to a versioned, checksummed, pickle-free file (see :mod:`pgfast.io`)."""
+        from .io import save_agent
+
+        save_agent(self, path)
+
+    @classmethod
+    def load(cls, path: str, env: Any = None, backend: str = "cpp") -> Reinforce:
+        """Load a model saved by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str
+            The file.
+        env : str or gymnasium.Env or VectorEnv, optional
+            Environment to attach; default ``gymnasium.make`` of the saved env id.
+        backend : {"cpp", "numpy"}
+            Backend of the loaded agent.
+
+        Returns
+        -------
+        Reinforce
+            The agent with parameters, optimiser state, history and random state restored.
+        """
+        from .io import load_agent
+
+        return load_agent(cls, path, env, backend)
+
+    def __repr__(self) -> str:
+        return f"Reinforce(env={self.spaces.env_id!r}, policy={self.policy!r}, backend={self.backend!r})"
+
+
+def _split_callback(callback: Any) -> tuple[Any, Any]:
+    if callback is None:
+        return None, None
+    on_step = getattr(callback, "on_step", None)
+    on_episode = getattr(callback, "on_episode_end", None)
+    if on_step is None and on_episode is None:
+        if not callable(callback):
+            raise TypeError("callback must be callable or define on_step / on_episode_end")
+        return callback, None
+    return on_step, on_episode
+

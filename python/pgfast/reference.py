@@ -1,0 +1,1083 @@
+"""Plain-NumPy reference implementation of every pgfast kernel.
+
+This module is the executable specification of :mod:`pgfast`: the same classes and
+functions as the C++ core (``pgfast._core``), with the same signatures, the same
+parameter layouts, the same return shapes and the same use of the caller's
+``numpy.random.Generator``, written as directly as NumPy allows so that each line can
+be checked against Sutton & Barto, *Reinforcement Learning: An Introduction*, 2nd ed.
+(referred to as S&B below).
+
+The test-suite checks that every kernel here agrees with its C++ twin to ~1e-12 and
+that, given the same seed, both sample the same actions and leave the Generator in the
+same state. The benchmarks use this module as the speed baseline.
+
+Conventions shared by every policy method:
+
+* ``x`` is one feature vector of shape ``(n_features,)`` or a batch of shape
+  ``(N, n_features)``; a single state gives a scalar (or a 1-D array), a batch gives
+  one more leading axis of length ``N``.
+* ``params`` is one flat float64 vector; gradients have the same layout.
+* Optimisers perform gradient *ascent* on the performance measure J(θ).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "LinearGaussian",
+    "LinearSoftmax",
+    "discounted_returns",
+    "policy_gradient",
+]
+
+FloatArray = NDArray[np.float64]
+
+# 0.5 ln(2π): the constant of the Gaussian log-density.
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+# Largest parameter count accepted (the same bound as the C++ core).
+_MAX_SIZE = 2**40
+
+
+# ----------------------------------------------------------------------------------
+# Argument checks (kept minimal: this module is a specification, not a firewall)
+# ----------------------------------------------------------------------------------
+
+
+def _size(value: int, name: str) -> int:
+    """Return ``value`` as a positive int no larger than ``_MAX_SIZE``."""
+    if isinstance(value, (bool, float)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    if value > _MAX_SIZE:
+        raise ValueError(f"{name} is too large")
+    return int(value)
+
+
+def _float_array(value: ArrayLike, name: str) -> FloatArray:
+    """Cast an array-like of numbers to a C-contiguous float64 array."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _finite(arr: FloatArray, name: str) -> FloatArray:
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf")
+    return arr
+
+
+def _states(x: ArrayLike, d: int, name: str = "x") -> tuple[FloatArray, bool]:
+    """Return ``x`` as an (N, d) float64 batch and whether it was a single state."""
+    X = _float_array(x, name)
+    if X.ndim == 1 and X.shape[0] == d:
+        return _finite(X[np.newaxis, :], name), True
+    if X.ndim == 2 and X.shape[1] == d:
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} is an empty batch")
+        return _finite(X, name), False
+    raise ValueError(f"{name} must have shape ({d},) or (N, {d}), got {X.shape}")
+
+
+def _discrete_actions(a: ArrayLike, k: int, n: int, single: bool, name: str = "a") -> NDArray:
+    """Return the actions as an (n,) int64 array of values in [0, k)."""
+    if single:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer action, got {type(a).__name__}")
+        actions = np.array([a], dtype=np.int64)
+    else:
+        arr = np.asarray(a)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name} must hold integer actions, got dtype {arr.dtype}")
+        if arr.shape != (n,):
+            raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
+        actions = arr.astype(np.int64)
+    if np.any(actions < 0) or np.any(actions >= k):
+        raise ValueError(f"{name} has an action out of range for {k} actions")
+    return actions
+
+
+def _continuous_actions(a: ArrayLike, m: int, n: int, single: bool, name: str = "a") -> FloatArray:
+    """Return the actions as an (n, m) float64 array."""
+    A = _float_array(a, name)
+    expected = (m,) if single else (n, m)
+    if A.shape != expected:
+        raise ValueError(f"{name} must have shape {expected}, got {A.shape}")
+    return _finite(A.reshape(n, m), name)
+
+
+def _check_generator(rng: object) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def _assign(dst: FloatArray, value: ArrayLike, name: str) -> None:
+    """Copy ``value`` into ``dst`` after checking its shape and finiteness."""
+    src = _float_array(value, name)
+    if src.shape != dst.shape:
+        raise ValueError(f"{name} must have shape {dst.shape}, got {src.shape}")
+    dst[...] = _finite(src, name)
+
+
+# ----------------------------------------------------------------------------------
+# Softmax policy (S&B §13.1)
+# ----------------------------------------------------------------------------------
+
+
+class LinearSoftmax:
+    r"""Linear softmax policy over discrete actions (S&B eqs. 13.2-13.3).
+
+    The action preferences are linear in the features,
+    :math:`h(s, b, \theta) = \theta_b^\top x(s) + \text{bias}_b`, and the policy is
+    their softmax, :math:`\pi(b|s) = e^{h_b} / \sum_c e^{h_c}`.
+
+    Parameters
+    ----------
+    n_features : int
+        Length d of the feature vector x(s).
+    n_actions : int
+        Number k of discrete actions (1 is allowed: a constant policy).
+    bias : bool, default True
+        Whether each action has a bias term.
+
+    Notes
+    -----
+    ``params`` is one flat vector: ``W`` (k x d, row-major, row b is θ_b), then the
+    bias (k) when ``bias`` is true. All parameters start at zero (the uniform policy).
+    """
+
+    def __init__(self, n_features: int, n_actions: int, bias: bool = True) -> None:
+        self._d = _size(n_features, "n_features")
+        self._k = _size(n_actions, "n_actions")
+        if self._d * self._k > _MAX_SIZE:
+            raise ValueError("n_actions * n_features is too large")
+        self._bias = bool(bias)
+        self._params = np.zeros(self._k * self._d + (self._k if self._bias else 0))
+
+    def __repr__(self) -> str:
+        return f"LinearSoftmax(n_features={self._d}, n_actions={self._k}, bias={self._bias})"
+
+    # --- parameters ---------------------------------------------------------------
+
+    @property
+    def n_features(self) -> int:
+        """Length d of the feature vector x(s)."""
+        return self._d
+
+    @property
+    def n_actions(self) -> int:
+        """Number k of discrete actions."""
+        return self._k
+
+    @property
+    def bias(self) -> bool:
+        """Whether each action has a bias term."""
+        return self._bias
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters, ``k * d`` (+ ``k`` with bias)."""
+        return self._params.size
+
+    @property
+    def params(self) -> FloatArray:
+        """All parameters as one writable float64 vector (W row-major, then bias)."""
+        return self._params
+
+    @params.setter
+    def params(self, value: ArrayLike) -> None:
+        _assign(self._params, value, "params")
+
+    @property
+    def _W(self) -> FloatArray:
+        """The weight matrix, shape (k, d): a view into ``params``."""
+        return self._params[: self._k * self._d].reshape(self._k, self._d)
+
+    @property
+    def _b(self) -> FloatArray:
+        """The bias, shape (k,): a view into ``params`` (zeros without bias)."""
+        if self._bias:
+            return self._params[self._k * self._d :]
+        return np.zeros(self._k)
+
+    # --- the policy ---------------------------------------------------------------
+
+    def _preferences(self, X: FloatArray) -> FloatArray:
+        """Return the action preferences h = X Wᵀ + b, shape (N, k) (S&B eq. 13.3)."""
+        H = X @ self._W.T + self._b
+        if not np.all(np.isfinite(H)):
+            raise ValueError("action preferences are not finite (parameters or features too large)")
+        return H
+
+    def _log_probs(self, X: FloatArray) -> FloatArray:
+        """Return ln π(·|s) for each row, shape (N, k), via the log-sum-exp trick.
+
+        ln π_b = h_b − ln Σ_c e^{h_c} = (h_b − max h) − ln Σ_c e^{h_c − max h}; the
+        shift is subtracted first, so that huge preferences lose no precision.
+        """
+        shifted = self._preferences(X)
+        shifted -= shifted.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def _probs(self, X: FloatArray) -> FloatArray:
+        """Return π(·|s) for each row, shape (N, k) (S&B eq. 13.2)."""
+        H = self._preferences(X)
+        E = np.exp(H - H.max(axis=1, keepdims=True))  # ≤ 1: never overflows
+        return E / E.sum(axis=1, keepdims=True)
+
+    def _expand(self, coef: FloatArray, X: FloatArray) -> FloatArray:
+        """Gradient rows from per-action coefficients ∂f/∂h, shape (N, n_params).
+
+        Since h_b = θ_bᵀ x + bias_b, the chain rule gives ∂f/∂θ_b = (∂f/∂h_b) x and
+        ∂f/∂bias_b = ∂f/∂h_b.
+        """
+        n = X.shape[0]
+        grad_W = (coef[:, :, np.newaxis] * X[:, np.newaxis, :]).reshape(n, -1)
+        if self._bias:
+            return np.concatenate([grad_W, coef], axis=1)
+        return grad_W
+
+    def probs(self, x: ArrayLike) -> FloatArray:
+        """Return the action probabilities π(·|s) (S&B eq. 13.2).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_actions,), or (N, n_actions) for a batch.
+        """
+        X, single = _states(x, self._d)
+        P = self._probs(X)
+        return P[0] if single else P
+
+    def log_prob(self, x: ArrayLike, a: ArrayLike) -> Union[float, FloatArray]:
+        """Log-probability ln π(a|s) = h_a − ln Σ_b e^{h_b}.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+        a : int or array_like of int, shape (N,)
+            Action(s), in ``[0, n_actions)``.
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for one state, an (N,) array for a batch.
+        """
+        X, single = _states(x, self._d)
+        A = _discrete_actions(a, self._k, X.shape[0], single)
+        lp = self._log_probs(X)[np.arange(X.shape[0]), A]
+        return float(lp[0]) if single else lp
+
+    def grad_log_prob(self, x: ArrayLike, a: ArrayLike) -> FloatArray:
+        """Eligibility vector ∇_θ ln π(a|s) (S&B eq. 13.9).
+
+        Row b of the W part is (1[a = b] − π(b|s)) x(s); the bias part is
+        (1[a = b] − π(b|s)).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+        a : int or array_like of int, shape (N,)
+            Action(s), in ``[0, n_actions)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_params,), or (N, n_params) for a batch.
+        """
+        X, single = _states(x, self._d)
+        A = _discrete_actions(a, self._k, X.shape[0], single)
+        one_hot = np.eye(self._k)[A]
+        G = self._expand(one_hot - self._probs(X), X)
+        return G[0] if single else G
+
+    def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
+        """Entropy H(π(·|s)) = −Σ_b π(b|s) ln π(b|s).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for one state, an (N,) array for a batch.
+        """
+        X, single = _states(x, self._d)
+        L = self._log_probs(X)
+        H = -(np.exp(L) * L).sum(axis=1)
+        return float(H[0]) if single else H
+
+    def grad_entropy(self, x: ArrayLike) -> FloatArray:
+        """Gradient of the entropy with respect to ``params``.
+
+        With H = −Σ_b π_b ln π_b, the derivative along a preference is
+        ∂H/∂h_b = −π_b (ln π_b + H), then the chain rule through h = W x + bias.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_params,), or (N, n_params) for a batch.
+        """
+        X, single = _states(x, self._d)
+        L = self._log_probs(X)
+        P = np.exp(L)
+        H = -(P * L).sum(axis=1, keepdims=True)
+        G = self._expand(-P * (L + H), X)
+        return G[0] if single else G
+
+    def sample(self, x: ArrayLike, rng: np.random.Generator) -> Union[int, NDArray[np.int64]]:
+        """Draw A ~ π(·|s) with one uniform per state from ``rng``.
+
+        The action is the first b with u < Σ_{c≤b} π(c|s) (the rule of
+        ``Generator.choice(p=...)``), or the last action if rounding leaves the
+        cumulative sum below u. One state draws ``rng.random()``; a batch draws
+        ``rng.random(N)``, so the C++ core consumes exactly the same stream.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+        rng : numpy.random.Generator
+            The source of randomness; its stream is consumed.
+
+        Returns
+        -------
+        int or numpy.ndarray
+            An int for one state, an (N,) int64 array for a batch.
+        """
+        X, single = _states(x, self._d)
+        rng = _check_generator(rng)
+        P = self._probs(X)
+        u = np.array([rng.random()]) if single else rng.random(X.shape[0])
+        # Number of cumulative sums ≤ u = index of the first one above u.
+        below = np.cumsum(P, axis=1) <= u[:, np.newaxis]
+        actions = np.minimum(below.sum(axis=1), self._k - 1).astype(np.int64)
+        return int(actions[0]) if single else actions
+
+    def mode(self, x: ArrayLike) -> Union[int, NDArray[np.int64]]:
+        """Greedy action argmax_b π(b|s), the first one on ties.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+
+        Returns
+        -------
+        int or numpy.ndarray
+            An int for one state, an (N,) int64 array for a batch.
+        """
+        X, single = _states(x, self._d)
+        actions = self._preferences(X).argmax(axis=1).astype(np.int64)
+        return int(actions[0]) if single else actions
+
+
+# ----------------------------------------------------------------------------------
+# Gaussian policy (S&B §13.7)
+# ----------------------------------------------------------------------------------
+
+
+class LinearGaussian:
+    r"""Linear Gaussian policy over continuous actions (S&B eqs. 13.18-13.20).
+
+    Per action dimension j, the mean is linear in the features and the standard
+    deviation is state-independent:
+    :math:`\mu_j(s) = \theta_{\mu,j}^\top x(s) + b_j`,
+    :math:`\sigma_j = \exp(\operatorname{clamp}(l_j, l_{min}, l_{max}))`.
+
+    Parameters
+    ----------
+    n_features : int
+        Length d of the feature vector x(s).
+    action_dim : int, default 1
+        Dimension m of the action.
+    bias : bool, default True
+        Whether the mean has a bias term.
+    log_std_init : float, default 0.0
+        Initial log-standard deviation of every dimension.
+    log_std_min, log_std_max : float, default -20.0 and 2.0
+        The clamp applied to the log-std, so that σ never reaches 0 or ∞. Outside
+        the clamp the log-std gradient is 0 (the exact derivative of the clamp).
+
+    Notes
+    -----
+    ``params`` is one flat vector: ``W`` (m x d, row-major), the mean bias (m) when
+    ``bias`` is true, then the log-stds (m). W and the bias start at zero.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        action_dim: int = 1,
+        bias: bool = True,
+        log_std_init: float = 0.0,
+        log_std_min: float = -20.0,
+        log_std_max: float = 2.0,
+    ) -> None:
+        self._d = _size(n_features, "n_features")
+        self._m = _size(action_dim, "action_dim")
+        if self._d * self._m > _MAX_SIZE:
+            raise ValueError("action_dim * n_features is too large")
+        self._lo = float(log_std_min)
+        self._hi = float(log_std_max)
+        if not (math.isfinite(self._lo) and math.isfinite(self._hi) and self._lo < self._hi):
+            raise ValueError("log_std_min must be finite and < log_std_max")
+        if not math.isfinite(log_std_init):
+            raise ValueError("log_std_init must be finite")
+        self._bias = bool(bias)
+        self._params = np.zeros(self._m * self._d + (self._m if self._bias else 0) + self._m)
+        self._params[self._log_std_offset :] = log_std_init
+
+    def __repr__(self) -> str:
+        return f"LinearGaussian(n_features={self._d}, action_dim={self._m}, bias={self._bias})"
+
+    # --- parameters ---------------------------------------------------------------
+
+    @property
+    def n_features(self) -> int:
+        """Length d of the feature vector x(s)."""
+        return self._d
+
+    @property
+    def action_dim(self) -> int:
+        """Dimension m of the action."""
+        return self._m
+
+    @property
+    def bias(self) -> bool:
+        """Whether the mean has a bias term."""
+        return self._bias
+
+    @property
+    def log_std_min(self) -> float:
+        """Lower clamp of the log-std."""
+        return self._lo
+
+    @property
+    def log_std_max(self) -> float:
+        """Upper clamp of the log-std."""
+        return self._hi
+
+    @property
+    def n_params(self) -> int:
+        """Number of parameters, ``m * d`` (+ ``m`` with bias) + ``m``."""
+        return self._params.size
+
+    @property
+    def params(self) -> FloatArray:
+        """All parameters as one writable float64 vector (W, bias, log-std)."""
+        return self._params
+
+    @params.setter
+    def params(self, value: ArrayLike) -> None:
+        _assign(self._params, value, "params")
+
+    @property
+    def _log_std_offset(self) -> int:
+        return self._m * self._d + (self._m if self._bias else 0)
+
+    @property
+    def _W(self) -> FloatArray:
+        return self._params[: self._m * self._d].reshape(self._m, self._d)
+
+    @property
+    def _b(self) -> FloatArray:
+        if self._bias:
+            return self._params[self._m * self._d : self._log_std_offset]
+        return np.zeros(self._m)
+
+    @property
+    def _raw_log_std(self) -> FloatArray:
+        return self._params[self._log_std_offset :]
+
+    @property
+    def log_std(self) -> FloatArray:
+        """The clamped log-std per action dimension (a copy), shape (action_dim,)."""
+        return np.clip(self._raw_log_std, self._lo, self._hi)
+
+    @property
+    def _log_std_free(self) -> NDArray[np.bool_]:
+        """Where the stored log-std lies inside the clamp (its gradient is not 0)."""
+        return (self._raw_log_std >= self._lo) & (self._raw_log_std <= self._hi)
+
+    # --- the policy ---------------------------------------------------------------
+
+    def _mean(self, X: FloatArray) -> FloatArray:
+        """Return the action means μ = X Wᵀ + b, shape (N, m)."""
+        mu = X @ self._W.T + self._b
+        if not np.all(np.isfinite(mu)):
+            raise ValueError("action mean is not finite (parameters or features too large)")
+        return mu
+
+    def mean(self, x: ArrayLike) -> FloatArray:
+        """Mean action μ(s) = W x(s) + b.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (action_dim,), or (N, action_dim) for a batch.
+        """
+        X, single = _states(x, self._d)
+        mu = self._mean(X)
+        return mu[0] if single else mu
+
+    def log_prob(self, x: ArrayLike, a: ArrayLike) -> Union[float, FloatArray]:
+        """Log-density ln π(a|s) = Σ_j [−(a_j − μ_j)² / (2σ_j²) − ln σ_j − ½ ln 2π].
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+        a : array_like, shape (action_dim,) or (N, action_dim)
+            Action(s).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for one state, an (N,) array for a batch.
+        """
+        X, single = _states(x, self._d)
+        A = _continuous_actions(a, self._m, X.shape[0], single)
+        log_std = self.log_std
+        z = (A - self._mean(X)) / np.exp(log_std)
+        lp = (-0.5 * z**2 - log_std - _HALF_LOG_2PI).sum(axis=1)
+        return float(lp[0]) if single else lp
+
+    def grad_log_prob(self, x: ArrayLike, a: ArrayLike) -> FloatArray:
+        """Eligibility vector ∇_θ ln π(a|s) (S&B eqs. 13.19-13.20).
+
+        For each action dimension j:
+
+        * ∂ ln π / ∂θ_{μ,j} = (a_j − μ_j) / σ_j² · x(s) (and the same factor for b_j);
+        * ∂ ln π / ∂l_j = (a_j − μ_j)² / σ_j² − 1 inside the clamp, 0 outside it.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+        a : array_like, shape (action_dim,) or (N, action_dim)
+            Action(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_params,), or (N, n_params) for a batch.
+        """
+        X, single = _states(x, self._d)
+        n = X.shape[0]
+        A = _continuous_actions(a, self._m, n, single)
+        sigma = np.exp(self.log_std)
+        diff = A - self._mean(X)
+        coef = diff / sigma**2  # ∂ ln π / ∂μ_j, shape (N, m)
+        parts = [(coef[:, :, np.newaxis] * X[:, np.newaxis, :]).reshape(n, -1)]
+        if self._bias:
+            parts.append(coef)
+        parts.append(np.where(self._log_std_free, (diff / sigma) ** 2 - 1.0, 0.0))
+        G = np.concatenate(parts, axis=1)
+        return G[0] if single else G
+
+    def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
+        """Entropy H = Σ_j (ln σ_j + ½ ln(2πe)), the same for every state.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s) (validated, otherwise unused).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for one state, an (N,) array for a batch.
+        """
+        X, single = _states(x, self._d)
+        H = float(np.sum(self.log_std + _HALF_LOG_2PI + 0.5))
+        return H if single else np.full(X.shape[0], H)
+
+    def grad_entropy(self, x: ArrayLike) -> FloatArray:
+        """Gradient of the entropy with respect to ``params``: ∂H/∂l_j = 1 inside the clamp.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s) (validated, otherwise unused).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n_params,), or (N, n_params) for a batch.
+        """
+        X, single = _states(x, self._d)
+        g = np.zeros(self.n_params)
+        g[self._log_std_offset :] = self._log_std_free.astype(np.float64)
+        return g if single else np.tile(g, (X.shape[0], 1))
+
+    def sample(self, x: ArrayLike, rng: np.random.Generator) -> FloatArray:
+        """Draw A = μ(s) + σ ⊙ ε with ε ~ N(0, I) from ``rng`` (not clipped).
+
+        One state draws ``rng.standard_normal(action_dim)``; a batch draws
+        ``rng.standard_normal((N, action_dim))``, so the C++ core consumes exactly
+        the same stream.
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+        rng : numpy.random.Generator
+            The source of randomness; its stream is consumed.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (action_dim,), or (N, action_dim) for a batch.
+        """
+        X, single = _states(x, self._d)
+        rng = _check_generator(rng)
+        mu = self._mean(X)
+        eps = rng.standard_normal(mu.shape)
+        A = mu + np.exp(self.log_std) * eps
+        return A[0] if single else A
+
+    def mode(self, x: ArrayLike) -> FloatArray:
+        """Greedy action: the mean μ(s).
+
+        Parameters
+        ----------
+        x : array_like, shape (n_features,) or (N, n_features)
+            Feature vector(s) x(s).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (action_dim,), or (N, action_dim) for a batch.
+        """
+        return self.mean(x)
+
+    def project(self) -> None:
+        """Clamp the stored log-std parameters into [log_std_min, log_std_max], in place.
+
+        Applied after optimiser steps, so that a log-std never drifts where its
+        gradient is 0 forever.
+        """
+        np.clip(self._raw_log_std, self._lo, self._hi, out=self._raw_log_std)
+
+
+Policy = Union[LinearSoftmax, LinearGaussian]
+
+
+# ----------------------------------------------------------------------------------
+# Returns and the policy gradient
+# ----------------------------------------------------------------------------------
+
+
+def _flags(value: ArrayLike, name: str, shape: tuple[int, ...]) -> NDArray[np.bool_]:
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have the shape of rewards {shape}, got {arr.shape}")
+    return arr.astype(bool)
+
+
+def discounted_returns(
+    rewards: ArrayLike,
+    terminated: ArrayLike,
+    truncated: Optional[ArrayLike] = None,
+    *,
+    gamma: float,
+    bootstrap: Optional[ArrayLike] = None,
+) -> FloatArray:
+    """Discounted returns G_t = R_{t+1} + γ G_{t+1} (S&B eq. 3.9), computed backwards.
+
+    Episode ends restart the recursion. Where an episode ends at step t, the
+    "next return" G_{t+1} is replaced by:
+
+    * 0 when ``terminated[t]`` (a terminal state has value 0);
+    * ``bootstrap[t]`` (or 0 without ``bootstrap``) when ``truncated[t]`` (a time
+      limit: the episode was cut, not finished);
+    * likewise for the last row of the buffer, when not terminated: it is an
+      unfinished episode, cut by the end of the buffer.
+
+    ``terminated`` wins over ``truncated``.
+
+    Parameters
+    ----------
+    rewards : array_like, shape (T,) or (T, n_envs)
+        ``rewards[t]`` is R_{t+1}, the reward received after the action at step t.
+    terminated : array_like of bool, same shape as rewards
+        Whether the episode terminated after step t.
+    truncated : array_like of bool, same shape as rewards, optional
+        Whether the episode was truncated (time limit) after step t.
+    gamma : float
+        Discount rate γ, in [0, 1].
+    bootstrap : array_like, same shape as rewards, optional
+        Value estimates v̂(S_{t+1}) of the observation after step t; read only where
+        an episode is cut.
+
+    Returns
+    -------
+    numpy.ndarray
+        The returns G, float64, with the shape of ``rewards``.
+    """
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
+    R = _float_array(rewards, "rewards")
+    if R.ndim not in (1, 2):
+        raise ValueError(f"rewards must have shape (T,) or (T, n_envs), got {R.shape}")
+    _finite(R, "rewards")
+    done = _flags(terminated, "terminated", R.shape)
+    cut = np.zeros(R.shape, bool) if truncated is None else _flags(truncated, "truncated", R.shape)
+    if bootstrap is None:
+        V = np.zeros(R.shape)
+    else:
+        V = _float_array(bootstrap, "bootstrap")
+        if V.shape != R.shape:
+            raise ValueError(f"bootstrap must have the shape of rewards {R.shape}, got {V.shape}")
+        _finite(V, "bootstrap")
+
+    # Work on (T, n_envs); a flat buffer is one environment.
+    T = R.shape[0]
+    n_envs = R.shape[1] if R.ndim == 2 else 1
+    R2, done2, cut2, V2 = (arr.reshape(T, n_envs) for arr in (R, done, cut, V))
+    cut2 = cut2.copy()
+    if T > 0:
+        cut2[-1] = True  # the end of the buffer cuts every unfinished episode
+    G = np.zeros(R2.shape)
+    next_return = np.zeros(R2.shape[1])
+    for t in reversed(range(T)):
+        next_return = np.where(cut2[t], V2[t], next_return)
+        next_return = np.where(done2[t], 0.0, next_return)
+        G[t] = R2[t] + gamma * next_return
+        next_return = G[t]
+    return G.reshape(R.shape)
+
+
+def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLike) -> FloatArray:
+    """Weighted sum of eligibility vectors, Σ_t w_t ∇_θ ln π(A_t|X_t).
+
+    With w_t = G_t this is the REINFORCE direction (S&B eq. 13.8); with
+    w_t = G_t − v̂(S_t, w) it is REINFORCE with baseline (S&B eq. 13.11).
+
+    Parameters
+    ----------
+    policy : LinearSoftmax or LinearGaussian
+        The policy π(·|·, θ).
+    X : array_like, shape (T, n_features)
+        Feature vectors x(S_t).
+    A : array_like, shape (T,) of int (softmax) or (T, action_dim) (Gaussian)
+        Actions A_t.
+    weights : array_like, shape (T,)
+        The weight w_t of each step.
+
+    Returns
+    -------
+    numpy.ndarray
+        The gradient, shape (n_params,).
+    """
+    X = _float_array(X, "X")
+    if X.ndim != 2 or X.shape[1] != policy.n_features or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (N, {policy.n_features}) with N >= 1, got {X.shape}")
+    w = _float_array(weights, "weights")
+    if w.shape != (X.shape[0],):
+        raise ValueError(f"weights must have shape ({X.shape[0]},), got {w.shape}")
+    _finite(w, "weights")
+    return w @ policy.grad_log_prob(X, A)
+
+
+# ----------------------------------------------------------------------------------
+# Optimisers (gradient ascent)
+# ----------------------------------------------------------------------------------
+
+
+def _inplace(params: object, name: str = "params") -> FloatArray:
+    """Check that ``params`` can be updated in place: never copy it."""
+    if not isinstance(params, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray updated in place")
+    if params.dtype != np.float64:
+        raise TypeError(
+            f"{name} must have dtype float64 to be updated in place, got {params.dtype}"
+        )
+    if params.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {params.shape}")
+    if not params.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous to be updated in place")
+    if not params.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return params
+
+
+def _gradient(grad: ArrayLike, n: int) -> FloatArray:
+    g = _float_array(grad, "grad")
+    if g.shape != (n,):
+        raise ValueError(f"grad must have shape ({n},), got {g.shape}")
+    return _finite(g, "grad")
+
+
+def _max_norm(max_grad_norm: Optional[float]) -> Optional[float]:
+    if max_grad_norm is None:
+        return None
+    if not (math.isfinite(max_grad_norm) and max_grad_norm > 0.0):
+        raise ValueError("max_grad_norm must be a finite number > 0 or None")
+    return float(max_grad_norm)
+
+
+def _positive_lr(lr: float) -> float:
+    if not (math.isfinite(lr) and lr > 0.0):
+        raise ValueError("lr must be finite and > 0")
+    return float(lr)
+
+
+def _clip_coefficient(norm: float, max_grad_norm: Optional[float]) -> float:
+    """Return min(1, max_grad_norm / (‖g‖ + 1e-6)): the rule of ``clip_grad_norm_``."""
+    if max_grad_norm is None:
+        return 1.0
+    return min(1.0, max_grad_norm / (norm + 1e-6))
+
+
+class SGD:
+    """Stochastic gradient ascent: θ ← θ + α s c g.
+
+    Parameters
+    ----------
+    lr : float
+        Step size α > 0.
+    step_size : array_like, shape (n_params,), optional
+        Per-parameter scale s ≥ 0 of the step size (e.g. α_i = α/‖c_i‖ for Fourier
+        features, S&B §9.5.2). Default: 1 for every parameter.
+    max_grad_norm : float, optional
+        When given, the gradient is rescaled by c = min(1, max_grad_norm / (‖g‖ + 1e-6))
+        (the rule of ``torch.nn.utils.clip_grad_norm_``); otherwise c = 1.
+    """
+
+    def __init__(
+        self,
+        lr: float,
+        step_size: Optional[ArrayLike] = None,
+        max_grad_norm: Optional[float] = None,
+    ) -> None:
+        self._step_size: Optional[FloatArray] = None
+        if step_size is not None:
+            s = _float_array(step_size, "step_size")
+            if s.ndim != 1:
+                raise ValueError(f"step_size must be 1-D, got {s.shape}")
+            if np.any(_finite(s, "step_size") < 0.0):
+                raise ValueError("step_size must be >= 0")
+            self._step_size = s.copy()
+        self.lr = lr
+        self._max_grad_norm = _max_norm(max_grad_norm)
+
+    @property
+    def lr(self) -> float:
+        """Step size α."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _positive_lr(value)
+
+    @property
+    def max_grad_norm(self) -> Optional[float]:
+        """Gradient-norm clip, or None."""
+        return self._max_grad_norm
+
+    @property
+    def step_size(self) -> Optional[FloatArray]:
+        """Per-parameter step-size scale (a copy), or None."""
+        return None if self._step_size is None else self._step_size.copy()
+
+    def step(self, params: FloatArray, grad: ArrayLike) -> float:
+        """Update ``params`` in place along +grad.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Writable, C-contiguous, 1-D float64 array (e.g. ``policy.params``); it is
+            never copied.
+        grad : array_like, shape (n_params,)
+            The gradient of J with respect to ``params``.
+
+        Returns
+        -------
+        float
+            The gradient norm ‖g‖ before clipping.
+        """
+        params = _inplace(params)
+        n = params.shape[0]
+        if self._step_size is not None and self._step_size.shape != (n,):
+            raise ValueError(f"step_size has {self._step_size.size} entries but params has {n}")
+        g = _gradient(grad, n)
+        norm = float(np.sqrt(g @ g))
+        alpha = self._lr * _clip_coefficient(norm, self._max_grad_norm)
+        if self._step_size is None:
+            params += alpha * g
+        else:
+            params += alpha * self._step_size * g
+        return norm
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015, Algorithm 1) as gradient ascent.
+
+    With g the (optionally clipped) gradient and t the step count::
+
+        m ← β₁ m + (1 − β₁) g
+        v ← β₂ v + (1 − β₂) g²
+        θ ← θ + α (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
+
+    The moment vectors are sized on the first step.
+
+    Parameters
+    ----------
+    lr : float, default 1e-3
+        Step size α > 0.
+    betas : tuple of float, default (0.9, 0.999)
+        Decay rates (β₁, β₂), each in [0, 1).
+    eps : float, default 1e-8
+        Denominator ε > 0.
+    max_grad_norm : float, optional
+        When given, the gradient is first rescaled by
+        c = min(1, max_grad_norm / (‖g‖ + 1e-6)).
+    """
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        max_grad_norm: Optional[float] = None,
+    ) -> None:
+        self.lr = lr
+        beta1, beta2 = (float(b) for b in betas)
+        if not 0.0 <= beta1 < 1.0:
+            raise ValueError("beta1 must be in [0, 1)")
+        if not 0.0 <= beta2 < 1.0:
+            raise ValueError("beta2 must be in [0, 1)")
+        if not (math.isfinite(eps) and eps > 0.0):
+            raise ValueError("eps must be finite and > 0")
+        self._betas = (beta1, beta2)
+        self._eps = float(eps)
+        self._max_grad_norm = _max_norm(max_grad_norm)
+        self._t = 0
+        self._m = np.zeros(0)
+        self._v = np.zeros(0)
+
+    @property
+    def lr(self) -> float:
+        """Step size α."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        self._lr = _positive_lr(value)
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """Decay rates (β₁, β₂)."""
+        return self._betas
+
+    @property
+    def eps(self) -> float:
+        """Denominator ε."""
+        return self._eps
+
+    @property
+    def max_grad_norm(self) -> Optional[float]:
+        """Gradient-norm clip, or None."""
+        return self._max_grad_norm
+
+    @property
+    def t(self) -> int:
+        """Number of steps taken."""
+        return self._t
+
+    def state(self) -> tuple[int, FloatArray, FloatArray]:
+        """Return a copy of the optimiser state ``(t, m, v)``, for saving."""
+        return self._t, self._m.copy(), self._v.copy()
+
+    def set_state(self, t: int, m: ArrayLike, v: ArrayLike) -> None:
+        """Restore a state returned by :meth:`state`.
+
+        Parameters
+        ----------
+        t : int
+            Number of steps taken, >= 0.
+        m, v : array_like, shape (n_params,)
+            First and second moment estimates (v >= 0).
+        """
+        m_arr = _finite(_float_array(m, "m"), "m")
+        v_arr = _finite(_float_array(v, "v"), "v")
+        if m_arr.ndim != 1:
+            raise ValueError(f"m must be 1-D, got {m_arr.shape}")
+        if v_arr.shape != m_arr.shape:
+            raise ValueError(f"v must have shape {m_arr.shape}, got {v_arr.shape}")
+        if t < 0 or (t > 0 and m_arr.size == 0):
+            raise ValueError("inconsistent Adam state (t, m, v)")
+        if np.any(v_arr < 0.0):
+            raise ValueError("Adam state v must be >= 0")
+        self._t, self._m, self._v = int(t), m_arr.copy(), v_arr.copy()
+
+    def step(self, params: FloatArray, grad: ArrayLike) -> float:
+        """Update ``params`` in place along the Adam direction of +grad.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            Writable, C-contiguous, 1-D float64 array (e.g. ``policy.params``); it is
+            never copied.
+        grad : array_like, shape (n_params,)
+            The gradient of J with respect to ``params``.
+
+        Returns
+        -------
+        float
+            The gradient norm ‖g‖ before clipping.
+        """
+        params = _inplace(params)
+        n = params.shape[0]
+        if self._m.size == 0:
+            self._m, self._v = np.zeros(n), np.zeros(n)
+        elif self._m.size != n:
+            raise ValueError(
+                f"params has {n} entries but this Adam optimiser was used with {self._m.size}"
+            )
+        g = _gradient(grad, n)
+        norm = float(np.sqrt(g @ g))
+        g = _clip_coefficient(norm, self._max_grad_norm) * g
+        beta1, beta2 = self._betas
+        self._t += 1
+        self._m = beta1 * self._m + (1.0 - beta1) * g
+        self._v = beta2 * self._v + (1.0 - beta2) * (g * g)
+        m_hat = self._m / (1.0 - beta1**self._t)
+        v_hat = self._v / (1.0 - beta2**self._t)
+        params += self._lr * m_hat / (np.sqrt(v_hat) + self._eps)
+        return norm
