@@ -4,24 +4,13 @@ Every test runs against the INSTALLED package: ``pgfast`` (the C++ core) and
 ``pgfast.reference`` (its plain-NumPy twin).
 """
 
-import importlib
-
 import numpy as np
+import pgfast
+import pgfast.optim
+import pgfast.reference
 import pytest
 
-import pgfast
-import pgfast.reference
-
-
-def _cpp_optim():
-    """The module holding the C++ optimisers (pgfast.optim, or the core itself)."""
-    try:
-        return importlib.import_module("pgfast.optim")
-    except ImportError:
-        return importlib.import_module("pgfast._core")
-
-
-CPP_OPTIM = _cpp_optim()
+CPP_OPTIM = pgfast.optim
 IMPLEMENTATIONS = {"cpp": pgfast, "reference": pgfast.reference}
 OPTIMISERS = {"cpp": CPP_OPTIM, "reference": pgfast.reference}
 

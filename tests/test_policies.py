@@ -5,11 +5,10 @@ import gc
 import math
 
 import numpy as np
-import pytest
-from numpy.testing import assert_allclose, assert_array_equal
-
 import pgfast
 import pgfast.reference as ref
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
 
 # Random shapes (n_features, n_actions or action_dim, bias), fixed by a seed.
 _shape_rng = np.random.default_rng(20240601)

@@ -1,11 +1,10 @@
 """Discounted returns (S&B eq. 3.9) and the batch policy gradient (eqs. 13.8, 13.11)."""
 
 import numpy as np
-import pytest
-from numpy.testing import assert_allclose, assert_array_equal
-
 import pgfast
 import pgfast.reference as ref
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
 
 GAMMAS = [0.0, 0.5, 0.99, 1.0]
 TIGHT = {"rtol": 1e-12, "atol": 1e-12}

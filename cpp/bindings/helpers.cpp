@@ -1,6 +1,12 @@
 // Argument validation and the numpy.random.Generator bridge shared by all bindings.
 #include "pybind11.hpp"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define PGFAST_BIG_ENDIAN 1
+#else
+#define PGFAST_BIG_ENDIAN 0
+#endif
+
 namespace pgfast::bind {
 
 std::string shape_str(const py::array& a) {
@@ -14,23 +20,41 @@ std::string shape_str(const py::array& a) {
 
 namespace {
 
-void reject_non_numeric(py::handle obj, const char* name, bool allow_bool) {
+// Converts without a dtype first (np.asarray semantics), so that strings and objects are
+// seen as such instead of being parsed by a float/bool cast.
+py::array numeric_array(py::handle obj, const char* name, bool allow_bool) {
   if (obj.is_none()) throw py::type_error(std::string(name) + " must be array-like, got None");
-  if (py::isinstance<py::array>(obj)) {
-    const char kind = py::reinterpret_borrow<py::array>(obj).dtype().kind();
-    const bool ok = kind == 'f' || kind == 'i' || kind == 'u' || (allow_bool && kind == 'b');
-    if (!ok) {
-      throw py::type_error(std::string(name) + " must be a numeric array, got dtype " +
-                           py::str(py::reinterpret_borrow<py::array>(obj).dtype()).cast<std::string>());
-    }
+  auto a = py::array::ensure(obj);
+  if (!a) {
+    PyErr_Clear();
+    throw py::type_error(std::string(name) + " must be array-like, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
   }
+  const char kind = a.dtype().kind();
+  const bool ok = kind == 'f' || kind == 'i' || kind == 'u' || (allow_bool && kind == 'b');
+  if (!ok) {
+    throw py::type_error(std::string(name) + " must be numeric, got dtype " +
+                         py::str(a.dtype()).cast<std::string>());
+  }
+  return a;
 }
 
 }  // namespace
 
+// True for a C-contiguous, aligned float64 ndarray: usable as is, without a NumPy call.
+bool is_plain_f64(py::handle obj) {
+  if (!py::isinstance<py::array>(obj)) return false;
+  const auto* a = py::detail::array_proxy(obj.ptr());
+  constexpr int need = py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_ | py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+  const auto* descr = py::detail::array_descriptor_proxy(a->descr);
+  const bool native = descr->byteorder == '=' || descr->byteorder == '|' ||
+                      descr->byteorder == (PGFAST_BIG_ENDIAN ? '>' : '<');
+  return (a->flags & need) == need && native && descr->type_num == py::detail::npy_api::NPY_DOUBLE_;
+}
+
 darray as_f64(py::handle obj, const char* name) {
-  reject_non_numeric(obj, name, true);
-  auto a = darray::ensure(obj);
+  if (is_plain_f64(obj)) return py::reinterpret_borrow<darray>(obj);  // the per-step fast path
+  auto a = darray::ensure(numeric_array(obj, name, true));
   if (!a) {
     throw py::type_error(std::string(name) + " must be convertible to a float64 array, got " +
                          py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
@@ -39,8 +63,7 @@ darray as_f64(py::handle obj, const char* name) {
 }
 
 barray as_bool(py::handle obj, const char* name) {
-  reject_non_numeric(obj, name, true);
-  auto a = barray::ensure(obj);
+  auto a = barray::ensure(numeric_array(obj, name, true));
   if (!a) throw py::type_error(std::string(name) + " must be convertible to a bool array");
   return a;
 }
@@ -95,6 +118,10 @@ std::vector<std::int64_t> as_actions(py::handle obj, const char* name, std::size
 }
 
 std::size_t as_action(py::handle obj, const char* name, std::size_t k) {
+  if (py::isinstance<py::array>(obj) && py::reinterpret_borrow<py::array>(obj).ndim() != 0) {
+    throw py::type_error(std::string(name) + " must be one integer action for one state, got an array of shape " +
+                         shape_str(py::reinterpret_borrow<py::array>(obj)));
+  }
   if (PyFloat_Check(obj.ptr()) || !PyIndex_Check(obj.ptr()) || PyBool_Check(obj.ptr())) {
     throw py::type_error(std::string(name) + " must be an integer action, got " +
                          py::str(py::type::of(obj).attr("__name__")).cast<std::string>());

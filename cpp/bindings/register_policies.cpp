@@ -14,7 +14,11 @@
 namespace pgfast::bind {
 namespace {
 
-std::size_t as_size(long long v, const char* name) {
+std::size_t as_size(const py::int_& value, const char* name) {
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow > 0) throw py::value_error(std::string(name) + " is too large");
+  if (overflow < 0) throw py::value_error(std::string(name) + " must be >= 1");
   if (v < 1) throw py::value_error(std::string(name) + " must be >= 1, got " + std::to_string(v));
   if (static_cast<unsigned long long>(v) > kMaxSize) throw py::value_error(std::string(name) + " is too large");
   return static_cast<std::size_t>(v);
@@ -196,7 +200,7 @@ pi(a|s) = softmax(h)_a with preferences h_b = theta_b . x(s) + bias_b. Parameter
 W (n_actions x n_features, row-major), then the bias (n_actions) when bias=True,
 all zero initially (the uniform policy). n_actions = 1 is allowed (a constant policy
 whose gradient is zero).)pbdoc");
-  cls.def(py::init([](long long n_features, long long n_actions, bool bias) {
+  cls.def(py::init([](const py::int_& n_features, const py::int_& n_actions, bool bias) {
             return LinearSoftmax(as_size(n_features, "n_features"), as_size(n_actions, "n_actions"),
                                  bias);
           }),
@@ -266,7 +270,7 @@ mu(s) = W x(s) + b, sigma = exp(clamp(log_std, log_std_min, log_std_max)), with 
 state-independent log-std per action dimension. Parameters: W (action_dim x n_features,
 row-major), the bias (action_dim) when bias=True, then log_std (action_dim). The
 clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is 0.)pbdoc");
-  cls.def(py::init([](long long n_features, long long action_dim, bool bias, double log_std_init,
+  cls.def(py::init([](const py::int_& n_features, const py::int_& action_dim, bool bias, double log_std_init,
                       double log_std_min, double log_std_max) {
             return LinearGaussian(as_size(n_features, "n_features"), as_size(action_dim, "action_dim"),
                                   bias, log_std_init, log_std_min, log_std_max);
@@ -286,6 +290,8 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
             return out;
           },
           "The clamped log-std per action dimension (a copy).")
+      .def("project", &LinearGaussian::project,
+           "Clamp the stored log-std parameters into [log_std_min, log_std_max] (in place).")
       .def(
           "mean",
           [](const LinearGaussian& p, py::handle x_) -> py::array_t<double> {

@@ -62,7 +62,7 @@ class RunLogger:
             os.makedirs(log_dir, exist_ok=True)
             path = os.path.join(log_dir, "progress.csv")
             new = not os.path.exists(path) or os.path.getsize(path) == 0
-            self._csv_file = open(path, "a", newline="")  # noqa: SIM115 - closed in close()
+            self._csv_file = open(path, "a", newline="")
             self._csv = csv.DictWriter(self._csv_file, fieldnames=CSV_KEYS)
             if new:
                 self._csv.writeheader()
@@ -84,7 +84,10 @@ class RunLogger:
     def _row(self) -> dict[str, Any]:
         elapsed = time.perf_counter() - self.t0
         h = self.agent._learner.history()
-        last = (lambda k: float(h[k][-1]) if len(h[k]) else float("nan"))
+
+        def last(k: str) -> float:
+            return float(h[k][-1]) if len(h[k]) else float("nan")
+
         steps = self.agent.num_timesteps
         return {
             "time/total_timesteps": steps,
@@ -156,9 +159,9 @@ def plot_learning_curve(history: dict[str, np.ndarray], path: str, title: str = 
 def write_tensorboard(history: dict[str, np.ndarray], log_dir: str) -> bool:
     """Episode returns/lengths as TensorBoard scalars, when tensorboard is installed."""
     try:
-        from tensorboard.summary.writer.event_file_writer import EventFileWriter
         from tensorboard.compat.proto.event_pb2 import Event
         from tensorboard.compat.proto.summary_pb2 import Summary
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
     except ImportError:
         return False
     writer = EventFileWriter(log_dir)

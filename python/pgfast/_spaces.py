@@ -114,7 +114,7 @@ class SpaceAdapter:
         return a if self.action_out_batch is None else self.action_out_batch(a)
 
     def eval_env(self) -> Any:
-        """A fresh single environment like the training one, for evaluation."""
+        """Make a fresh single environment like the training one, for evaluation."""
         if not self.is_vector:
             spec = getattr(self.env, "spec", None)
             return gym.make(spec) if spec is not None else self.env

@@ -71,7 +71,9 @@ class Reinforce:
         ``Discrete`` state one-hot) plus a bias, computed in C++. A callable
         ``features(obs) -> 1-D array`` is applied in Python to every observation.
     lr : float
-        Step size alpha of the policy (default 0.02 with Adam).
+        Step size alpha of the policy. The defaults (Adam, lr 0.2, batches of 2
+        episodes, standardised returns) were tuned on CartPole-v1 for the fewest steps
+        to solve; the book's SGD needs a much smaller lr (e.g. 1e-3).
     optimizer : {"adam", "sgd"}
         Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
         book's update theta += alpha * direction.
@@ -97,7 +99,7 @@ class Reinforce:
         one step per ``batch_episodes`` finished episodes (all sub-environments
         pooled), on the mean over episodes of their sums.
     batch_episodes : int
-        Episodes per update with ``update="batch"``.
+        Episodes per update with ``update="batch"`` (default 2).
     entropy_coef : float
         Adds ``entropy_coef * grad H(pi(.|S_t))`` per step (0: the book).
     max_grad_norm : float, optional
@@ -132,15 +134,15 @@ class Reinforce:
         self,
         env: Any,
         features: Optional[Callable[[Any], Any]] = None,
-        lr: float = 0.02,
+        lr: float = 0.2,
         optimizer: str = "adam",
         gamma: float = 0.99,
         baseline: Optional[str] = None,
         baseline_lr: Optional[float] = None,
         normalize_returns: bool = True,
         discount_gradient: bool = False,
-        update: str = "per_episode",
-        batch_episodes: int = 1,
+        update: str = "batch",
+        batch_episodes: int = 2,
         entropy_coef: float = 0.0,
         max_grad_norm: Optional[float] = None,
         truncation: str = "bootstrap",
@@ -310,9 +312,9 @@ class Reinforce:
         try:
             while t < total:
                 obs, r, term, trunc, _ = env.step(a if act_out is None else act_out(a))
+                a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
                 t += 1
                 self.num_timesteps += 1
-                a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
                 if a is None:
                     ret, length = learner.episode(-1)
                     logger.episode(ret, length)
@@ -323,7 +325,7 @@ class Reinforce:
                 if on_step is not None and on_step(self) is False:
                     break
         except ValueError as e:
-            raise ValueError(f"{e} (at timestep {self.num_timesteps})") from e
+            raise ValueError(f"{e} (at timestep {self.num_timesteps + 1})") from e
 
     def _run_vector(self, total: int, on_step: Any, on_episode: Any, logger: Any) -> None:
         env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
@@ -375,7 +377,7 @@ class Reinforce:
                 if stop or (on_step is not None and on_step(self) is False):
                     break
         except ValueError as e:
-            raise ValueError(f"{e} (at timestep {self.num_timesteps})") from e
+            raise ValueError(f"{e} (at timestep {self.num_timesteps + 1})") from e
 
     # ------------------------------------------------------------------ acting
     def predict(self, obs: Any, deterministic: bool = False) -> tuple[Any, None]:

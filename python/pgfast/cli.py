@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
+from typing import Optional
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,13 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--save", default=None, help="model file to write (default ENV_ID.pgfast)")
     t.add_argument("--log-dir", default=None,
                    help="directory for progress.csv and learning_curve.png (default runs/ENV_ID)")
-    t.add_argument("--lr", type=float, default=0.02, help="policy step size (default 0.02)")
+    t.add_argument("--lr", type=float, default=0.2, help="policy step size (default 0.2)")
     t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     t.add_argument("--gamma", type=float, default=0.99)
     t.add_argument("--baseline", choices=["none", "linear"], default="none")
     t.add_argument("--baseline-lr", type=float, default=None)
-    t.add_argument("--update", choices=["per_step", "per_episode", "batch"], default="per_episode")
-    t.add_argument("--batch-episodes", type=int, default=1)
+    t.add_argument("--update", choices=["per_step", "per_episode", "batch"], default="batch")
+    t.add_argument("--batch-episodes", type=int, default=2)
     t.add_argument("--no-normalize", action="store_true", help="do not standardise returns")
     t.add_argument("--discount-gradient", action="store_true", help="the book's gamma^t factor")
     t.add_argument("--entropy-coef", type=float, default=0.0)
@@ -101,11 +102,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    try:
-        from bench.__main__ import main as bench_main  # the source tree's bench package
-    except ImportError:
-        from ._bench import main as bench_main
-    return int(bench_main(["--full"] if args.full else [] + ["--out", args.out]))
+    from ._bench import main as bench_main
+
+    return int(bench_main((["--full"] if args.full else []) + ["--out", args.out]))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

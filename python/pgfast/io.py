@@ -99,10 +99,15 @@ def read_model(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, 
     if not os.path.exists(path):
         raise FileNotFoundError(f"model file not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+        # Open the file here: np.load leaks its own handle when the zip is unreadable.
+        with open(path, "rb") as f:
+            z = np.load(f, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array
+                raise ValueError("not an .npz archive")
+            with z:
+                arrays = {k: z[k] for k in z.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        raise ValueError(f"{path} is not a pgfast model file (unreadable: {e})") from e
+        raise ValueError(f"{path} is corrupt or not a pgfast model file (unreadable: {e})") from e
     if "__meta__" not in arrays or "__checksum__" not in arrays:
         raise ValueError(f"{path} is not a pgfast model file (no pgfast metadata)")
     meta_bytes = arrays.pop("__meta__").tobytes()

@@ -66,7 +66,7 @@ def _float_array(value: ArrayLike, name: str) -> FloatArray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    return np.asarray(arr, dtype=np.float64, order="C")
 
 
 def _finite(arr: FloatArray, name: str) -> FloatArray:
@@ -92,6 +92,8 @@ def _discrete_actions(a: ArrayLike, k: int, n: int, single: bool, name: str = "a
     if single:
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
             raise TypeError(f"{name} must be an integer action, got {type(a).__name__}")
+        if not 0 <= a < k:
+            raise ValueError(f"{name} = {a} is out of range for {k} actions")
         actions = np.array([a], dtype=np.int64)
     else:
         arr = np.asarray(a)
@@ -117,8 +119,7 @@ def _continuous_actions(a: ArrayLike, m: int, n: int, single: bool, name: str = 
 def _check_generator(rng: object) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), "
-            f"got {type(rng).__name__}"
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
         )
     return rng
 
@@ -164,7 +165,10 @@ class LinearSoftmax:
         if self._d * self._k > _MAX_SIZE:
             raise ValueError("n_actions * n_features is too large")
         self._bias = bool(bias)
-        self._params = np.zeros(self._k * self._d + (self._k if self._bias else 0))
+        n_params = self._k * self._d + (self._k if self._bias else 0)
+        if n_params > _MAX_SIZE:
+            raise ValueError("n_params is too large")
+        self._params = np.zeros(n_params)
 
     def __repr__(self) -> str:
         return f"LinearSoftmax(n_features={self._d}, n_actions={self._k}, bias={self._bias})"
@@ -451,7 +455,10 @@ class LinearGaussian:
         if not math.isfinite(log_std_init):
             raise ValueError("log_std_init must be finite")
         self._bias = bool(bias)
-        self._params = np.zeros(self._m * self._d + (self._m if self._bias else 0) + self._m)
+        n_params = self._m * self._d + (self._m if self._bias else 0) + self._m
+        if n_params > _MAX_SIZE:
+            raise ValueError("n_params is too large")
+        self._params = np.zeros(n_params)
         self._params[self._log_std_offset :] = log_std_init
 
     def __repr__(self) -> str:
@@ -769,13 +776,12 @@ def discounted_returns(
     T = R.shape[0]
     n_envs = R.shape[1] if R.ndim == 2 else 1
     R2, done2, cut2, V2 = (arr.reshape(T, n_envs) for arr in (R, done, cut, V))
-    cut2 = cut2.copy()
-    if T > 0:
-        cut2[-1] = True  # the end of the buffer cuts every unfinished episode
-    G = np.zeros(R2.shape)
-    next_return = np.zeros(R2.shape[1])
+    G = np.zeros((T, n_envs))
+    next_return = np.zeros(n_envs)  # G_{t+1}
     for t in reversed(range(T)):
-        next_return = np.where(cut2[t], V2[t], next_return)
+        # The end of the buffer cuts every episode still running, like a time limit.
+        episode_cut = cut2[t] | (t == T - 1)
+        next_return = np.where(episode_cut, V2[t], next_return)
         next_return = np.where(done2[t], 0.0, next_return)
         G[t] = R2[t] + gamma * next_return
         next_return = G[t]
@@ -804,12 +810,20 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     numpy.ndarray
         The gradient, shape (n_params,).
     """
+    if not isinstance(policy, (LinearSoftmax, LinearGaussian)):
+        raise TypeError("policy must be a pgfast.reference.LinearSoftmax or LinearGaussian")
     X = _float_array(X, "X")
     if X.ndim != 2 or X.shape[1] != policy.n_features or X.shape[0] == 0:
         raise ValueError(f"X must have shape (N, {policy.n_features}) with N >= 1, got {X.shape}")
+    _finite(X, "X")
+    T = X.shape[0]
+    if isinstance(policy, LinearSoftmax):
+        A = _discrete_actions(A, policy.n_actions, T, single=False, name="A")
+    else:
+        A = _continuous_actions(A, policy.action_dim, T, single=False, name="A")
     w = _float_array(weights, "weights")
-    if w.shape != (X.shape[0],):
-        raise ValueError(f"weights must have shape ({X.shape[0]},), got {w.shape}")
+    if w.shape != (T,):
+        raise ValueError(f"weights must have shape ({T},), got {w.shape}")
     _finite(w, "weights")
     return w @ policy.grad_log_prob(X, A)
 
@@ -824,9 +838,7 @@ def _inplace(params: object, name: str = "params") -> FloatArray:
     if not isinstance(params, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray updated in place")
     if params.dtype != np.float64:
-        raise TypeError(
-            f"{name} must have dtype float64 to be updated in place, got {params.dtype}"
-        )
+        raise TypeError(f"{name} must have dtype float64 to be updated in place, got {params.dtype}")
     if params.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {params.shape}")
     if not params.flags.c_contiguous:
@@ -1067,9 +1079,7 @@ class Adam:
         if self._m.size == 0:
             self._m, self._v = np.zeros(n), np.zeros(n)
         elif self._m.size != n:
-            raise ValueError(
-                f"params has {n} entries but this Adam optimiser was used with {self._m.size}"
-            )
+            raise ValueError(f"params has {n} entries but this Adam optimiser was used with {self._m.size}")
         g = _gradient(grad, n)
         norm = float(np.sqrt(g @ g))
         g = _clip_coefficient(norm, self._max_grad_norm) * g

@@ -32,6 +32,7 @@ class LinearGaussian {
     if (!std::isfinite(log_std_init)) throw std::invalid_argument("log_std_init must be finite");
     const std::size_t w = checked_mul(action_dim, n_features, "action_dim * n_features");
     n_params_ = w + (bias ? m_ : 0) + m_;
+    if (n_params_ > kMaxSize) throw std::invalid_argument("n_params is too large");
     params_.assign(n_params_, 0.0);
     std::fill(params_.begin() + static_cast<std::ptrdiff_t>(log_std_offset()), params_.end(),
               log_std_init);

@@ -41,17 +41,17 @@ class LinearSoftmax {
   }
 
   // Probabilities, computed as exp(h - max h) / sum so that huge preferences stay finite.
-  // Returns log(sum_b exp(h_b - max h)) + max h (the log-partition), useful for log_prob.
-  double probs(const double* x, double* p) const {
+  void probs(const double* x, double* p) const {
     preferences(x, p);
-    return softmax_inplace(p);
+    softmax_inplace(p);
   }
 
   double log_prob(const double* x, std::size_t a) const {
     check_action(a);
     Scratch h(k_);
     preferences(x, h.data());
-    return h[a] - log_partition(h.data());
+    const LogPartition lz = log_partition(h.data());
+    return (h[a] - lz.max) - lz.log_sum;
   }
 
   // Eligibility vector (S&B eq. 13.9): row b of the W part gets (1[a=b] - pi(b|s)) x(s),
@@ -67,27 +67,17 @@ class LinearSoftmax {
   double entropy(const double* x) const {
     Scratch h(k_);
     preferences(x, h.data());
-    const double lz = log_partition(h.data());
-    double H = 0.0;
-    for (std::size_t b = 0; b < k_; ++b) {
-      const double lp = h[b] - lz;
-      H -= std::exp(lp) * lp;
-    }
-    return H;
+    return entropy_of_preferences(h.data());
   }
 
   // dH/dh_b = -pi_b (ln pi_b + H); chain rule through h = W x + b. Adds scale * grad to g.
   void add_grad_entropy(const double* x, double scale, double* g) const {
     Scratch h(k_);
     preferences(x, h.data());
-    const double lz = log_partition(h.data());
-    double H = 0.0;
+    const double H = entropy_of_preferences(h.data());
+    const LogPartition lz = log_partition(h.data());
     for (std::size_t b = 0; b < k_; ++b) {
-      const double lp = h[b] - lz;
-      H -= std::exp(lp) * lp;
-    }
-    for (std::size_t b = 0; b < k_; ++b) {
-      const double lp = h[b] - lz;
+      const double lp = (h[b] - lz.max) - lz.log_sum;
       const double c = scale * (-std::exp(lp) * (lp + H));
       axpy(c, x, g + b * d_, d_);
       if (bias_) g[k_ * d_ + b] += c;
@@ -116,27 +106,43 @@ class LinearSoftmax {
 
   // --- building blocks shared with batch kernels and the learner ---
 
-  // In place: h -> softmax(h). Returns the log-partition.
-  double softmax_inplace(double* h) const {
+  // In place: h -> softmax(h).
+  void softmax_inplace(double* h) const {
     check_finite_preferences(h);
-    double m = h[0];
-    for (std::size_t b = 1; b < k_; ++b) m = h[b] > m ? h[b] : m;
+    std::size_t arg = 0;
+    for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
+    const double m = h[arg];
     double z = 0.0;
     for (std::size_t b = 0; b < k_; ++b) {
-      h[b] = std::exp(h[b] - m);
+      h[b] = b == arg ? 1.0 : std::exp(h[b] - m);  // exp(0) == 1 exactly: one exp fewer
       z += h[b];
     }
     for (std::size_t b = 0; b < k_; ++b) h[b] /= z;
-    return m + std::log(z);
   }
 
-  double log_partition(const double* h) const {
+  // log sum_b exp(h_b) = max + log_sum, kept as two terms: ln pi_b = (h_b - max) - log_sum
+  // stays exact when |h| is so large that max + log_sum would round to max.
+  struct LogPartition {
+    double max, log_sum;
+  };
+  LogPartition log_partition(const double* h) const {
     check_finite_preferences(h);
     double m = h[0];
     for (std::size_t b = 1; b < k_; ++b) m = h[b] > m ? h[b] : m;
     double z = 0.0;
     for (std::size_t b = 0; b < k_; ++b) z += std::exp(h[b] - m);
-    return m + std::log(z);
+    return {m, std::log(z)};
+  }
+
+  // H = -sum_b pi_b ln pi_b from the preferences h.
+  double entropy_of_preferences(const double* h) const {
+    const LogPartition lz = log_partition(h);
+    double H = 0.0;
+    for (std::size_t b = 0; b < k_; ++b) {
+      const double lp = (h[b] - lz.max) - lz.log_sum;
+      H -= std::exp(lp) * lp;
+    }
+    return H;
   }
 
   // g += scale * (e_a - p) (x) x   (and the bias part)

@@ -1,0 +1,1 @@
+"""Benchmarks of pgfast against its NumPy reference (``python -m bench``)."""
