@@ -24,14 +24,10 @@ inline std::size_t next_end(const std::uint8_t* terminated, const std::uint8_t* 
   return end;
 }
 
-// A flat buffer. The recursion G_t = R_{t+1} + gamma G_{t+1} is a chain of dependent
-// multiply-adds, bound by their latency; episodes are independent chains, so the buffer
-// is cut at episode ends into kLanes segments that are run interleaved (instruction-level
-// parallelism). Every G_t is computed by exactly the same operations as in the plain
-// backward loop, so the result is bit-identical to it.
-inline void flat_returns(const double* rewards, const std::uint8_t* terminated,
-                         const std::uint8_t* truncated, const double* bootstrap, std::size_t T,
-                         double gamma, double* out) {
+template <bool kHasTruncated, bool kHasBootstrap>
+inline void flat_returns_impl(const double* rewards, const std::uint8_t* terminated,
+                              const std::uint8_t* truncated, const double* bootstrap, std::size_t T,
+                              double gamma, double* out) {
   constexpr std::size_t kLanes = 4;
   std::size_t cuts[kLanes + 1] = {0};
   std::size_t lanes = 0;
@@ -42,32 +38,49 @@ inline void flat_returns(const double* rewards, const std::uint8_t* terminated,
     cuts[++lanes] = end + 1;  // a segment ends right after an episode end
   }
   cuts[++lanes] = T;
-  auto step = [&](std::size_t t, double& G) {
-    double next = G;
-    if (terminated[t]) {
-      next = 0.0;
-    } else if ((truncated && truncated[t]) || t == T - 1) {
-      next = bootstrap ? bootstrap[t] : 0.0;
-    }
-    G = rewards[t] + gamma * next;
-    out[t] = G;
-  };
+  // The buffer's last step, when not done, is an unfinished episode: cut like a truncation.
+  auto tail = [&](std::size_t t) { return kHasBootstrap ? bootstrap[t] : 0.0; };
   double G[kLanes] = {0.0, 0.0, 0.0, 0.0};
-  std::size_t common = T;
-  for (std::size_t l = 0; l < lanes; ++l) common = std::min(common, cuts[l + 1] - cuts[l]);
+  {
+    const std::size_t t = T - 1;
+    G[lanes - 1] = rewards[t] + gamma * (terminated[t] ? 0.0 : tail(t));
+    out[t] = G[lanes - 1];
+    --cuts[lanes];
+  }
+  auto step = [&](std::size_t t, double& g) {
+    const bool cut = terminated[t] || (kHasTruncated && truncated[t]);
+    const double next = cut ? (terminated[t] ? 0.0 : tail(t)) : g;
+    g = rewards[t] + gamma * next;
+    out[t] = g;
+  };
+  std::size_t common = 0;
   if (lanes == kLanes) {
+    common = T;
+    for (std::size_t l = 0; l < lanes; ++l) common = std::min(common, cuts[l + 1] - cuts[l]);
     for (std::size_t i = 0; i < common; ++i) {
       step(cuts[1] - 1 - i, G[0]);
       step(cuts[2] - 1 - i, G[1]);
       step(cuts[3] - 1 - i, G[2]);
       step(cuts[4] - 1 - i, G[3]);
     }
-  } else {
-    common = 0;
   }
   for (std::size_t l = 0; l < lanes; ++l) {
     for (std::size_t t = cuts[l + 1] - common; t-- > cuts[l];) step(t, G[l]);
   }
+}
+
+// A flat buffer. The recursion G_t = R_{t+1} + gamma G_{t+1} is a chain of dependent
+// multiply-adds, bound by their latency; episodes are independent chains, so the buffer
+// is cut at episode ends into up to 4 segments that are run interleaved
+// (instruction-level parallelism). Every G_t is computed by exactly the same operations
+// as in the plain backward loop, so the result is bit-identical to it.
+inline void flat_returns(const double* rewards, const std::uint8_t* terminated,
+                         const std::uint8_t* truncated, const double* bootstrap, std::size_t T,
+                         double gamma, double* out) {
+  if (truncated && bootstrap) return flat_returns_impl<true, true>(rewards, terminated, truncated, bootstrap, T, gamma, out);
+  if (truncated) return flat_returns_impl<true, false>(rewards, terminated, truncated, bootstrap, T, gamma, out);
+  if (bootstrap) return flat_returns_impl<false, true>(rewards, terminated, truncated, bootstrap, T, gamma, out);
+  flat_returns_impl<false, false>(rewards, terminated, truncated, bootstrap, T, gamma, out);
 }
 
 }  // namespace detail

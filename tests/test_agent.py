@@ -1,0 +1,706 @@
+"""The REINFORCE agent (:class:`pgfast.Reinforce`) on gymnasium environments.
+
+What is shown here: CartPole-v1 is solved with the default settings; the book's
+configuration learns; the C++ and NumPy backends take the same actions; runs are
+reproducible; time-limit truncations bootstrap exactly as documented; callbacks,
+``predict``, ``evaluate``, the progress bar and the logs behave as in
+Stable-Baselines3; bad input raises a clear exception and leaves the agent usable.
+Vector environments, saving and the command line have their own test files.
+"""
+
+import csv
+import os
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium import spaces
+from numpy.testing import assert_allclose, assert_array_equal
+
+import pgfast
+from pgfast import Reinforce
+
+PARAMS_TOL = {"rtol": 1e-9, "atol": 1e-9}
+
+
+# ---------------------------------------------------------------------------------
+# Small environments and wrappers
+# ---------------------------------------------------------------------------------
+class ActionRecorder(gym.Wrapper):
+    """Records every action sent to the wrapped environment."""
+
+    def __init__(self, env):
+        super().__init__(env)
+        self.actions = []
+
+    def step(self, action):
+        self.actions.append(np.array(action, copy=True))
+        return self.env.step(action)
+
+
+class Counter(gym.Env):
+    """Observation [1 + t] (t = steps since reset), reward 1, never terminates.
+
+    With a TimeLimit of T steps every episode is T steps long and ends *truncated*
+    with the final observation [1 + T], which differs from every other observation.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self):
+        self.observation_space = spaces.Box(0.0, 100.0, (1,), np.float64)
+        self.action_space = spaces.Discrete(2)
+        self.t = 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.array([1.0]), {}
+
+    def step(self, action):
+        assert self.action_space.contains(action)
+        self.t += 1
+        return np.array([1.0 + self.t]), 1.0, False, False, {}
+
+
+class Glitchy(gym.Env):
+    """Episodes of 10 steps; the observation or reward of global step `at` is bad."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, at, what="obs", value=np.nan):
+        self.observation_space = spaces.Box(-np.inf, np.inf, (2,), np.float64)
+        self.action_space = spaces.Discrete(2)
+        self.at, self.what, self.value = at, what, value
+        self.global_step = 0
+        self.t = 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self.np_random.uniform(-1, 1, 2), {}
+
+    def step(self, action):
+        self.t += 1
+        self.global_step += 1
+        obs, reward = self.np_random.uniform(-1, 1, 2), float(action)
+        if self.global_step == self.at:
+            if self.what == "obs":
+                obs[1] = self.value
+            else:
+                reward = self.value
+        return obs, reward, False, self.t >= 10, {}
+
+
+class TupleObsEnv(gym.Env):
+    observation_space = spaces.Tuple((spaces.Discrete(2), spaces.Discrete(3)))
+    action_space = spaces.Discrete(2)
+
+
+class MultiDiscreteActionEnv(gym.Env):
+    observation_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+    action_space = spaces.MultiDiscrete([2, 3])
+
+
+def last_mean(returns, n):
+    return float(np.mean(returns[-n:]))
+
+
+# ---------------------------------------------------------------------------------
+# Learning
+# ---------------------------------------------------------------------------------
+class SolvedCheck:
+    """Stops training once the greedy policy averages >= 475 over 20 episodes."""
+
+    def __init__(self):
+        self.returns = []
+        self.evaluations = []
+
+    def on_episode_end(self, agent, episode_return, episode_length):
+        assert episode_return == episode_length  # CartPole: reward 1 per step
+        self.returns.append(episode_return)
+        if len(self.returns) >= 5 and np.mean(self.returns[-5:]) >= 475:
+            mean, _ = agent.evaluate(20, seed=123)
+            self.evaluations.append((agent.num_timesteps, mean))
+            if mean >= 475:
+                return False
+        return True
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_cartpole_default_settings_solve_within_150k_steps(seed):
+    agent = Reinforce("CartPole-v1", seed=seed)
+    check = SolvedCheck()
+    agent.learn(150_000, callback=check)
+    assert check.evaluations, "the last 5 training episodes never averaged >= 475"
+    steps, mean = check.evaluations[-1]
+    assert mean >= 475, f"greedy mean {mean} after 150k steps (evaluations: {check.evaluations})"
+    assert steps == agent.num_timesteps < 150_000
+    assert agent.evaluate(20, seed=123)[0] >= 475  # the same greedy policy, re-evaluated
+
+
+def test_book_configuration_improves_cartpole_over_random():
+    """REINFORCE with baseline exactly as in the book's box (p. 330), linear policy."""
+    agent = Reinforce(
+        "CartPole-v1", update="per_step", discount_gradient=True, optimizer="sgd",
+        baseline="linear", normalize_returns=False, lr=1e-3, baseline_lr=1e-2, seed=0,
+    )
+    agent.learn(30_000)
+    returns = agent.history["episode_return"]
+    first, last = float(np.mean(returns[:20])), last_mean(returns, 20)
+    assert first < 40  # starts like the uniform random policy (mean return ~22)
+    # Seed 0 reaches 25.6 -> 236.1 (x9.2); greedy evaluation ~289.
+    assert last >= 3 * first and last >= 100, (first, last)
+    assert np.isfinite(agent.policy.params).all() and np.isfinite(agent.baseline_params).all()
+
+
+def test_discrete_observations_are_one_hot_encoded():
+    agent = Reinforce("FrozenLake-v1", seed=0)
+    assert agent.policy.n_features == 16 and agent.policy.n_params == 16 * 4 + 4
+    agent.learn(3000)
+    h = agent.history
+    assert len(h["episode_return"]) > 10 and np.isfinite(agent.policy.params).all()
+    action, state = agent.predict(0, deterministic=True)
+    assert state is None and 0 <= int(action) < 4
+    actions, _ = agent.predict(np.arange(16), deterministic=True)
+    assert actions.shape == (16,)
+
+
+def test_gaussian_policy_on_pendulum_clips_actions_sent_to_the_env():
+    env = ActionRecorder(gym.make("Pendulum-v1"))
+    # sigma = e^1.5 ~ 4.5: most samples fall outside the action box [-2, 2]
+    agent = Reinforce(env, seed=0, log_std_init=1.5)
+    agent.learn(2000)
+    sent = np.array(env.actions)
+    assert sent.shape == (2000, 1)
+    assert np.all(sent >= -2.0) and np.all(sent <= 2.0)
+    assert np.mean(np.abs(sent) == 2.0) > 0.3  # clipped samples really happened
+    h = agent.history
+    assert len(h["episode_return"]) == 10 and np.all(h["episode_length"] == 200)
+    for key, values in h.items():
+        if key != "baseline_loss":  # NaN without a baseline (documented)
+            assert np.isfinite(values).all(), key
+    assert np.isfinite(agent.policy.params).all()
+    sample, _ = agent.predict(np.zeros(3, dtype=np.float32))
+    greedy, _ = agent.predict(np.zeros(3, dtype=np.float32), deterministic=True)
+    assert sample.shape == greedy.shape == (1,)
+    assert -2.0 <= sample[0] <= 2.0
+    batch, _ = agent.predict(np.zeros((5, 3)))
+    assert batch.shape == (5, 1) and np.all(np.abs(batch) <= 2.0)
+    mean, std = agent.evaluate(2, env="Pendulum-v1", seed=0)
+    assert np.isfinite(mean) and std >= 0
+
+
+def test_gaussian_policy_with_baseline_learns_on_pendulum():
+    agent = Reinforce("Pendulum-v1", seed=0, baseline="linear", update="per_episode", lr=0.05)
+    agent.learn(4000)
+    h = agent.history
+    assert np.isfinite(h["baseline_loss"]).all() and np.isfinite(agent.baseline_params).all()
+    assert np.isfinite(agent.policy.params).all()
+
+
+# ---------------------------------------------------------------------------------
+# Backends and reproducibility
+# ---------------------------------------------------------------------------------
+PARITY_CONFIGS = {
+    "default": dict(),
+    "book": dict(update="per_step", discount_gradient=True, optimizer="sgd", baseline="linear",
+                 normalize_returns=False, lr=1e-3, baseline_lr=1e-2),
+    "per_episode_baseline_adam": dict(update="per_episode", baseline="linear", lr=0.05),
+    "batch_entropy_clip_terminal": dict(update="batch", batch_episodes=3, entropy_coef=0.01,
+                                        max_grad_norm=0.5, truncation="terminal", gamma=0.95),
+    "per_step_normalized_adam": dict(update="per_step", normalize_returns=True, lr=0.01),
+}
+
+
+def run_recorded(env_id, backend, steps, seed=3, max_episode_steps=None, **kwargs):
+    env = ActionRecorder(gym.make(env_id, max_episode_steps=max_episode_steps))
+    agent = Reinforce(env, seed=seed, backend=backend, **kwargs)
+    agent.learn(steps)
+    return agent, np.array(env.actions)
+
+
+def assert_same_run(a, b, actions_a, actions_b, exact):
+    assert_array_equal(actions_a, actions_b)
+    ha, hb = a.history, b.history
+    assert ha.keys() == hb.keys()
+    for key in ha:
+        if exact:
+            assert_array_equal(ha[key], hb[key], err_msg=key)
+        else:
+            assert_allclose(ha[key], hb[key], **PARAMS_TOL, err_msg=key)
+    compare = assert_array_equal if exact else (lambda x, y: assert_allclose(x, y, **PARAMS_TOL))
+    compare(a.policy.params, b.policy.params)
+    compare(a.baseline_params, b.baseline_params)
+    assert a.num_timesteps == b.num_timesteps
+
+
+@pytest.mark.parametrize("config", sorted(PARITY_CONFIGS))
+def test_numpy_and_cpp_backends_take_identical_actions(config):
+    kwargs = PARITY_CONFIGS[config]
+    a, acts_a = run_recorded("CartPole-v1", "cpp", 1500, max_episode_steps=60, **kwargs)
+    b, acts_b = run_recorded("CartPole-v1", "numpy", 1500, max_episode_steps=60, **kwargs)
+    assert b.backend == "numpy" and type(b.policy) is not type(a.policy)
+    assert len(a.history["grad_norm"]) > 5  # several updates happened
+    assert_same_run(a, b, acts_a, acts_b, exact=False)
+    # and the greedy actions and sampled evaluation stream agree afterwards
+    obs = np.random.default_rng(0).normal(size=(50, 4))
+    assert_array_equal(a.predict(obs, deterministic=True)[0], b.predict(obs, deterministic=True)[0])
+    assert_array_equal(a.predict(obs)[0], b.predict(obs)[0])
+
+
+@pytest.mark.parametrize("baseline", [None, "linear"])
+def test_numpy_and_cpp_backends_agree_on_a_gaussian_policy(baseline):
+    kwargs = dict(baseline=baseline, update="per_episode", lr=0.05)
+    a, acts_a = run_recorded("Pendulum-v1", "cpp", 800, max_episode_steps=100, **kwargs)
+    b, acts_b = run_recorded("Pendulum-v1", "numpy", 800, max_episode_steps=100, **kwargs)
+    assert len(acts_a) == 800
+    # actions are float32 after clipping: equal bit for bit when the samples are
+    assert_same_run(a, b, acts_a, acts_b, exact=False)
+
+
+@pytest.mark.parametrize("mode", ["NEXT_STEP", "SAME_STEP", "DISABLED"])
+def test_numpy_and_cpp_backends_agree_on_vector_envs(mode):
+    def run(backend):
+        env = gym.make_vec(
+            "CartPole-v1", num_envs=3, vectorization_mode="sync", max_episode_steps=50,
+            vector_kwargs={"autoreset_mode": getattr(gym.vector.AutoresetMode, mode)},
+            wrappers=[ActionRecorder],
+        )
+        agent = Reinforce(env, seed=5, backend=backend, baseline="linear", update="batch",
+                          batch_episodes=4)
+        agent.learn(1500)
+        actions = np.concatenate([np.array(e.actions) for e in env.envs])
+        env.close()
+        return agent, actions
+
+    (a, acts_a), (b, acts_b) = run("cpp"), run("numpy")
+    assert_same_run(a, b, acts_a, acts_b, exact=False)
+
+
+@pytest.mark.parametrize("backend", ["cpp", "numpy"])
+@pytest.mark.parametrize("config", ["default", "book", "batch_entropy_clip_terminal"])
+def test_same_seed_gives_a_bit_identical_run(config, backend):
+    kwargs = PARITY_CONFIGS[config]
+    steps = 4000 if backend == "cpp" else 1000
+    a, acts_a = run_recorded("CartPole-v1", backend, steps, seed=11, **kwargs)
+    b, acts_b = run_recorded("CartPole-v1", backend, steps, seed=11, **kwargs)
+    assert_same_run(a, b, acts_a, acts_b, exact=True)
+    assert a.evaluate(3, seed=0) == b.evaluate(3, seed=0)
+    c, acts_c = run_recorded("CartPole-v1", backend, steps, seed=12, **kwargs)
+    assert not np.array_equal(a.policy.params, c.policy.params)
+    assert len(acts_a) == len(acts_c) and not np.array_equal(acts_a, acts_c)
+    ha, hc = a.history, c.history
+    assert len(ha["episode_return"]) != len(hc["episode_return"]) or not np.array_equal(
+        ha["episode_return"], hc["episode_return"])
+
+
+def test_same_seed_gives_a_bit_identical_gaussian_run():
+    a, acts_a = run_recorded("Pendulum-v1", "cpp", 1000, seed=2, baseline="linear")
+    b, acts_b = run_recorded("Pendulum-v1", "cpp", 1000, seed=2, baseline="linear")
+    assert_same_run(a, b, acts_a, acts_b, exact=True)
+    c, acts_c = run_recorded("Pendulum-v1", "cpp", 1000, seed=3, baseline="linear")
+    assert not np.array_equal(acts_a, acts_c)
+    assert not np.array_equal(a.policy.params, c.policy.params)
+
+
+def test_seed_none_runs_are_not_identical():
+    a = Reinforce("CartPole-v1").learn(1000)
+    b = Reinforce("CartPole-v1").learn(1000)
+    assert not np.array_equal(a.policy.params, b.policy.params)
+
+
+# ---------------------------------------------------------------------------------
+# Truncation: bootstrap with gamma * v(S_T), or treat the time limit as terminal
+# ---------------------------------------------------------------------------------
+GAMMA, T = 0.9, 3
+
+
+def expected_baseline_update(w, blr, bootstrap):
+    """One SGD step of the linear baseline after one Counter episode of T steps.
+
+    x_t = [1 + t]; v(x) = w0 x + w1; returns G_t backwards from the tail
+    v(S_T) = v([1 + T]) when bootstrapping, else 0; w += blr * sum_t delta_t [x_t, 1].
+    """
+    w = np.asarray(w, dtype=np.float64)
+    tail = w[0] * (1.0 + T) + w[1] if bootstrap else 0.0
+    G = np.zeros(T)
+    nxt = tail
+    for t in reversed(range(T)):
+        G[t] = 1.0 + GAMMA * nxt
+        nxt = G[t]
+    x = 1.0 + np.arange(T)
+    delta = G - (w[0] * x + w[1])
+    return w + blr * np.array([np.sum(delta * x), np.sum(delta)]), float(np.mean(delta**2)), G
+
+
+@pytest.mark.parametrize("backend", ["cpp", "numpy"])
+@pytest.mark.parametrize("truncation", ["bootstrap", "terminal"])
+def test_truncated_return_bootstraps_with_the_final_observation(truncation, backend):
+    env = gym.wrappers.TimeLimit(Counter(), max_episode_steps=T)
+    agent = Reinforce(env, optimizer="sgd", lr=1e-9, baseline="linear", baseline_lr=0.01,
+                      normalize_returns=False, update="per_episode", gamma=GAMMA,
+                      truncation=truncation, seed=0, backend=backend)
+    w0 = np.array([0.5, 1.0])
+    agent.baseline_params[:] = w0
+    assert_array_equal(agent.baseline_params, w0)  # a live view
+    agent.learn(T)
+    h = agent.history
+    assert_array_equal(h["episode_length"], [T])
+    assert len(h["grad_norm"]) == 1
+    want_w, want_loss, _ = expected_baseline_update(w0, 0.01, truncation == "bootstrap")
+    assert_allclose(agent.baseline_params, want_w, rtol=1e-12, atol=1e-12)
+    assert_allclose(h["baseline_loss"], [want_loss], rtol=1e-12)
+    other, _, _ = expected_baseline_update(w0, 0.01, truncation != "bootstrap")
+    assert not np.allclose(agent.baseline_params, other)
+
+
+@pytest.mark.parametrize("truncation", ["bootstrap", "terminal"])
+def test_without_a_baseline_truncation_is_terminal(truncation):
+    """No v to bootstrap with: G_t sums the rewards of the episode only."""
+    env = ActionRecorder(gym.wrappers.TimeLimit(Counter(), max_episode_steps=T))
+    lr = 0.5
+    agent = Reinforce(env, optimizer="sgd", lr=lr, normalize_returns=False,
+                      update="per_episode", gamma=GAMMA, truncation=truncation, seed=0)
+    agent.learn(T)
+    _, _, G = expected_baseline_update([0.0, 0.0], 0.0, bootstrap=False)
+    # theta = 0 during the episode: pi uniform; W row b gets (1[a=b] - 1/2) x, b_b the same
+    grad = np.zeros(4)
+    for t, a in enumerate(np.array(env.actions).astype(int)):
+        coef = G[t] * (np.eye(2)[a] - 0.5)
+        grad[:2] += coef * (1.0 + t)
+        grad[2:] += coef
+    assert_allclose(agent.policy.params, lr * grad, rtol=1e-12, atol=1e-12)
+
+
+def test_core_learner_bootstraps_truncated_episodes():
+    """The same check one level down, on pgfast._core.SoftmaxLearner itself."""
+    core = pgfast._core
+    for bootstrap in (True, False):
+        policy = core.LinearSoftmax(1, 2, True)
+        learner = core.SoftmaxLearner(
+            policy, core.SGD(1e-12), core.SGD(0.01), n_envs=1, obs_dim=1, gamma=GAMMA,
+            baseline=True, normalize_returns=False, update="per_episode",
+            bootstrap_truncated=bootstrap,
+        )
+        w0 = np.array([-0.25, 2.0])
+        learner.baseline_params[:] = w0
+        rng = np.random.default_rng(0)
+        learner.act1(np.array([1.0]), rng)
+        for t in range(1, T + 1):
+            out = learner.step1(np.array([1.0 + t]), 1.0, False, t == T, rng)
+            assert (out is None) == (t == T)
+        want_w, _, _ = expected_baseline_update(w0, 0.01, bootstrap)
+        assert_allclose(learner.baseline_params, want_w, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------
+# learn / predict / evaluate / callbacks / logging
+# ---------------------------------------------------------------------------------
+def test_learn_returns_self_and_continues():
+    agent = Reinforce("CartPole-v1", seed=0)
+    assert agent.learn(1000) is agent
+    n1 = len(agent.history["episode_return"])
+    assert agent.num_timesteps == 1000
+    assert agent.learn(1500) is agent
+    h = agent.history
+    assert agent.num_timesteps == 2500 and len(h["episode_return"]) > n1
+    assert np.all(np.diff(h["timesteps"]) > 0) and h["timesteps"][-1] <= 2500
+    # unfinished episodes at the end of a call are dropped, never merged into the next
+    assert h["episode_length"].sum() <= 2500 and np.all(h["episode_length"] <= 500)
+    assert agent.learn(0) is agent and agent.num_timesteps == 2500
+
+
+def test_callable_callback_returning_false_stops_after_that_step():
+    seen = []
+
+    def callback(agent):
+        seen.append(agent.num_timesteps)
+        return agent.num_timesteps < 37
+
+    agent = Reinforce("CartPole-v1", seed=0).learn(10_000, callback=callback)
+    assert agent.num_timesteps == 37 and seen == list(range(1, 38))
+
+
+def test_callback_returning_none_does_not_stop():
+    agent = Reinforce("CartPole-v1", seed=0).learn(500, callback=lambda agent: None)
+    assert agent.num_timesteps == 500
+
+
+def test_on_episode_end_returning_false_stops_after_that_episode():
+    class StopAfterTwo:
+        def __init__(self):
+            self.episodes = []
+
+        def on_episode_end(self, agent, episode_return, episode_length):
+            self.episodes.append((episode_return, episode_length))
+            return len(self.episodes) < 2
+
+    cb = StopAfterTwo()
+    agent = Reinforce("CartPole-v1", seed=0).learn(10_000, callback=cb)
+    h = agent.history
+    assert len(cb.episodes) == 2 and len(h["episode_return"]) == 2
+    assert [(float(r), int(n)) for r, n in cb.episodes] == list(
+        zip(h["episode_return"].tolist(), h["episode_length"].tolist()))
+    assert agent.num_timesteps == int(h["episode_length"].sum())
+
+
+def test_callback_object_with_on_step():
+    class Steps:
+        n = 0
+
+        def on_step(self, agent):
+            self.n += 1
+            return self.n < 100
+
+    cb = Steps()
+    agent = Reinforce("CartPole-v1", seed=0).learn(1000, callback=cb)
+    assert cb.n == 100 and agent.num_timesteps == 100
+
+
+def test_bad_callback_type():
+    with pytest.raises(TypeError, match="callback must be callable"):
+        Reinforce("CartPole-v1", seed=0).learn(10, callback=42)
+
+
+@pytest.mark.parametrize("where", ["on_step", "on_episode_end"])
+def test_callback_exception_propagates_and_agent_stays_usable(where):
+    class Boom(RuntimeError):
+        pass
+
+    class Callback:
+        def __init__(self):
+            self.calls = 0
+
+        def hook(self, agent, *args):
+            self.calls += 1
+            if self.calls == 3:
+                raise Boom("callback failed")
+            return True
+
+    cb = Callback()
+    setattr(cb, where, cb.hook)
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(Boom, match="callback failed"):
+        agent.learn(5000, callback=cb)
+    n = agent.num_timesteps
+    assert 0 < n < 5000 and np.isfinite(agent.policy.params).all()
+    agent.learn(2000)
+    assert agent.num_timesteps == n + 2000
+    h = agent.history
+    assert np.all(np.diff(h["timesteps"]) > 0) and h["timesteps"][-1] <= n + 2000
+
+
+def test_predict_single_and_batch():
+    agent = Reinforce("CartPole-v1", seed=0).learn(2000)
+    obs = np.array([0.01, -0.02, 0.03, 0.04], dtype=np.float32)
+    action, state = agent.predict(obs)
+    assert state is None and int(action) in (0, 1) and np.ndim(action) == 0
+    action, state = agent.predict(obs, deterministic=True)
+    assert state is None and agent.env.action_space.contains(int(action))
+    batch = np.random.default_rng(0).normal(0, 0.1, (7, 4))
+    actions, state = agent.predict(batch, deterministic=True)
+    assert state is None and actions.shape == (7,)
+    assert_array_equal(actions, [agent.predict(o, deterministic=True)[0] for o in batch])
+    # greedy = argmax of the policy's probabilities
+    assert_array_equal(actions, np.argmax(agent.policy.probs(batch), axis=1))
+
+
+def test_predict_rejects_bad_observations():
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        agent.predict(np.array([0.0, np.nan, 0.0, 0.0]))
+    with pytest.raises(ValueError, match="multiple of 4"):
+        agent.predict(np.zeros(3))
+
+
+def test_evaluate_returns_mean_and_std():
+    agent = Reinforce("CartPole-v1", seed=0).learn(3000)
+    result = agent.evaluate(5, seed=7)
+    assert isinstance(result, tuple) and len(result) == 2
+    mean, std = result
+    assert isinstance(mean, float) and isinstance(std, float)
+    assert 8 <= mean <= 500 and std >= 0
+    assert agent.evaluate(5, seed=7) == result  # greedy + seeded: reproducible
+    assert agent.num_timesteps == 3000  # evaluation is not training
+    m2, _ = agent.evaluate(3, deterministic=False, env=gym.make("CartPole-v1"), seed=1)
+    assert 8 <= m2 <= 500
+    with pytest.raises(ValueError, match="n_episodes must be >= 1"):
+        agent.evaluate(0)
+
+
+def test_progress_bar(capsys):
+    Reinforce("CartPole-v1", seed=0).learn(3000, progress_bar=True)
+    err = capsys.readouterr().err
+    assert "3000/3000" in err and "ep_rew_mean" in err
+
+
+def test_log_dir_writes_progress_csv_and_learning_curve(tmp_path):
+    log_dir = tmp_path / "logs"
+    agent = Reinforce("CartPole-v1", seed=0, baseline="linear")
+    agent.learn(4000, log_dir=str(log_dir))
+    with open(log_dir / "progress.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows
+    for key in ("rollout/ep_rew_mean", "rollout/ep_len_mean", "train/grad_norm", "time/fps",
+                "time/total_timesteps"):
+        assert key in rows[0], key
+        assert np.isfinite(float(rows[-1][key])), key
+    assert int(rows[-1]["time/total_timesteps"]) == 4000
+    assert float(rows[-1]["time/fps"]) > 0
+    steps = [int(r["time/total_timesteps"]) for r in rows]
+    assert steps == sorted(steps)
+    png = log_dir / "learning_curve.png"
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    # a second call appends to the same CSV (one header)
+    agent.learn(1000, log_dir=str(log_dir))
+    with open(log_dir / "progress.csv", newline="") as f:
+        rows2 = list(csv.DictReader(f))
+    assert len(rows2) > len(rows) and int(rows2[-1]["time/total_timesteps"]) == 5000
+    assert os.path.getsize(png) > 0
+
+
+def test_history_is_consistent():
+    agent = Reinforce("CartPole-v1", seed=1, baseline="linear").learn(3000)
+    h = agent.history
+    n_ep = len(h["episode_return"])
+    assert len(h["episode_length"]) == len(h["timesteps"]) == n_ep > 0
+    assert_array_equal(h["episode_return"], h["episode_length"])
+    assert_array_equal(np.cumsum(h["episode_length"]), h["timesteps"])  # one env, no gaps
+    n_up = len(h["grad_norm"])
+    assert len(h["entropy"]) == len(h["baseline_loss"]) == len(h["update_timesteps"]) == n_up
+    assert n_up == n_ep // 2  # default: one update per 2 episodes
+    assert set(h["update_timesteps"].tolist()) <= set(h["timesteps"].tolist())
+    assert np.all((h["entropy"] > 0) & (h["entropy"] <= np.log(2) + 1e-12))
+    h["episode_return"][:] = -1  # a copy: the agent's record is unchanged
+    assert np.all(agent.history["episode_return"] > 0)
+
+
+def test_repr():
+    r = repr(Reinforce("CartPole-v1", seed=0))
+    assert "CartPole-v1" in r and "cpp" in r
+
+
+# ---------------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------------
+def test_unknown_env_id():
+    with pytest.raises(ValueError, match="cannot make environment 'NoSuchEnv-v0'"):
+        Reinforce("NoSuchEnv-v0")
+
+
+def test_env_of_the_wrong_type():
+    with pytest.raises(TypeError, match="env must be an environment id"):
+        Reinforce(42)
+
+
+def test_unsupported_observation_space():
+    with pytest.raises(ValueError, match=r"observation space Tuple.* is not supported"):
+        Reinforce(TupleObsEnv())
+
+
+def test_unsupported_action_space():
+    with pytest.raises(ValueError, match=r"action space MultiDiscrete.* is not supported"):
+        Reinforce(MultiDiscreteActionEnv())
+
+
+@pytest.mark.parametrize("lr", [0.0, -1e-3, float("nan"), float("inf")])
+def test_bad_lr(lr):
+    with pytest.raises(ValueError, match="lr must be finite and > 0"):
+        Reinforce("CartPole-v1", lr=lr)
+
+
+def test_bad_lr_type_and_baseline_lr():
+    with pytest.raises(TypeError, match="lr must be a number"):
+        Reinforce("CartPole-v1", lr="0.1")
+    with pytest.raises(ValueError, match="baseline_lr must be finite and > 0"):
+        Reinforce("CartPole-v1", baseline="linear", baseline_lr=-1.0)
+
+
+@pytest.mark.parametrize("gamma", [-0.01, 1.0001, 2, float("nan")])
+def test_gamma_outside_unit_interval(gamma):
+    with pytest.raises(ValueError, match=r"gamma must be in \[0, 1\]"):
+        Reinforce("CartPole-v1", gamma=gamma)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 1.0])
+def test_gamma_at_the_bounds_is_accepted(gamma):
+    Reinforce("CartPole-v1", gamma=gamma, seed=0).learn(300)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("update", "per_batch"), ("optimizer", "rmsprop"), ("truncation", "bootstrapped"),
+     ("backend", "jax"), ("baseline", "quadratic"), ("update", None), ("optimizer", "Adam")],
+)
+def test_unknown_switch_values(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be one of .*; got {value!r}"):
+        Reinforce("CartPole-v1", **{name: value})
+
+
+def test_other_bad_hyperparameters():
+    with pytest.raises(ValueError, match="batch_episodes must be >= 1"):
+        Reinforce("CartPole-v1", batch_episodes=0)
+    with pytest.raises(ValueError, match="entropy_coef must be finite and >= 0"):
+        Reinforce("CartPole-v1", entropy_coef=-0.1)
+    with pytest.raises(ValueError, match="max_grad_norm must be finite and > 0"):
+        Reinforce("CartPole-v1", max_grad_norm=0.0)
+    with pytest.raises(ValueError, match="seed must be a non-negative int"):
+        Reinforce("CartPole-v1", seed=-1)
+    with pytest.raises(TypeError, match="features must be callable"):
+        Reinforce("CartPole-v1", features="fourier")
+
+
+@pytest.mark.parametrize("steps", [-1, -5])
+def test_negative_timesteps(steps):
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(ValueError, match="total_timesteps must be >= 0"):
+        agent.learn(steps)
+    assert agent.num_timesteps == 0
+
+
+def test_non_integer_timesteps():
+    with pytest.raises(TypeError, match="total_timesteps must be an int"):
+        Reinforce("CartPole-v1", seed=0).learn(100.0)
+
+
+@pytest.mark.parametrize("backend", ["cpp", "numpy"])
+@pytest.mark.parametrize(
+    ("what", "value", "message"),
+    [("obs", np.nan, "observation contains NaN or inf"),
+     ("obs", np.inf, "observation contains NaN or inf"),
+     ("reward", np.nan, "reward contains NaN or inf"),
+     ("reward", -np.inf, "reward contains NaN or inf")],
+)
+def test_non_finite_observation_or_reward(what, value, message, backend):
+    # 4 clean episodes (with updates), then a bad value at the 3rd step of the next call
+    env = Glitchy(at=43, what=what, value=value)
+    agent = Reinforce(env, update="per_episode", seed=0, backend=backend, baseline="linear")
+    agent.learn(40)
+    assert len(agent.history["grad_norm"]) == 4
+    before = agent.policy.params.copy(), agent.baseline_params.copy(), agent.history
+    with pytest.raises(ValueError, match=rf"{message} \(at timestep 43\)"):
+        agent.learn(100)
+    assert agent.num_timesteps == 42
+    assert np.isfinite(agent.policy.params).all()
+    assert_array_equal(agent.policy.params, before[0])
+    assert_array_equal(agent.baseline_params, before[1])
+    for key, values in agent.history.items():
+        assert_array_equal(values, before[2][key], err_msg=key)
+    env.at = -1  # the environment is fixed: learning goes on
+    agent.learn(100)
+    assert agent.num_timesteps == 142 and np.isfinite(agent.policy.params).all()
+
+
+def test_non_finite_first_observation():
+    class BadReset(Glitchy):
+        def reset(self, *, seed=None, options=None):
+            obs, info = super().reset(seed=seed, options=options)
+            obs[0] = np.nan
+            return obs, info
+
+    agent = Reinforce(BadReset(at=-1), seed=0)
+    with pytest.raises(ValueError, match=r"observation contains NaN or inf \(at timestep 1\)"):
+        agent.learn(10)
+    assert agent.num_timesteps == 0 and not agent.policy.params.any()
