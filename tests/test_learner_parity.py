@@ -80,8 +80,18 @@ class Twin:
     # --- lock-step calls: the same call on both, the results compared ---
 
     def call(self, method, *args, **kwargs):
-        """Call `method` on both learners (each with its own rng); compare the results."""
-        out_c = getattr(self.c, method)(*args, rng=self.rng_c, **kwargs)
+        """Call `method` on both learners (each with its own rng); compare the results.
+
+        An exception of the C++ learner must be raised by the reference too, with the
+        same state afterwards; it is then re-raised.
+        """
+        try:
+            out_c = getattr(self.c, method)(*args, rng=self.rng_c, **kwargs)
+        except Exception as exc:
+            with pytest.raises(type(exc)):
+                getattr(self.r, method)(*args, rng=self.rng_r, **kwargs)
+            self.assert_same_state()
+            raise
         out_r = getattr(self.r, method)(*args, rng=self.rng_r, **kwargs)
         assert_same_actions(out_c, out_r)
         self.assert_same_state()

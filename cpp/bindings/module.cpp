@@ -7,5 +7,6 @@ PYBIND11_MODULE(_core, m) {
   pgfast::bind::register_policies(m);
   pgfast::bind::register_returns(m);
   pgfast::bind::register_optim(m);
+  pgfast::bind::register_features(m);
   pgfast::bind::register_learner(m);
 }

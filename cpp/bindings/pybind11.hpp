@@ -72,6 +72,7 @@ class GeneratorStream final : public RandomSource {
 void register_policies(py::module_& m);
 void register_returns(py::module_& m);
 void register_optim(py::module_& m);
+void register_features(py::module_& m);
 void register_learner(py::module_& m);
 
 }  // namespace pgfast::bind

@@ -91,6 +91,18 @@ py::array_t<double> vec(const std::vector<double>& v) {
   return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
 }
 
+// The random source of a step: the one attached by attach(rng) when rng is None, else a
+// temporary stream over rng (which takes the Generator's lock for the call).
+template <class P>
+RandomSource& source(Learner<P>& l, py::handle rng, std::optional<GeneratorStream>& tmp) {
+  if (rng.is_none()) {
+    if (!l.attached()) throw py::type_error("rng must be a numpy.random.Generator (or attach(rng) first), got None");
+    return *l.attached();
+  }
+  tmp.emplace(rng);
+  return *tmp;
+}
+
 template <class P>
 py::object actions_out(const Learner<P>& L, const std::vector<double>& a, bool single) {
   if constexpr (std::is_same_v<P, LinearSoftmax>) {
@@ -115,7 +127,7 @@ Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbd
                        std::shared_ptr<Optimizer> baseline_optimizer, long long n_envs, long long obs_dim,
                        long long n_discrete, double gamma, bool baseline, bool normalize_returns,
                        bool discount_gradient, const std::string& update, long long batch_episodes,
-                       double entropy_coef, bool bootstrap_truncated) {
+                       double entropy_coef, bool bootstrap_truncated, std::shared_ptr<FeatureMap> features) {
              if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
              if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
              if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
@@ -123,14 +135,15 @@ Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbd
              return std::make_unique<L>(std::move(policy), std::move(optimizer), std::move(baseline_optimizer),
                                         make_config(gamma, baseline, normalize_returns, discount_gradient,
                                                     update, batch_episodes, entropy_coef, bootstrap_truncated),
-                                        static_cast<std::size_t>(n_envs), enc);
+                                        static_cast<std::size_t>(n_envs), enc, std::move(features));
            }),
            py::arg("policy"), py::arg("optimizer"), py::arg("baseline_optimizer") = nullptr, py::kw_only(),
            py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0, py::arg("gamma") = 0.99,
            py::arg("baseline") = false, py::arg("normalize_returns") = true,
            py::arg("discount_gradient") = false, py::arg("update") = "per_episode",
            py::arg("batch_episodes") = 1, py::arg("entropy_coef") = 0.0,
-           py::arg("bootstrap_truncated") = true, py::keep_alive<1, 2>(), py::keep_alive<1, 3>(),
+           py::arg("bootstrap_truncated") = true, py::arg("features") = nullptr, py::keep_alive<1, 2>(),
+           py::keep_alive<1, 3>(),
            py::keep_alive<1, 4>())
       .def_property_readonly("n_envs", &L::n_envs, "Number of environments fed per call.")
       .def_property_readonly("n_features", &L::n_features, "Length of x(s).")
@@ -150,12 +163,14 @@ Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbd
             if (l.n_envs() != 1) throw py::value_error("act1 needs n_envs == 1; use act");
             auto& o = l.obs_buffer();
             read_row(obs, o.data(), l.encoder().obs_dim, "observation");
-            GeneratorStream stream(rng);
+            std::optional<GeneratorStream> tmp;
+            RandomSource& stream = source(l, rng, tmp);
             auto& a = l.action_buffer();
             l.act(o.data(), stream, a.data());
             return actions_out(l, a, true);
           },
-          py::arg("obs"), py::arg("rng"), "Sample the first action of an episode (single environment).")
+          py::arg("obs"), py::arg("rng") = py::none(),
+          "Sample the first action of an episode (single environment).")
       .def(
           "step1",
           [](L& l, py::handle obs, double reward, bool terminated, bool truncated, py::handle rng) -> py::object {
@@ -168,13 +183,15 @@ Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbd
               l.record(&reward, &te, &tr, o.data(), &one);
               return py::none();
             }
-            GeneratorStream stream(rng);  // before record(): a bad rng changes nothing
+            std::optional<GeneratorStream> tmp;
+            RandomSource& stream = source(l, rng, tmp);  // before record(): a bad rng changes nothing
             l.record(&reward, &te, &tr, o.data(), &one);
             auto& a = l.action_buffer();
             l.act(o.data(), stream, a.data());
             return actions_out(l, a, true);
           },
-          py::arg("obs"), py::arg("reward"), py::arg("terminated"), py::arg("truncated"), py::arg("rng"),
+          py::arg("obs"), py::arg("reward"), py::arg("terminated"), py::arg("truncated"),
+          py::arg("rng") = py::none(),
           R"pbdoc(Single environment: record (reward, terminated, truncated) of the last action
 with `obs` = S_{t+1}, run the update that becomes due, and return the next action; returns
 None when the episode ended (reset the env, then call act1).)pbdoc")
@@ -182,12 +199,13 @@ None when the episode ended (reset the env, then call act1).)pbdoc")
           "act",
           [](L& l, py::handle obs_, py::handle rng) {
             auto obs = rows(obs_, "obs", l.n_envs(), l.encoder().obs_dim);
-            GeneratorStream stream(rng);
+            std::optional<GeneratorStream> tmp;
+            RandomSource& stream = source(l, rng, tmp);
             auto& a = l.action_buffer();
             l.act(obs.data(), stream, a.data());
             return actions_out(l, a, false);
           },
-          py::arg("obs"), py::arg("rng"), "Sample an action for every environment.")
+          py::arg("obs"), py::arg("rng") = py::none(), "Sample an action for every environment.")
       .def(
           "step",
           [](L& l, py::handle obs_, py::handle rewards_, py::handle term_, py::handle trunc_, py::handle rng,
@@ -203,7 +221,8 @@ None when the episode ended (reset the env, then call act1).)pbdoc")
             std::optional<barray> mask;
             if (!mask_.is_none()) mask = flags(mask_, "mask", n);
             l.check_obs(obs.data());
-            GeneratorStream stream(rng);
+            std::optional<GeneratorStream> tmp;
+            RandomSource& stream = source(l, rng, tmp);
             l.record(r.data(), reinterpret_cast<const std::uint8_t*>(te.data()),
                      reinterpret_cast<const std::uint8_t*>(tr.data()), fin ? fin->data() : obs.data(),
                      mask ? reinterpret_cast<const std::uint8_t*>(mask->data()) : nullptr);
@@ -211,14 +230,14 @@ None when the episode ended (reset the env, then call act1).)pbdoc")
             l.act(obs.data(), stream, a.data());
             return actions_out(l, a, false);
           },
-          py::arg("obs"), py::arg("rewards"), py::arg("terminated"), py::arg("truncated"), py::arg("rng"),
-          py::arg("final_obs") = py::none(), py::arg("mask") = py::none(),
+          py::arg("obs"), py::arg("rewards"), py::arg("terminated"), py::arg("truncated"),
+          py::arg("rng") = py::none(), py::arg("final_obs") = py::none(), py::arg("mask") = py::none(),
           R"pbdoc(Vector environments: record the step of every environment whose mask is True
 (final_obs[e] is the last observation of an episode that just ended; defaults to obs),
 run the updates that become due, then sample an action for every environment from obs.)pbdoc")
       .def(
           "encode",
-          [](const L& l, py::handle obs_) {
+          [](L& l, py::handle obs_) {
             auto obs = as_f64(obs_, "obs");
             const std::size_t od = l.encoder().obs_dim, d = l.n_features();
             if (obs.size() == 0 || static_cast<std::size_t>(obs.size()) % od != 0) {
@@ -227,14 +246,23 @@ run the updates that become due, then sample an action for every environment fro
             }
             const std::size_t n = static_cast<std::size_t>(obs.size()) / od;
             py::array_t<double> x({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(d)});
-            for (std::size_t i = 0; i < n; ++i) {
-              l.encoder().check(obs.data() + i * od, "observation");
-              l.encoder().encode(obs.data() + i * od, x.mutable_data() + i * d);
-            }
+            for (std::size_t i = 0; i < n; ++i) l.features().check(obs.data() + i * od, "observation");
+            for (std::size_t i = 0; i < n; ++i) l.features().dense(obs.data() + i * od, x.mutable_data() + i * d);
             return x;
           },
           py::arg("obs"), "Feature vectors x(s) of observations: shape (N, n_features).")
       .def("discard_unfinished", &L::discard_unfinished, "Forget unfinished episodes.")
+      .def(
+          "attach",
+          [](L& l, py::handle rng) {
+            if (l.attached()) throw py::value_error("a Generator is already attached; call detach() first");
+            l.attach(std::make_unique<GeneratorStream>(rng));
+          },
+          py::arg("rng"),
+          R"pbdoc(Hold rng's BitGenerator lock and draw from its stream in every following
+step called with rng=None, until detach(). Used by Reinforce.learn for the whole loop:
+locking once per run instead of once per step.)pbdoc")
+      .def("detach", &L::detach, "Release the Generator attached by attach() (no-op if none).")
       .def(
           "history",
           [](L& l) {

@@ -57,11 +57,11 @@ def _integer(value: object, name: str) -> int:
     return int(value)
 
 
-def _real(value: object, name: str) -> float:
+def _real(value: Any, name: str) -> float:
     """Return ``value`` as a float; strings and non-numbers are a TypeError."""
     if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
 def _float_array(value: ArrayLike, name: str) -> FloatArray:
@@ -97,7 +97,8 @@ def _generator(rng: object) -> np.random.Generator:
 
 def _standardise(v: FloatArray) -> FloatArray:
     """Return (v − mean v) / (std v + 1e-8), the population std (ddof = 0)."""
-    return (v - v.mean()) / (v.std() + 1e-8)
+    out: FloatArray = (v - v.mean()) / (v.std() + 1e-8)
+    return out
 
 
 # ----------------------------------------------------------------------------------
@@ -195,6 +196,9 @@ class _Learner:
             raise ValueError("batch_episodes must be >= 1")
         if policy is None or optimizer is None:
             raise ValueError("policy and optimizer are required")
+        for opt, name in ((optimizer, "optimizer"), (baseline_optimizer, "baseline_optimizer")):
+            if opt is not None and not callable(getattr(opt, "step", None)):
+                raise TypeError(f"{name} must have a step(params, grad) method")
         if not 0.0 <= gamma <= 1.0:
             raise ValueError("gamma must be in [0, 1]")
         if not (math.isfinite(entropy_coef) and entropy_coef >= 0.0):
@@ -627,7 +631,8 @@ class _Learner:
         """
         rows = self._rows(obs, "obs")
         rng = _generator(rng)
-        return self._actions_out(self._act(rows, rng), single=False)
+        actions: NDArray[Any] = self._actions_out(self._act(rows, rng), single=False)
+        return actions
 
     def step(
         self,
@@ -677,7 +682,8 @@ class _Learner:
         self._check_rows(rows)
         rng = _generator(rng)
         self._record(r, te, tr, fin, selected)
-        return self._actions_out(self._act(rows, rng), single=False)
+        actions: NDArray[Any] = self._actions_out(self._act(rows, rng), single=False)
+        return actions
 
     def encode(self, obs: ArrayLike) -> FloatArray:
         """Feature vectors x(s) of observations.

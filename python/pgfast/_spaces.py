@@ -117,7 +117,15 @@ class SpaceAdapter:
         """Make a fresh single environment like the training one, for evaluation."""
         if not self.is_vector:
             spec = getattr(self.env, "spec", None)
-            return gym.make(spec) if spec is not None else self.env
+            if spec is None:
+                return self.env
+            try:
+                return gym.make(spec)
+            except (gym.error.Error, ValueError, TypeError) as e:  # e.g. a custom wrapper
+                raise ValueError(
+                    f"cannot make a fresh copy of the training environment to evaluate on ({e}); "
+                    "pass env= to evaluate()"
+                ) from e
         if self.env_id is None:
             raise ValueError("cannot make an evaluation env for this VectorEnv: pass env=")
         return gym.make(self.env_id)

@@ -200,17 +200,19 @@ class Reinforce:
         hp = self.hyperparameters
         if self.backend == "cpp":
             mod: Any = _core
+            learners: Any = _core
         else:
+            from . import _reference_learner as learners
             from . import reference as mod
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
             self.policy = mod.LinearSoftmax(d, self.spaces.n_actions, True)
-            learner_cls = mod.SoftmaxLearner
+            learner_cls = learners.SoftmaxLearner
         else:
             self.policy = mod.LinearGaussian(
                 d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0
             )
-            learner_cls = mod.GaussianLearner
+            learner_cls = learners.GaussianLearner
 
         def make_opt(lr: float) -> Any:
             if hp["optimizer"] == "adam":
@@ -306,10 +308,10 @@ class Reinforce:
         env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
         obs_in, act_out = sp.obs_in, sp.action_out
         step1, act1 = learner.step1, learner.act1
-        obs, _ = env.reset(seed=self._reset_seed())
-        a = act1(obs if obs_in is None else obs_in(obs), rng)
         t = 0
         try:
+            obs, _ = env.reset(seed=self._reset_seed())
+            a = act1(obs if obs_in is None else obs_in(obs), rng)
             while t < total:
                 obs, r, term, trunc, _ = env.step(a if act_out is None else act_out(a))
                 a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
@@ -331,12 +333,12 @@ class Reinforce:
         env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
         obs_in, act_out = sp.obs_in_batch, sp.action_out_batch
         mode = sp.autoreset_mode
-        obs, _ = env.reset(seed=self._reset_seed())
-        x = obs if obs_in is None else obs_in(obs)
-        acts = learner.act(x, rng)
         prev_done = np.zeros(sp.n_envs, dtype=bool)
         t = 0
         try:
+            obs, _ = env.reset(seed=self._reset_seed())
+            x = obs if obs_in is None else obs_in(obs)
+            acts = learner.act(x, rng)
             while t < total:
                 obs, r, term, trunc, info = env.step(acts if act_out is None else act_out(acts))
                 term = np.asarray(term, dtype=bool)

@@ -53,7 +53,8 @@ class LinearGaussian {
     return std::clamp(params_[log_std_offset() + j], lo_, hi_);
   }
 
-  void mean(const double* x, double* mu) const {
+  template <class X>
+  void mean(X x, double* mu) const {
     const double* w = params_.data();
     for (std::size_t j = 0; j < m_; ++j) {
       mu[j] = dot(w + j * d_, x, d_) + (bias_ ? w[m_ * d_ + j] : 0.0);
@@ -64,7 +65,8 @@ class LinearGaussian {
   }
 
   // ln pi(a|s) = sum_j [ -(a_j - mu_j)^2 / (2 sigma_j^2) - ln sigma_j - 0.5 ln 2pi ]
-  double log_prob(const double* x, const double* a) const {
+  template <class X>
+  double log_prob(X x, const double* a) const {
     Scratch mu(m_);
     mean(x, mu.data());
     double lp = 0.0;
@@ -80,7 +82,8 @@ class LinearGaussian {
   //   d/d theta_mu_j  ln pi = (a_j - mu_j) / sigma_j^2 * x(s)
   //   d/d l_j         ln pi = (a_j - mu_j)^2 / sigma_j^2 - 1     (0 outside the clamp)
   // Adds scale * grad to g.
-  void add_grad_log_prob(const double* x, const double* a, double scale, double* g) const {
+  template <class X>
+  void add_grad_log_prob(X x, const double* a, double scale, double* g) const {
     Scratch mu(m_);
     mean(x, mu.data());
     const std::size_t off = log_std_offset();
@@ -98,14 +101,16 @@ class LinearGaussian {
   }
 
   // H = sum_j (l_j + 0.5 ln(2 pi e)); independent of the state.
-  double entropy(const double* /*x*/) const {
+  template <class X>
+  double entropy(X /*x*/) const {
     double H = 0.0;
     for (std::size_t j = 0; j < m_; ++j) H += log_std(j) + kHalfLog2Pi + 0.5;
     return H;
   }
 
   // dH/dl_j = 1 inside the clamp. Adds scale * grad to g.
-  void add_grad_entropy(const double* /*x*/, double scale, double* g) const {
+  template <class X>
+  void add_grad_entropy(X /*x*/, double scale, double* g) const {
     const std::size_t off = log_std_offset();
     for (std::size_t j = 0; j < m_; ++j)
       if (log_std_free(j)) g[off + j] += scale;
@@ -113,12 +118,14 @@ class LinearGaussian {
 
   // a_j = mu_j + sigma_j * N(0, 1), one standard normal per dimension in order
   // (the draws of Generator.standard_normal(action_dim)).
-  void sample(const double* x, RandomSource& rng, double* a) const {
+  template <class X>
+  void sample(X x, RandomSource& rng, double* a) const {
     mean(x, a);
     for (std::size_t j = 0; j < m_; ++j) a[j] += std::exp(log_std(j)) * rng.standard_normal();
   }
 
-  void mode(const double* x, double* a) const { mean(x, a); }
+  template <class X>
+  void mode(X x, double* a) const { mean(x, a); }
 
   // Keeps the stored log-std parameters inside the clamp (a projection applied after
   // optimiser steps, so a parameter never drifts where its gradient is 0 forever).

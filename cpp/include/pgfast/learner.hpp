@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "feature_map.hpp"
 #include "gaussian.hpp"
 #include "optim.hpp"
 #include "returns.hpp"
@@ -62,6 +63,53 @@ struct ObsEncoder {
   }
 };
 
+// x(s) of an observation: the encoder's vector, mapped by a feature map when one is given
+// (S&B ch. 9). A sparse map (tile coding) yields the indices of its active features,
+// which the learner stores and uses instead of dense vectors.
+class FeaturePipeline {
+ public:
+  FeaturePipeline(ObsEncoder enc, std::shared_ptr<const FeatureMap> map) : enc_(enc), map_(std::move(map)) {
+    if (map_ && map_->n_inputs() != enc_.n_features()) {
+      throw std::invalid_argument("features expect " + std::to_string(map_->n_inputs()) +
+                                  " inputs but observations have " + std::to_string(enc_.n_features()));
+    }
+    s_.assign(enc_.n_features(), 0.0);
+  }
+  const ObsEncoder& encoder() const { return enc_; }
+  std::size_t obs_dim() const { return enc_.obs_dim; }
+  std::size_t n_features() const { return map_ ? map_->n_features() : enc_.n_features(); }
+  bool sparse() const { return map_ && map_->sparse(); }
+  std::size_t n_active() const { return sparse() ? map_->n_active() : 0; }
+  void check(const double* obs, const char* what) const { enc_.check(obs, what); }
+
+  void dense(const double* obs, double* x) {
+    if (!map_) return enc_.encode(obs, x);
+    enc_.encode(obs, s_.data());
+    map_->dense(s_.data(), x);
+  }
+  void active(const double* obs, std::uint32_t* idx) {
+    enc_.encode(obs, s_.data());
+    map_->active(s_.data(), idx);
+  }
+
+ private:
+  ObsEncoder enc_;
+  std::shared_ptr<const FeatureMap> map_;
+  std::vector<double> s_;
+};
+
+// Row t of stored feature vectors: dense rows of d doubles, or rows of n active indices.
+struct DenseRows {
+  const double* X;
+  std::size_t d;
+  const double* operator()(std::size_t t) const { return X + t * d; }
+};
+struct ActiveRows {
+  const std::uint32_t* I;
+  std::size_t n;
+  Active operator()(std::size_t t) const { return {I + t * n, n}; }
+};
+
 // How the learner stores and uses actions of each policy type (one double per
 // discrete action index; action_dim doubles for a Gaussian action).
 template <class P>
@@ -70,10 +118,12 @@ struct PolicyOps;
 template <>
 struct PolicyOps<LinearSoftmax> {
   static std::size_t width(const LinearSoftmax&) { return 1; }
-  static void sample(const LinearSoftmax& p, const double* x, RandomSource& rng, double* a) {
+  template <class X>
+  static void sample(const LinearSoftmax& p, X x, RandomSource& rng, double* a) {
     a[0] = static_cast<double>(p.sample(x, rng));
   }
-  static void add_grad(const LinearSoftmax& p, const double* x, const double* a, double s, double* g) {
+  template <class X>
+  static void add_grad(const LinearSoftmax& p, X x, const double* a, double s, double* g) {
     p.add_grad_log_prob(x, static_cast<std::size_t>(a[0]), s, g);
   }
   static void project(LinearSoftmax&) {}
@@ -82,10 +132,12 @@ struct PolicyOps<LinearSoftmax> {
 template <>
 struct PolicyOps<LinearGaussian> {
   static std::size_t width(const LinearGaussian& p) { return p.action_dim(); }
-  static void sample(const LinearGaussian& p, const double* x, RandomSource& rng, double* a) {
+  template <class X>
+  static void sample(const LinearGaussian& p, X x, RandomSource& rng, double* a) {
     p.sample(x, rng, a);
   }
-  static void add_grad(const LinearGaussian& p, const double* x, const double* a, double s, double* g) {
+  template <class X>
+  static void add_grad(const LinearGaussian& p, X x, const double* a, double s, double* g) {
     p.add_grad_log_prob(x, a, s, g);
   }
   static void project(LinearGaussian& p) { p.project(); }
@@ -102,32 +154,44 @@ class Learner {
  public:
   Learner(std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
           std::shared_ptr<Optimizer> baseline_optimizer, LearnerConfig cfg, std::size_t n_envs,
-          ObsEncoder encoder)
+          ObsEncoder encoder, std::shared_ptr<const FeatureMap> features = nullptr)
       : pi_(std::move(policy)), opt_(std::move(optimizer)), vopt_(std::move(baseline_optimizer)),
-        cfg_(cfg), n_envs_(n_envs), enc_(encoder) {
+        cfg_(cfg), n_envs_(n_envs), feat_(encoder, std::move(features)) {
     if (!pi_ || !opt_) throw std::invalid_argument("policy and optimizer are required");
     require_positive(n_envs, "n_envs");
     if (!(cfg_.gamma >= 0.0 && cfg_.gamma <= 1.0)) throw std::invalid_argument("gamma must be in [0, 1]");
     if (cfg_.batch_episodes < 1) throw std::invalid_argument("batch_episodes must be >= 1");
     if (!(std::isfinite(cfg_.entropy_coef) && cfg_.entropy_coef >= 0.0))
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
-    d_ = enc_.n_features();
+    d_ = feat_.n_features();
     if (pi_->n_features() != d_) {
       throw std::invalid_argument("policy has n_features=" + std::to_string(pi_->n_features()) +
-                                  " but observations encode to " + std::to_string(d_) + " features");
+                                  " but observations map to " + std::to_string(d_) + " features");
     }
     if (cfg_.baseline && !vopt_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
+    sparse_ = feat_.sparse();
+    na_ = feat_.n_active();
     aw_ = PolicyOps<P>::width(*pi_);
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
-    pending_x_.assign(n_envs_ * d_, 0.0);
+    if (sparse_) {
+      pending_i_.assign(n_envs_ * na_, 0);
+    } else {
+      pending_x_.assign(n_envs_ * d_, 0.0);
+    }
     pending_a_.assign(n_envs_ * aw_, 0.0);
     has_pending_.assign(n_envs_, 0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
     gw_.assign(w_.size(), 0.0);
-    obs_buf_.assign(n_envs_ * enc_.obs_dim, 0.0);
+    obs_buf_.assign(n_envs_ * feat_.obs_dim(), 0.0);
     act_buf_.assign(n_envs_ * aw_, 0.0);
   }
+
+  // A random source the caller attaches for a run of steps (the Python layer attaches a
+  // Generator's stream while holding its lock for the whole learn() loop).
+  void attach(std::unique_ptr<RandomSource> source) { attached_ = std::move(source); }
+  void detach() { attached_.reset(); }
+  RandomSource* attached() const { return attached_.get(); }
 
   // Reusable buffers for the caller's per-step observation and action rows.
   std::vector<double>& obs_buffer() { return obs_buf_; }
@@ -136,7 +200,8 @@ class Learner {
   std::size_t n_envs() const { return n_envs_; }
   std::size_t n_features() const { return d_; }
   std::size_t action_width() const { return aw_; }
-  const ObsEncoder& encoder() const { return enc_; }
+  const ObsEncoder& encoder() const { return feat_.encoder(); }
+  FeaturePipeline& features() { return feat_; }
   const LearnerConfig& config() const { return cfg_; }
   P& policy() { return *pi_; }
   std::vector<double>& baseline_params() { return w_; }
@@ -144,21 +209,32 @@ class Learner {
   long long total_steps() const { return total_steps_; }
   void set_total_steps(long long t) { total_steps_ = t; }
 
-  double value(const double* x) const { return dot(w_.data(), x, d_) + w_[d_]; }
+  // v(s, w) = w . [x(s), 1]
+  template <class X>
+  double value(X x) const {
+    return dot(w_.data(), x, d_) + w_[d_];
+  }
 
   // Validates n_envs observation rows (before anything changes).
   void check_obs(const double* obs) const {
-    for (std::size_t e = 0; e < n_envs_; ++e) enc_.check(obs + e * enc_.obs_dim, "observation");
+    for (std::size_t e = 0; e < n_envs_; ++e) feat_.check(obs + e * feat_.obs_dim(), "observation");
   }
 
   // A_e ~ pi(.|x(obs_e)) for every environment; remembered as the pending step of e.
   void act(const double* obs, RandomSource& rng, double* actions) {
     check_obs(obs);
     for (std::size_t e = 0; e < n_envs_; ++e) {
-      double* x = pending_x_.data() + e * d_;
+      const double* o = obs + e * feat_.obs_dim();
       double* a = pending_a_.data() + e * aw_;
-      enc_.encode(obs + e * enc_.obs_dim, x);
-      PolicyOps<P>::sample(*pi_, x, rng, a);
+      if (sparse_) {
+        std::uint32_t* idx = pending_i_.data() + e * na_;
+        feat_.active(o, idx);
+        PolicyOps<P>::sample(*pi_, Active{idx, na_}, rng, a);
+      } else {
+        double* x = pending_x_.data() + e * d_;
+        feat_.dense(o, x);
+        PolicyOps<P>::sample(*pi_, static_cast<const double*>(x), rng, a);
+      }
       std::copy(a, a + aw_, actions + e * aw_);
       has_pending_[e] = 1;
     }
@@ -174,18 +250,22 @@ class Learner {
       if (mask && !mask[e]) continue;
       if (!has_pending_[e]) throw std::logic_error("record() without a pending action: call act() first");
       if (!std::isfinite(rewards[e])) throw std::invalid_argument("reward contains NaN or inf");
-      if (terminated[e] || truncated[e]) enc_.check(final_obs + e * enc_.obs_dim, "final observation");
+      if (terminated[e] || truncated[e]) feat_.check(final_obs + e * feat_.obs_dim(), "final observation");
     }
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
       Episode& ep = episodes_[e];
-      ep.X.insert(ep.X.end(), pending_x_.begin() + e * d_, pending_x_.begin() + (e + 1) * d_);
+      if (sparse_) {
+        ep.I.insert(ep.I.end(), pending_i_.begin() + e * na_, pending_i_.begin() + (e + 1) * na_);
+      } else {
+        ep.X.insert(ep.X.end(), pending_x_.begin() + e * d_, pending_x_.begin() + (e + 1) * d_);
+      }
       ep.A.insert(ep.A.end(), pending_a_.begin() + e * aw_, pending_a_.begin() + (e + 1) * aw_);
       ep.R.push_back(rewards[e]);
       has_pending_[e] = 0;
       ++total_steps_;
       if (terminated[e] || truncated[e]) {
-        close_episode(e, terminated[e] != 0, final_obs + e * enc_.obs_dim);
+        close_episode(e, terminated[e] != 0, final_obs + e * feat_.obs_dim());
       }
     }
     run_due_updates();
@@ -200,24 +280,25 @@ class Learner {
   std::size_t pending_episodes() const { return pool_.n_episodes; }
 
  private:
+  // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
+  // rows X (dense) or I (active indices), actions A, rewards R.
   struct Episode {
     std::vector<double> X, A, R;
+    std::vector<std::uint32_t> I;
     void clear() {
-      X.clear();
-      A.clear();
-      R.clear();
+      X.clear(), A.clear(), R.clear(), I.clear();
     }
   };
-  // Finished episodes waiting for an update, concatenated.
-  struct Pool {
-    std::vector<double> X, A, R, boot, tin;
+  struct Pool : Episode {
+    std::vector<double> boot, tin;
     std::vector<std::uint8_t> term, trunc;
     std::size_t n_episodes = 0;
     void clear() {
-      X.clear(), A.clear(), R.clear(), boot.clear(), tin.clear(), term.clear(), trunc.clear();
+      Episode::clear();
+      boot.clear(), tin.clear(), term.clear(), trunc.clear();
       n_episodes = 0;
     }
-    std::size_t size() const { return R.size(); }
+    std::size_t size() const { return this->R.size(); }
   };
 
   void close_episode(std::size_t e, bool terminated, const double* final_obs) {
@@ -225,11 +306,18 @@ class Learner {
     const std::size_t T = ep.R.size();
     double tail = 0.0;
     if (!terminated && cfg_.baseline && cfg_.bootstrap_truncated) {
-      x_tmp_.resize(d_);
-      enc_.encode(final_obs, x_tmp_.data());
-      tail = value(x_tmp_.data());
+      if (sparse_) {
+        i_tmp_.resize(na_);
+        feat_.active(final_obs, i_tmp_.data());
+        tail = value(Active{i_tmp_.data(), na_});
+      } else {
+        x_tmp_.resize(d_);
+        feat_.dense(final_obs, x_tmp_.data());
+        tail = value(static_cast<const double*>(x_tmp_.data()));
+      }
     }
     pool_.X.insert(pool_.X.end(), ep.X.begin(), ep.X.end());
+    pool_.I.insert(pool_.I.end(), ep.I.begin(), ep.I.end());
     pool_.A.insert(pool_.A.end(), ep.A.begin(), ep.A.end());
     pool_.R.insert(pool_.R.end(), ep.R.begin(), ep.R.end());
     double ret = 0.0;
@@ -254,10 +342,10 @@ class Learner {
     backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
     backup_w_ = w_;
     try {
-      if (cfg_.update == UpdateMode::PerStep) {
-        update_per_step();
+      if (sparse_) {
+        update(ActiveRows{pool_.I.data(), na_});
       } else {
-        update_batch();
+        update(DenseRows{pool_.X.data(), d_});
       }
       if (!all_finite(pi_->params(), pi_->n_params()) || !all_finite(w_.data(), w_.size())) {
         throw std::invalid_argument(
@@ -270,6 +358,15 @@ class Learner {
       throw;
     }
     pool_.clear();
+  }
+
+  template <class Rows>
+  void update(Rows rows) {
+    if (cfg_.update == UpdateMode::PerStep) {
+      update_per_step(rows);
+    } else {
+      update_batch(rows);
+    }
   }
 
   // G_t for every step of the pool; truncated ends add gamma * v(S_T) when bootstrapping.
@@ -300,7 +397,8 @@ class Learner {
   // psi_t = G_t (or delta_t = G_t - v(S_t) with a baseline), standardised over the
   // batch when normalize_returns, times gamma^t when discount_gradient. The baseline
   // then takes one step on (1/E) sum_t delta_t [x_t, 1].
-  void update_batch() {
+  template <class Rows>
+  void update_batch(Rows x) {
     pool_returns();
     const std::size_t n = pool_.size();
     const double scale = 1.0 / static_cast<double>(pool_.n_episodes);
@@ -308,7 +406,7 @@ class Learner {
     double bl_loss = 0.0;
     if (cfg_.baseline) {
       for (std::size_t t = 0; t < n; ++t) {
-        psi_[t] = G_[t] - value(&pool_.X[t * d_]);
+        psi_[t] = G_[t] - value(x(t));
         bl_loss += psi_[t] * psi_[t];
       }
       bl_loss /= static_cast<double>(n);
@@ -318,17 +416,16 @@ class Learner {
     std::fill(g_.begin(), g_.end(), 0.0);
     double H = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
-      const double* x = &pool_.X[t * d_];
-      PolicyOps<P>::add_grad(*pi_, x, &pool_.A[t * aw_], scale * discount(t) * psi_[t], g_.data());
-      if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x, scale * cfg_.entropy_coef, g_.data());
-      H += pi_->entropy(x);
+      PolicyOps<P>::add_grad(*pi_, x(t), &pool_.A[t * aw_], scale * discount(t) * psi_[t], g_.data());
+      if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), scale * cfg_.entropy_coef, g_.data());
+      H += pi_->entropy(x(t));
     }
     const double norm = opt_->step(pi_->params(), g_.data(), g_.size());
     PolicyOps<P>::project(*pi_);
     if (cfg_.baseline) {
       std::fill(gw_.begin(), gw_.end(), 0.0);
       for (std::size_t t = 0; t < n; ++t) {
-        axpy(scale * delta_[t], &pool_.X[t * d_], gw_.data(), d_);
+        axpy(scale * delta_[t], x(t), gw_.data(), d_);
         gw_[d_] += scale * delta_[t];
       }
       vopt_->step(w_.data(), gw_.data(), gw_.size());
@@ -339,27 +436,27 @@ class Learner {
   // The book's loop (box p. 328/330): for t = 0..T-1, in order,
   //   delta = G_t - v(S_t, w);  w += alpha_w delta grad v;  theta += alpha gamma^t delta grad ln pi(A_t|S_t, theta)
   // with theta and w as they are at step t. normalize_returns standardises G over the episode.
-  void update_per_step() {
+  template <class Rows>
+  void update_per_step(Rows x) {
     pool_returns();
     if (cfg_.normalize_returns) standardise(G_);
     const std::size_t n = pool_.size();
     double norm_sum = 0.0, H = 0.0, bl_loss = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
-      const double* x = &pool_.X[t * d_];
       double psi = G_[t];
       if (cfg_.baseline) {
-        const double delta = G_[t] - value(x);
+        const double delta = G_[t] - value(x(t));
         bl_loss += delta * delta;
-        std::copy(x, x + d_, gw_.begin());
-        for (std::size_t i = 0; i < d_; ++i) gw_[i] *= delta;
+        std::fill(gw_.begin(), gw_.end(), 0.0);
+        axpy(delta, x(t), gw_.data(), d_);
         gw_[d_] = delta;
         vopt_->step(w_.data(), gw_.data(), gw_.size());
         psi = delta;
       }
       std::fill(g_.begin(), g_.end(), 0.0);
-      PolicyOps<P>::add_grad(*pi_, x, &pool_.A[t * aw_], discount(t) * psi, g_.data());
-      if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x, cfg_.entropy_coef, g_.data());
-      H += pi_->entropy(x);
+      PolicyOps<P>::add_grad(*pi_, x(t), &pool_.A[t * aw_], discount(t) * psi, g_.data());
+      if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), cfg_.entropy_coef, g_.data());
+      H += pi_->entropy(x(t));
       norm_sum += opt_->step(pi_->params(), g_.data(), g_.size());
       PolicyOps<P>::project(*pi_);
     }
@@ -378,10 +475,12 @@ class Learner {
   std::shared_ptr<Optimizer> opt_, vopt_;
   LearnerConfig cfg_;
   std::size_t n_envs_;
-  ObsEncoder enc_;
-  std::size_t d_ = 0, aw_ = 0;
+  FeaturePipeline feat_;
+  std::size_t d_ = 0, aw_ = 0, na_ = 0;
+  bool sparse_ = false;
   std::vector<double> w_;
   std::vector<double> pending_x_, pending_a_;
+  std::vector<std::uint32_t> pending_i_, i_tmp_;
   std::vector<std::uint8_t> has_pending_;
   std::vector<Episode> episodes_;
   Pool pool_;
@@ -389,6 +488,7 @@ class Learner {
   std::vector<double> obs_buf_, act_buf_;
   LearnerHistory hist_;
   long long total_steps_ = 0;
+  std::unique_ptr<RandomSource> attached_;
 };
 
 }  // namespace pgfast

@@ -33,7 +33,8 @@ class LinearSoftmax {
   const double* params() const { return params_.data(); }
 
   // Action preferences h (k values).
-  void preferences(const double* x, double* h) const {
+  template <class X>
+  void preferences(X x, double* h) const {
     const double* w = params_.data();
     for (std::size_t b = 0; b < k_; ++b) {
       h[b] = dot(w + b * d_, x, d_) + (bias_ ? w[k_ * d_ + b] : 0.0);
@@ -41,12 +42,14 @@ class LinearSoftmax {
   }
 
   // Probabilities, computed as exp(h - max h) / sum so that huge preferences stay finite.
-  void probs(const double* x, double* p) const {
+  template <class X>
+  void probs(X x, double* p) const {
     preferences(x, p);
     softmax_inplace(p);
   }
 
-  double log_prob(const double* x, std::size_t a) const {
+  template <class X>
+  double log_prob(X x, std::size_t a) const {
     check_action(a);
     Scratch h(k_);
     preferences(x, h.data());
@@ -56,7 +59,8 @@ class LinearSoftmax {
 
   // Eligibility vector (S&B eq. 13.9): row b of the W part gets (1[a=b] - pi(b|s)) x(s),
   // the bias part gets (1[a=b] - pi(b|s)). Adds scale * grad to g.
-  void add_grad_log_prob(const double* x, std::size_t a, double scale, double* g) const {
+  template <class X>
+  void add_grad_log_prob(X x, std::size_t a, double scale, double* g) const {
     check_action(a);
     Scratch p(k_);
     probs(x, p.data());
@@ -64,14 +68,16 @@ class LinearSoftmax {
   }
 
   // Entropy H = -sum_b pi_b ln pi_b.
-  double entropy(const double* x) const {
+  template <class X>
+  double entropy(X x) const {
     Scratch h(k_);
     preferences(x, h.data());
     return entropy_of_preferences(h.data());
   }
 
   // dH/dh_b = -pi_b (ln pi_b + H); chain rule through h = W x + b. Adds scale * grad to g.
-  void add_grad_entropy(const double* x, double scale, double* g) const {
+  template <class X>
+  void add_grad_entropy(X x, double scale, double* g) const {
     Scratch h(k_);
     preferences(x, h.data());
     const double H = entropy_of_preferences(h.data());
@@ -87,14 +93,16 @@ class LinearSoftmax {
   // One uniform u from the stream; the action is the first b with u < cumsum(pi)_b
   // (the rule of numpy.random.Generator.choice), the last action if rounding leaves
   // the cumulative sum below u.
-  std::size_t sample(const double* x, RandomSource& rng) const {
+  template <class X>
+  std::size_t sample(X x, RandomSource& rng) const {
     Scratch p(k_);
     probs(x, p.data());
     return draw(p.data(), rng.uniform());
   }
 
   // Greedy action: the first maximiser of pi(.|s).
-  std::size_t mode(const double* x) const {
+  template <class X>
+  std::size_t mode(X x) const {
     Scratch h(k_);
     preferences(x, h.data());
     check_finite_preferences(h.data());
@@ -146,7 +154,8 @@ class LinearSoftmax {
   }
 
   // g += scale * (e_a - p) (x) x   (and the bias part)
-  void add_weighted_rows(const double* x, const double* p, std::size_t a, double scale,
+  template <class X>
+  void add_weighted_rows(X x, const double* p, std::size_t a, double scale,
                          double* g) const {
     for (std::size_t b = 0; b < k_; ++b) {
       const double c = scale * ((b == a ? 1.0 : 0.0) - p[b]);

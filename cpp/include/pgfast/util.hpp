@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -81,6 +82,24 @@ inline double dot(const double* a, const double* b, std::size_t n) {
 // y += alpha * x
 inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+}
+
+// A sparse binary feature vector: the indices of its entries equal to 1 (tile coding,
+// S&B §9.5.4). Kernels templated on the feature type take it wherever they take a dense
+// `const double*`, and touch only the active entries.
+struct Active {
+  const std::uint32_t* idx;
+  std::size_t n;
+};
+
+inline double dot(const double* w, Active x, std::size_t /*n*/) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < x.n; ++i) s += w[x.idx[i]];
+  return s;
+}
+
+inline void axpy(double alpha, Active x, double* y, std::size_t /*n*/) {
+  for (std::size_t i = 0; i < x.n; ++i) y[x.idx[i]] += alpha;
 }
 
 }  // namespace pgfast

@@ -1,0 +1,111 @@
+"""The command line: ``pgfast train|eval`` and ``python -m pgfast``, in a subprocess.
+
+Errors end the process with a non-zero status and exactly one line on stderr, never a
+traceback.
+"""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from pgfast import Reinforce
+
+SCRIPT = shutil.which("pgfast", path=os.path.dirname(sys.executable)) or shutil.which("pgfast")
+
+
+def run(args, cwd, console_script=False, timeout=120):
+    cmd = [SCRIPT, *args] if console_script else [sys.executable, "-m", "pgfast", *args]
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_console_script_is_installed():
+    assert SCRIPT is not None and os.access(SCRIPT, os.X_OK)
+
+
+@pytest.mark.parametrize("console_script", [True, False])
+def test_train_then_eval(tmp_path, console_script):
+    out = run(["train", "CartPole-v1", "--timesteps", "2000", "--save", "m.pgfast",
+               "--log-dir", "logs", "--no-progress", "--seed", "3"], tmp_path, console_script)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # no progress bar, no warning
+    assert "trained 2000 steps" in out.stdout and "greedy evaluation over 20 episodes" in out.stdout
+    model = tmp_path / "m.pgfast"
+    assert model.exists()
+    with open(tmp_path / "logs" / "progress.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and int(rows[-1]["time/total_timesteps"]) == 2000
+    for key in ("rollout/ep_rew_mean", "rollout/ep_len_mean", "train/grad_norm", "time/fps"):
+        assert key in rows[-1]
+    assert (tmp_path / "logs" / "learning_curve.png").stat().st_size > 0
+
+    # the model is a normal pgfast model
+    agent = Reinforce.load(model)
+    assert agent.num_timesteps == 2000 and agent.hyperparameters["seed"] == 3
+
+    out = run(["eval", "m.pgfast", "--episodes", "3", "--seed", "0"], tmp_path, console_script)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    assert line.startswith("m.pgfast: mean return") and "over 3 episodes" in line
+    mean = float(line.split("mean return")[1].split()[0])
+    assert mean == pytest.approx(agent.evaluate(3, seed=0)[0], abs=0.01)
+
+
+def test_train_with_options_and_a_vector_env(tmp_path):
+    out = run(["train", "CartPole-v1", "--timesteps", "1500", "--save", "book.pgfast",
+               "--log-dir", "logs", "--no-progress", "--update", "per_step", "--optimizer", "sgd",
+               "--lr", "0.001", "--baseline", "linear", "--no-normalize", "--discount-gradient",
+               "--num-envs", "2", "--eval-episodes", "2"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    agent = Reinforce.load(tmp_path / "book.pgfast")
+    hp = agent.hyperparameters
+    assert hp["update"] == "per_step" and hp["optimizer"] == "sgd" and hp["baseline"] == "linear"
+    assert hp["normalize_returns"] is False and hp["discount_gradient"] is True
+    assert np.isfinite(agent.baseline_params).all()
+
+
+def assert_one_line_error(out, *fragments):
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("pgfast: error: ")
+    assert "Traceback" not in out.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["train", "NoSuchEnv-v0", "--no-progress"], ["NoSuchEnv-v0", "doesn't exist"]),
+        (["train", "CartPole-v1", "--timesteps", "-5", "--no-progress"],
+         ["--timesteps must be >= 0"]),
+        (["eval", "missing.pgfast"], ["model file not found", "missing.pgfast"]),
+        (["train", "CartPole-v1", "--lr", "-1", "--no-progress"], ["lr must be finite and > 0"]),
+        (["train", "CartPole-v1", "--gamma", "1.5", "--no-progress"], ["gamma must be in [0, 1]"]),
+    ],
+)
+def test_bad_arguments_give_one_clear_line(tmp_path, args, fragments):
+    out = run(args, tmp_path)
+    assert_one_line_error(out, *fragments)
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_bad_arguments_through_the_console_script(tmp_path):
+    assert_one_line_error(run(["train", "NoSuchEnv-v0"], tmp_path, console_script=True),
+                          "NoSuchEnv-v0")
+    assert_one_line_error(run(["eval", "nope.pgfast"], tmp_path, console_script=True),
+                          "model file not found")
+
+
+def test_eval_of_a_corrupt_or_foreign_file(tmp_path):
+    with open(tmp_path / "bad.pgfast", "w") as f:
+        f.write("not a model\n")
+    assert_one_line_error(run(["eval", "bad.pgfast"], tmp_path),
+                          "bad.pgfast is corrupt or not a pgfast model file")
