@@ -7,7 +7,7 @@ drives gymnasium environments.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import optim
+from . import features, optim
 from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
 from .agent import Reinforce
 
@@ -22,6 +22,7 @@ __all__ = [
     "Reinforce",
     "__version__",
     "discounted_returns",
+    "features",
     "optim",
     "policy_gradient",
 ]

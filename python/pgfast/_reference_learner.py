@@ -169,6 +169,7 @@ class _Learner:
         batch_episodes: int = 1,
         entropy_coef: float = 0.0,
         bootstrap_truncated: bool = True,
+        features: Any = None,
     ) -> None:
         # Argument types first (the C++ binding rejects them before running any code).
         if policy is not None:
@@ -203,11 +204,18 @@ class _Learner:
             raise ValueError("gamma must be in [0, 1]")
         if not (math.isfinite(entropy_coef) and entropy_coef >= 0.0):
             raise ValueError("entropy_coef must be finite and >= 0")
-        # A Box observation is used as is; a Discrete(n) observation i becomes e_i.
+        # A Box observation is used as is; a Discrete(n) observation i becomes e_i;
+        # then the feature map (S&B ch. 9), when given, maps that vector to x(s).
         d = n_discrete if n_discrete else obs_dim
+        if features is not None:
+            if features.n_inputs != d:
+                raise ValueError(
+                    f"features expect {features.n_inputs} inputs but observations have {d}"
+                )
+            d = int(features.n_features)
         if policy.n_features != d:
             raise ValueError(
-                f"policy has n_features={policy.n_features} but observations encode to "
+                f"policy has n_features={policy.n_features} but observations map to "
                 f"{d} features"
             )
         baseline = bool(baseline)
@@ -221,6 +229,7 @@ class _Learner:
         self._obs_dim = obs_dim
         self._n_discrete = n_discrete
         self._d = d
+        self._features = features
         self._gamma = gamma
         self._baseline = baseline
         self._normalize = bool(normalize_returns)
@@ -318,12 +327,17 @@ class _Learner:
             self._check_row(row, "observation")
 
     def _encode_row(self, obs: FloatArray) -> FloatArray:
-        """x(s): the observation itself, or the one-hot vector e_i of Discrete state i."""
+        """x(s): the observation itself, or the one-hot vector e_i of Discrete state i,
+        mapped by the feature map when there is one (dense, even for tile coding)."""
         if self._n_discrete:
-            x = np.zeros(self._n_discrete)
-            x[int(obs[0])] = 1.0
+            s = np.zeros(self._n_discrete)
+            s[int(obs[0])] = 1.0
+        else:
+            s = np.array(obs, dtype=np.float64)
+        if self._features is not None:
+            x: FloatArray = self._features(s)
             return x
-        return np.array(obs, dtype=np.float64)
+        return s
 
     def _value(self, x: FloatArray) -> float:
         """v̂(s, w) = w[:d] · x(s) + w[d]."""

@@ -8,6 +8,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from .features import FeatureMap
+
 _MODES = {"NextStep": "next_step", "SameStep": "same_step", "Disabled": "disabled"}
 
 
@@ -20,7 +22,7 @@ class SpaceAdapter:
     and only what is sent to the environment is clipped to the box).
     """
 
-    def __init__(self, env: Any, features: Optional[Callable[[Any], Any]]) -> None:
+    def __init__(self, env: Any, features: Any) -> None:
         self.is_vector = isinstance(env, gym.vector.VectorEnv)
         self.env = env
         self.n_envs = int(env.num_envs) if self.is_vector else 1
@@ -34,6 +36,11 @@ class SpaceAdapter:
             mode = env.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
             self.autoreset_mode = _MODES[getattr(mode, "value", str(mode))]
 
+        # A pgfast.features map runs in C++ inside the learner's step; any other
+        # callable maps observations to vectors in Python before the core sees them.
+        self.feature_map: Optional[FeatureMap] = None
+        if isinstance(features, FeatureMap):
+            self.feature_map, features = features, None
         self.features = features
         self.n_discrete = 0
         self.obs_in: Optional[Callable[[Any], Any]] = None
@@ -59,6 +66,9 @@ class SpaceAdapter:
                 "observations, or a `features` callable that maps observations to vectors"
             )
         self.n_features = self.n_discrete or self.obs_dim
+        if self.feature_map is not None:
+            self.feature_map = self.feature_map.bind(obs_space)
+            self.n_features = self.feature_map.n_features
 
         self.action_out: Optional[Callable[[Any], Any]] = None
         self.action_out_batch: Optional[Callable[[Any], Any]] = None

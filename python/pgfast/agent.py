@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _core
 from ._spaces import SpaceAdapter
+from .features import FeatureMap
 
 __all__ = ["Reinforce"]
 
@@ -66,10 +67,14 @@ class Reinforce:
     env : str, gymnasium.Env or gymnasium.vector.VectorEnv
         An environment id (passed to ``gymnasium.make``), an environment, or a vector
         environment (sync or async, any ``autoreset_mode``).
-    features : callable, optional
+    features : pgfast.features.FeatureMap or callable, optional
         Feature map x(s). Default: the observation itself (a ``Box`` flattened, a
-        ``Discrete`` state one-hot) plus a bias, computed in C++. A callable
-        ``features(obs) -> 1-D array`` is applied in Python to every observation.
+        ``Discrete`` state one-hot) plus a bias, computed in C++. A map from
+        :mod:`pgfast.features` (``Fourier``, ``TileCoding``, …) is bound to the
+        observation space (its size and, where the map scales inputs and was given no
+        bounds, its bounds) and runs in C++ inside each step; tile coding stays sparse.
+        Any other callable ``features(obs) -> 1-D array`` is applied in Python to
+        every observation (and must be passed again to :meth:`load`).
     lr : float
         Step size alpha of the policy. The defaults (Adam, lr 0.2, batches of 2
         episodes, standardised returns) were tuned on CartPole-v1 for the fewest steps
@@ -133,7 +138,7 @@ class Reinforce:
     def __init__(
         self,
         env: Any,
-        features: Optional[Callable[[Any], Any]] = None,
+        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
         lr: float = 0.2,
         optimizer: str = "adam",
         gamma: float = 0.99,
@@ -173,7 +178,10 @@ class Reinforce:
                                  or seed < 0):
             raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
         if features is not None and not callable(features):
-            raise TypeError("features must be callable (obs -> 1-D array) or None")
+            raise TypeError(
+                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                f"got {type(features).__name__}"
+            )
 
         self.env = _make_env(env)
         self.hyperparameters: dict[str, Any] = {
@@ -185,9 +193,10 @@ class Reinforce:
             "log_std_init": float(log_std_init),
         }
         self.backend = backend
-        self.features = features
         self.seed = seed
         self.spaces = SpaceAdapter(self.env, features)
+        # The bound feature map (with the space's bounds), or the user's callable.
+        self.features = self.spaces.feature_map if self.spaces.feature_map is not None else features
         train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.Generator(np.random.PCG64(train_seq))
         self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
@@ -221,8 +230,13 @@ class Reinforce:
 
         self.optimizer = make_opt(hp["lr"])
         self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
+        fmap = self.spaces.feature_map
+        if fmap is not None:
+            extra = {"features": fmap._core_map() if self.backend == "cpp" else fmap.reference()}
+        else:
+            extra = {}
         self._learner = learner_cls(
-            self.policy, self.optimizer, self.baseline_optimizer,
+            self.policy, self.optimizer, self.baseline_optimizer, **extra,
             n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim,
             n_discrete=self.spaces.n_discrete, gamma=hp["gamma"],
             baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
@@ -460,7 +474,9 @@ class Reinforce:
         save_agent(self, path)
 
     @classmethod
-    def load(cls, path: str, env: Any = None, backend: str = "cpp") -> Reinforce:
+    def load(
+        cls, path: str, env: Any = None, backend: str = "cpp", features: Optional[Callable[[Any], Any]] = None
+    ) -> Reinforce:
         """Load a model saved by :meth:`save`.
 
         Parameters
@@ -471,6 +487,9 @@ class Reinforce:
             Environment to attach; default ``gymnasium.make`` of the saved env id.
         backend : {"cpp", "numpy"}
             Backend of the loaded agent.
+        features : callable, optional
+            Only for a model trained with a custom ``features`` callable (not stored in
+            the file): the same callable. Maps from :mod:`pgfast.features` are stored.
 
         Returns
         -------
@@ -479,7 +498,7 @@ class Reinforce:
         """
         from .io import load_agent
 
-        return load_agent(cls, path, env, backend)
+        return load_agent(cls, path, env, backend, features)
 
     def __repr__(self) -> str:
         return f"Reinforce(env={self.spaces.env_id!r}, policy={self.policy!r}, backend={self.backend!r})"

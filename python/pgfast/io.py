@@ -46,6 +46,13 @@ def _optimizer_state(opt: Any) -> tuple[int, np.ndarray, np.ndarray]:
     return int(t), np.asarray(m, dtype=np.float64), np.asarray(v, dtype=np.float64)
 
 
+def _features_meta(agent: Any) -> dict[str, Any]:
+    fmap = agent.spaces.feature_map
+    if fmap is not None:
+        return {"kind": "map", "config": fmap.config()}
+    return {"kind": "identity"} if agent.features is None else {"kind": "callable"}
+
+
 def save_agent(agent: Any, path: str | os.PathLike[str]) -> None:
     """Write ``agent`` to ``path`` (see the module docstring for the format)."""
     from . import __version__
@@ -71,7 +78,7 @@ def save_agent(agent: Any, path: str | os.PathLike[str]) -> None:
             "n_features": sp.n_features, "n_actions": sp.n_actions, "action_dim": sp.action_dim,
             "discrete_actions": sp.discrete_actions,
         },
-        "features": {"kind": "identity"} if agent.features is None else {"kind": "callable"},
+        "features": _features_meta(agent),
         "policy": repr(agent.policy),
         "hyperparameters": agent.hyperparameters,
         "optimizer_t": t,
@@ -130,17 +137,33 @@ def read_model(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, 
     return meta, arrays
 
 
-def load_agent(cls: Any, path: str | os.PathLike[str], env: Any, backend: str) -> Any:
+def load_agent(cls: Any, path: str | os.PathLike[str], env: Any, backend: str, features: Any = None) -> Any:
     """Rebuild a :class:`pgfast.Reinforce` from a file written by :func:`save_agent`."""
+    from .features import from_config
+
     meta, arrays = read_model(path)
     if env is None:
         env = meta.get("env_id")
         if env is None:
             raise ValueError(f"{path} does not name its environment: pass env=")
-    if meta["features"]["kind"] != "identity":
-        raise ValueError(f"{path} was trained with custom features, which cannot be saved")
+    kind = meta["features"].get("kind")
+    if kind == "map":
+        if features is not None:
+            raise ValueError(f"{path} stores its feature map; do not pass features=")
+        features = from_config(meta["features"]["config"])
+    elif kind == "callable":
+        if features is None:
+            raise ValueError(
+                f"{path} was trained with a custom features callable, which is not stored in the "
+                "file: pass the same callable as features="
+            )
+    elif kind == "identity":
+        if features is not None:
+            raise ValueError(f"{path} was trained without features; do not pass features=")
+    else:
+        raise ValueError(f"{path} has an unknown feature kind {kind!r}")
     hp = dict(meta["hyperparameters"])
-    agent = cls(env, backend=backend, **hp)
+    agent = cls(env, backend=backend, features=features, **hp)
     saved = meta["spaces"]
     sp = agent.spaces
     if (sp.n_features, sp.n_actions, sp.action_dim) != (

@@ -31,13 +31,27 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "SGD",
     "Adam",
+    "FourierFeatures",
+    "IdentityFeatures",
     "LinearGaussian",
     "LinearSoftmax",
+    "PolynomialFeatures",
+    "RBFFeatures",
+    "TileCodingFeatures",
     "discounted_returns",
     "policy_gradient",
 ]
 
 FloatArray = NDArray[np.float64]
+
+# The feature maps of ch. 9 (their own module, re-exported here).
+from ._reference_features import (  # noqa: E402
+    FourierFeatures,
+    IdentityFeatures,
+    PolynomialFeatures,
+    RBFFeatures,
+    TileCodingFeatures,
+)
 
 # 0.5 ln(2π): the constant of the Gaussian log-density.
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
