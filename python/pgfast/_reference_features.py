@@ -57,7 +57,7 @@ def _bounds(low: ArrayLike, high: ArrayLike, k: int) -> tuple[FloatArray, FloatA
 
 
 def exponent_vectors(k: int, n: int, coupled: bool) -> NDArray[np.int64]:
-    """The vectors c of the polynomial / Fourier bases, shape (count, k).
+    """Return the vectors c of the polynomial / Fourier bases, shape (count, k).
 
     ``coupled``: every c in {0..n}^k ((n+1)^k vectors); otherwise 0 and the
     single-input vectors p·e_j, p = 1..n (1 + k·n vectors).
@@ -232,7 +232,8 @@ class TileCodingFeatures(_Dense):
         self.low, self.high = _bounds(low, high, k)
         per_tiling = float(np.prod((self.tiles + 1).astype(np.float64)))
         if per_tiling * self.n_tilings > 2**32 - 1:
-            raise ValueError(f"TileCoding would have {per_tiling * self.n_tilings:.0f} tiles, more than 2^32 - 1")
+            total = per_tiling * self.n_tilings
+            raise ValueError(f"TileCoding would have {total:.0f} tiles, more than 2^32 - 1")
         self.per_tiling = int(per_tiling)
         self.n_features = self.per_tiling * self.n_tilings
         d = 2 * np.arange(k) + 1 if asymmetric else np.ones(k, dtype=np.int64)
@@ -256,7 +257,7 @@ class TileCodingFeatures(_Dense):
         return idx
 
     def active(self, obs: ArrayLike) -> NDArray[np.int64]:
-        """Indices of the active tiles: (k,) -> (n_tilings,), (N, k) -> (N, n_tilings)."""
+        """Return the active tiles' indices: (k,) -> (n_tilings,), (N, k) -> (N, n_tilings)."""
         s, single = self._states(obs)
         idx = self._active_rows(s)
         return idx[0] if single else idx

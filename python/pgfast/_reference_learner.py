@@ -327,8 +327,10 @@ class _Learner:
             self._check_row(row, "observation")
 
     def _encode_row(self, obs: FloatArray) -> FloatArray:
-        """x(s): the observation itself, or the one-hot vector e_i of Discrete state i,
-        mapped by the feature map when there is one (dense, even for tile coding)."""
+        """Return x(s): the observation, or the one-hot e_i of Discrete state i, mapped.
+
+        The feature map, when there is one, maps that vector (dense, even for tile coding).
+        """
         if self._n_discrete:
             s = np.zeros(self._n_discrete)
             s[int(obs[0])] = 1.0

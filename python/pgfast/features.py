@@ -117,7 +117,7 @@ class FeatureMap:
         return self._n_inputs is not None and (self._bounds is not None or not self.needs_bounds)
 
     def bind(self, space_or_n_inputs: Any) -> FeatureMap:
-        """A copy of this map bound to an observation space or an input size.
+        """Return a copy of this map bound to an observation space or an input size.
 
         Parameters
         ----------
@@ -157,6 +157,11 @@ class FeatureMap:
         out._core_map()  # validate now: sizes, bounds, memory limits
         return out
 
+    def _validate(self) -> None:
+        """Build the C++ map now when the map is fully specified (sizes, memory limits)."""
+        if self.bound:
+            self._core_map()
+
     def _require_bound(self) -> None:
         if not self.bound:
             if self.needs_bounds:
@@ -167,14 +172,14 @@ class FeatureMap:
             raise ValueError(f"{self.name} is not bound to an input size yet: call bind(n_inputs) first")
 
     def _core_map(self) -> Any:
-        """The C++ map (made once)."""
+        """Return the C++ map (made once)."""
         self._require_bound()
         if self._cpp is None:
             self._cpp = self._make("cpp")
         return self._cpp
 
     def reference(self) -> Any:
-        """The plain-NumPy twin of this (bound) map, from :mod:`pgfast.reference`."""
+        """Return the plain-NumPy twin of this (bound) map, from :mod:`pgfast.reference`."""
         self._require_bound()
         return self._make("numpy")
 
@@ -206,7 +211,7 @@ class FeatureMap:
         return out
 
     def config(self) -> dict[str, Any]:
-        """A JSON-able description; :func:`from_config` rebuilds the map."""
+        """Return a JSON-able description; :func:`from_config` rebuilds the map."""
         cfg: dict[str, Any] = {"type": self.name, **self._params()}
         cfg["n_inputs"] = self._n_inputs
         if self.needs_bounds:
@@ -246,6 +251,7 @@ class Identity(FeatureMap):
         self.bias = bool(bias)
         if n_inputs is not None:
             self._n_inputs = _int(n_inputs, "n_inputs", 1)
+        self._validate()
 
     def _params(self) -> dict[str, Any]:
         return {"bias": self.bias}
@@ -282,6 +288,7 @@ class Polynomial(FeatureMap):
         self.interaction = bool(interaction)
         if n_inputs is not None:
             self._n_inputs = _int(n_inputs, "n_inputs", 1)
+        self._validate()
 
     def _params(self) -> dict[str, Any]:
         return {"degree": self.degree, "interaction": self.interaction}
@@ -340,6 +347,7 @@ class Fourier(FeatureMap):
         if bounds is not None:
             self._bounds = _parse_bounds(bounds)
             self._n_inputs = self._bounds.shape[0]
+        self._validate()
 
     def _params(self) -> dict[str, Any]:
         return {"order": self.order, "kind": self.kind, "coupled": self.coupled}
@@ -417,6 +425,7 @@ class RBF(FeatureMap):
             raise ValueError("widths must be finite and > 0")
         self.centers, self.widths = c, w
         self._n_inputs = c.shape[1]
+        self._validate()
 
     @classmethod
     def grid(
@@ -511,6 +520,7 @@ class TileCoding(FeatureMap):
         if bounds is not None:
             self._bounds = _parse_bounds(bounds)
             self._n_inputs = self._bounds.shape[0]
+        self._validate()
 
     def _tiles(self) -> list[int]:
         k = self._n_inputs or 0
@@ -535,7 +545,7 @@ class TileCoding(FeatureMap):
         return self.n_tilings
 
     def active(self, obs: ArrayLike) -> NDArray[np.int64]:
-        """Indices of the active tiles: (k,) -> (n_tilings,), or (N, k) -> (N, n_tilings)."""
+        """Return the active tiles' indices: (k,) -> (n_tilings,), or (N, k) -> (N, n_tilings)."""
         out: NDArray[np.int64] = self._core_map().active(obs)
         return out
 
