@@ -10,14 +10,14 @@ Vector environments, saving and the command line have their own test files.
 
 import csv
 import os
+from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
+import pgfast
 import pytest
 from gymnasium import spaces
 from numpy.testing import assert_allclose, assert_array_equal
-
-import pgfast
 from pgfast import Reinforce
 
 PARAMS_TOL = {"rtol": 1e-9, "atol": 1e-9}
@@ -46,7 +46,7 @@ class Counter(gym.Env):
     with the final observation [1 + T], which differs from every other observation.
     """
 
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict] = {"render_modes": []}
 
     def __init__(self):
         self.observation_space = spaces.Box(0.0, 100.0, (1,), np.float64)
@@ -67,7 +67,7 @@ class Counter(gym.Env):
 class Glitchy(gym.Env):
     """Episodes of 10 steps; the observation or reward of global step `at` is bad."""
 
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict] = {"render_modes": []}
 
     def __init__(self, at, what="obs", value=np.nan):
         self.observation_space = spaces.Box(-np.inf, np.inf, (2,), np.float64)
@@ -662,7 +662,7 @@ def test_other_bad_hyperparameters():
         Reinforce("CartPole-v1", max_grad_norm=0.0)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         Reinforce("CartPole-v1", seed=-1)
-    with pytest.raises(TypeError, match="features must be a pgfast.features map, a callable"):
+    with pytest.raises(TypeError, match=r"features must be a pgfast\.features map, a callable"):
         Reinforce("CartPole-v1", features="fourier")
 
 

@@ -12,7 +12,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from pgfast import Reinforce
 
 SCRIPT = shutil.which("pgfast", path=os.path.dirname(sys.executable)) or shutil.which("pgfast")

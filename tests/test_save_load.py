@@ -13,10 +13,9 @@ import zipfile
 
 import gymnasium as gym
 import numpy as np
+import pgfast
 import pytest
 from numpy.testing import assert_array_equal
-
-import pgfast
 from pgfast import Reinforce
 
 CONFIGS = {
@@ -98,12 +97,6 @@ def test_round_trip_then_identical_continued_training(config, tmp_path):
     assert a.evaluate(2, seed=3) == b.evaluate(2, seed=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="C++ bug: the learner's pool of finished episodes waiting for a batch update "
-    "(pending_episodes) is neither exposed nor restorable (register_learner.cpp: history()/"
-    "restore()), so a model saved with pending_episodes > 0 loses them",
-)
 def test_round_trip_with_episodes_waiting_for_a_batch_update(tmp_path):
     """Default settings (update="batch", 2 episodes per update): after 2500 steps one
     finished episode waits for its partner; the loaded agent must use it too."""
@@ -151,7 +144,7 @@ def test_file_holds_no_pickle(saved):
         for key in z.files:
             assert z[key].dtype != object, key
         meta = json.loads(z["__meta__"].tobytes().decode("utf-8"))
-    assert meta["format"] == "pgfast-model" and meta["format_version"] == 1
+    assert meta["format"] == "pgfast-model" and meta["format_version"] == 2
     assert meta["env_id"] == "CartPole-v1" and meta["pgfast_version"] == pgfast.__version__
 
 
@@ -179,7 +172,7 @@ def test_corrupt_file(saved, model_bytes, tmp_path):
     """One flipped byte in the data of any array (parameters, history, metadata, ...)."""
     members = member_offsets(saved[1])
     assert len(members) >= 10
-    for name, offset, size in members:
+    for _name, offset, size in members:
         for where in (0, size // 2, size - 1):  # the .npy header, the data
             data = bytearray(model_bytes)
             data[offset + where] ^= 0xFF
@@ -311,8 +304,8 @@ def rewrite(path, out, edit_meta):
 def test_newer_format_version(saved, tmp_path):
     path = rewrite(saved[1], tmp_path / "future.pgfast",
                    lambda m: m.update(format_version=m["format_version"] + 1))
-    with pytest.raises(ValueError, match=r"model format version 2; this pgfast reads versions "
-                                         r"<= 1: upgrade pgfast"):
+    with pytest.raises(ValueError, match=r"model format version 3; this pgfast reads versions "
+                                         r"<= 2: upgrade pgfast"):
         Reinforce.load(path)
 
 
@@ -334,3 +327,48 @@ def test_model_without_an_env_id_needs_env(tmp_path):
         Reinforce.load(tmp_path / "m.pgfast")
     b = Reinforce.load(tmp_path / "m.pgfast", env="CartPole-v1")
     assert_array_equal(b.policy.params, agent.policy.params)
+
+
+@pytest.mark.parametrize(("save_backend", "load_backend"), [("cpp", "numpy"), ("numpy", "cpp")])
+@pytest.mark.parametrize(
+    ("env_id", "features"),
+    [
+        ("CartPole-v1", lambda: pgfast.features.TileCoding(4, 3, bounds=[(-2.4, 2.4), (-3, 3), (-0.21, 0.21),
+                                                                         (-3.5, 3.5)])),
+        ("Pendulum-v1", lambda: None),
+    ],
+)
+def test_pending_episodes_cross_backends(tmp_path, save_backend, load_backend, env_id, features):
+    kwargs = dict(seed=0, update="batch", batch_episodes=3, baseline="linear", features=features())
+
+    def until_pending(agent):  # the same learn() calls for every agent
+        agent.learn(1000)
+        while agent._learner.pending_episodes == 0:
+            agent.learn(150)
+        return agent
+
+    a = until_pending(Reinforce(env_id, backend=save_backend, **kwargs))
+    a.save(tmp_path / "m.pgfast")
+    b = Reinforce.load(tmp_path / "m.pgfast", backend=load_backend)
+    pa, pb = a._learner.pending(), b._learner.pending()
+    assert pa.keys() == pb.keys()
+    for k in pa:
+        assert_array_equal(pa[k], pb[k], err_msg=k)
+    c = until_pending(Reinforce(env_id, backend=load_backend, **kwargs))  # same run, other backend
+    b.learn(1000)
+    c.learn(1000)
+    np.testing.assert_allclose(b.policy.params, c.policy.params, rtol=1e-9, atol=1e-9)
+
+
+def test_inconsistent_pending_episodes_are_refused(tmp_path):
+    a = Reinforce("CartPole-v1", seed=0).learn(2500)
+    pending = a._learner.pending()
+    bad = dict(pending, term=np.zeros_like(pending["term"]), trunc=np.zeros_like(pending["trunc"]))
+    for learner in (a._learner, Reinforce("CartPole-v1", seed=0, backend="numpy")._learner):
+        with pytest.raises(ValueError, match=r"pending episodes: the last step does not end an episode"):
+            learner.restore_pending(bad)
+        with pytest.raises(ValueError, match=r"pending episodes: actions do not match"):
+            learner.restore_pending(dict(pending, A=pending["A"][:-1]))
+        with pytest.raises(ValueError, match=r"pending episodes: an action is not an action"):
+            learner.restore_pending(dict(pending, A=pending["A"] + 5))
+    assert a._learner.pending_episodes == 1

@@ -8,13 +8,14 @@ exactly: same number, order, lengths, returns and end timesteps; nothing lost, n
 invented.
 """
 
+from typing import ClassVar
+
 import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 from numpy.testing import assert_allclose, assert_array_equal
-
 from pgfast import Reinforce
 
 MODES = ["NEXT_STEP", "SAME_STEP", "DISABLED"]
@@ -159,7 +160,7 @@ GAMMA, T = 0.9, 3
 class Counter(gym.Env):
     """Observation [1 + t], reward 1; with a TimeLimit of T, ends truncated at [1 + T]."""
 
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict] = {"render_modes": []}
 
     def __init__(self):
         self.observation_space = spaces.Box(0.0, 100.0, (1,), np.float64)

@@ -307,7 +307,76 @@ locking once per run instead of once per step.)pbdoc")
             H.update_step = get("update_step");
             l.set_total_steps(total_steps);
           },
-          py::arg("history"), py::arg("total_steps"), "Restore history() and total_steps (for load).");
+          py::arg("history"), py::arg("total_steps"), "Restore history() and total_steps (for load).")
+      .def(
+          "pending",
+          [](const L& l) {
+            const auto& p = l.pending();
+            const auto n = static_cast<py::ssize_t>(p.R.size());
+            py::dict d;
+            if (l.features().sparse()) {
+              py::array_t<std::int64_t> I({n, static_cast<py::ssize_t>(l.features().n_active())});
+              std::copy(p.I.begin(), p.I.end(), I.mutable_data());
+              d["I"] = I;
+            } else {
+              py::array_t<double> X({n, static_cast<py::ssize_t>(l.n_features())});
+              std::copy(p.X.begin(), p.X.end(), X.mutable_data());
+              d["X"] = X;
+            }
+            py::array_t<double> A({n, static_cast<py::ssize_t>(l.action_width())});
+            std::copy(p.A.begin(), p.A.end(), A.mutable_data());
+            d["A"] = A;
+            d["R"] = vec(p.R);
+            d["boot"] = vec(p.boot);
+            d["tin"] = vec(p.tin);
+            d["term"] = py::array_t<bool>(n, reinterpret_cast<const bool*>(p.term.data()));
+            d["trunc"] = py::array_t<bool>(n, reinterpret_cast<const bool*>(p.trunc.data()));
+            d["n_episodes"] = p.n_episodes;
+            return d;
+          },
+          R"pbdoc(A copy of the finished episodes waiting for the next batch update: feature rows
+X (or active indices I for a sparse map), actions A, rewards R, and per step boot, tin, term,
+trunc; n_episodes.)pbdoc")
+      .def(
+          "restore_pending",
+          [](L& l, const py::dict& d) {
+            typename L::Pool p;
+            auto floats = [&](const char* k) {
+              if (!d.contains(k)) throw py::value_error(std::string("pending episodes: missing '") + k + "'");
+              auto a = as_f64(d[k], k);
+              return std::vector<double>(a.data(), a.data() + a.size());
+            };
+            auto flags_of = [&](const char* k) {
+              if (!d.contains(k)) throw py::value_error(std::string("pending episodes: missing '") + k + "'");
+              auto a = as_bool(d[k], k);
+              return std::vector<std::uint8_t>(a.data(), a.data() + a.size());
+            };
+            if (l.features().sparse()) {
+              if (!d.contains("I")) throw py::value_error("pending episodes: missing 'I'");
+              auto a = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(d["I"]);
+              if (!a) throw py::type_error("pending episodes: I must be integer indices");
+              for (py::ssize_t i = 0; i < a.size(); ++i) {
+                const auto v = a.data()[i];
+                if (v < 0 || static_cast<std::size_t>(v) >= l.n_features())
+                  throw py::value_error("pending episodes: a feature index is out of range");
+                p.I.push_back(static_cast<std::uint32_t>(v));
+              }
+            } else {
+              p.X = floats("X");
+            }
+            p.A = floats("A");
+            p.R = floats("R");
+            p.boot = floats("boot");
+            p.tin = floats("tin");
+            p.term = flags_of("term");
+            p.trunc = flags_of("trunc");
+            if (!d.contains("n_episodes")) throw py::value_error("pending episodes: missing 'n_episodes'");
+            const long long ne = d["n_episodes"].cast<long long>();
+            if (ne < 0) throw py::value_error("pending episodes: n_episodes must be >= 0");
+            p.n_episodes = static_cast<std::size_t>(ne);
+            l.restore_pending(std::move(p));
+          },
+          py::arg("pending"), "Restore pending() (for load); validated before anything changes.");
 }
 
 }  // namespace

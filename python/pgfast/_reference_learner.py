@@ -258,6 +258,10 @@ class _Learner:
     def _action_width(self) -> int:
         raise NotImplementedError
 
+    def _stored_action(self, row: FloatArray) -> Any:
+        """Return an action as ``policy.sample`` does, from a row of ``pending()["A"]``."""
+        raise NotImplementedError
+
     def _actions_out(self, actions: list[Any], single: bool) -> Any:
         raise NotImplementedError
 
@@ -790,6 +794,118 @@ class _Learner:
         self._total_steps = total_steps
 
 
+    def pending(self) -> dict[str, Any]:
+        """Return a copy of the finished episodes waiting for the next batch update.
+
+        Returns
+        -------
+        dict
+            ``X`` (steps, n_features) feature rows — or ``I`` (steps, n_active), the
+            active indices, for a sparse map —, ``A`` (steps, action width), ``R``,
+            ``boot``, ``tin``, ``term``, ``trunc`` per step, and ``n_episodes``.
+        """
+        pool = self._pool
+        n = len(pool.R)
+        X = np.array(pool.X, dtype=np.float64).reshape(n, self._d)
+        out: dict[str, Any] = {}
+        if self._features is not None and getattr(self._features, "sparse", False):
+            k = int(self._features.n_active)
+            out["I"] = np.array([np.flatnonzero(x) for x in X], dtype=np.int64).reshape(n, k)
+        else:
+            out["X"] = X
+        width = self._action_width()
+        out["A"] = np.array(pool.A, dtype=np.float64).reshape(n, width)
+        out["R"] = np.array(pool.R, dtype=np.float64)
+        out["boot"] = np.array(pool.boot, dtype=np.float64)
+        out["tin"] = np.array(pool.tin, dtype=np.float64)
+        out["term"] = np.array(pool.term, dtype=bool)
+        out["trunc"] = np.array(pool.trunc, dtype=bool)
+        out["n_episodes"] = pool.n_episodes
+        return out
+
+    def restore_pending(self, pending: dict[str, Any]) -> None:
+        """Restore :meth:`pending` (for load); validated before anything changes.
+
+        Parameters
+        ----------
+        pending : dict
+            The output of :meth:`pending` (of either backend).
+        """
+        def bad(what: str) -> ValueError:
+            return ValueError(f"pending episodes: {what}")
+
+        for key in ("A", "R", "boot", "tin", "term", "trunc", "n_episodes"):
+            if key not in pending:
+                raise bad(f"missing '{key}'")
+        R = _float_array(pending["R"], "R").ravel()
+        n = R.size
+        sparse = self._features is not None and getattr(self._features, "sparse", False)
+        if sparse:
+            if "I" not in pending:
+                raise bad("missing 'I'")
+            idx = np.asarray(pending["I"])
+            if idx.dtype.kind not in "iu":
+                raise TypeError("pending episodes: I must be integer indices")
+            if idx.size and (idx.min() < 0 or idx.max() >= self._d):
+                raise bad("a feature index is out of range")
+            k = int(self._features.n_active)
+            if idx.size != n * k:
+                raise bad("feature rows do not match the steps")
+            X = np.zeros((n, self._d))
+            np.put_along_axis(X, idx.reshape(n, k).astype(np.int64), 1.0, axis=1)
+        else:
+            if "X" not in pending:
+                raise bad("missing 'X'")
+            X = _float_array(pending["X"], "X")
+            if X.size != n * self._d:
+                raise bad("feature rows do not match the steps")
+            X = X.reshape(n, self._d)
+        width = self._action_width()
+        A = _float_array(pending["A"], "A")
+        if A.size != n * width:
+            raise bad("actions do not match the steps")
+        A = A.reshape(n, width)
+        boot = _float_array(pending["boot"], "boot").ravel()
+        tin = _float_array(pending["tin"], "tin").ravel()
+        term = np.asarray(pending["term"], dtype=bool).ravel()
+        trunc = np.asarray(pending["trunc"], dtype=bool).ravel()
+        if not (boot.size == tin.size == term.size == trunc.size == n):
+            raise bad("step fields differ in length")
+        if not all(np.all(np.isfinite(a)) for a in (X, A, R, boot)):
+            raise bad("contain NaN or inf")
+        n_episodes = _integer(pending["n_episodes"], "n_episodes")
+        if n_episodes < 0:
+            raise bad("n_episodes must be >= 0")
+        ends = term | trunc
+        if np.any(term & trunc):
+            raise bad("a step is both terminated and truncated")
+        expect = np.zeros(n)
+        for t in range(1, n):
+            expect[t] = 0.0 if ends[t - 1] else tin[t - 1] + 1.0
+        if not np.array_equal(tin, expect):
+            raise bad("time indices are inconsistent")
+        if self._action_width() == 1 and isinstance(self, SoftmaxLearner):
+            a = A[:, 0]
+            if np.any((a < 0) | (a >= self._policy.n_actions) | (a != np.floor(a))):
+                raise ValueError("pending episodes: an action is not an action of the policy")
+        if n > 0 and not ends[-1]:
+            raise bad("the last step does not end an episode")
+        if int(ends.sum()) != n_episodes:
+            raise bad("the episode count does not match the ends")
+        if n_episodes >= (self._batch_episodes if self._update == "batch" else 1):
+            raise bad("as many episodes as an update takes would have been used already")
+        pool = _Pool()
+        pool.X = [row.copy() for row in X]
+        pool.A = [self._stored_action(row) for row in A]
+        pool.R = [float(r) for r in R]
+        pool.boot = [float(b) for b in boot]
+        pool.tin = [int(t) for t in tin]
+        pool.term = [bool(b) for b in term]
+        pool.trunc = [bool(b) for b in trunc]
+        pool.n_episodes = n_episodes
+        self._pool = pool
+
+
 class SoftmaxLearner(_Learner):
     """REINFORCE's per-step engine for a linear softmax policy (NumPy reference).
 
@@ -840,6 +956,9 @@ class SoftmaxLearner(_Learner):
     def _action_width(self) -> int:
         return 1
 
+    def _stored_action(self, row: FloatArray) -> Any:
+        return int(row[0])
+
     def _actions_out(self, actions: list[Any], single: bool) -> Union[int, NDArray[np.int64]]:
         if single:
             return int(actions[0])
@@ -863,6 +982,9 @@ class GaussianLearner(_Learner):
 
     def _action_width(self) -> int:
         return int(self._policy.action_dim)
+
+    def _stored_action(self, row: FloatArray) -> Any:
+        return np.array(row, dtype=np.float64)
 
     def _actions_out(self, actions: list[Any], single: bool) -> FloatArray:
         A = np.array(actions, dtype=np.float64).reshape(len(actions), self._action_width())

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 FORMAT = "pgfast-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: finished episodes waiting for a batch update ("pending_*")
+_PENDING_KEYS = ("X", "I", "A", "R", "boot", "tin", "term", "trunc")
 
 _HISTORY_KEYS = (
     "episode_return", "episode_length", "episode_end_step", "update_grad_norm",
@@ -68,6 +69,10 @@ def save_agent(agent: Any, path: str | os.PathLike[str]) -> None:
     }
     for k in _HISTORY_KEYS:
         arrays["history_" + k] = np.asarray(history[k], dtype=np.float64)
+    pending = agent._learner.pending()
+    for k in _PENDING_KEYS:
+        if k in pending:
+            arrays["pending_" + k] = np.asarray(pending[k])
     meta = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -85,6 +90,7 @@ def save_agent(agent: Any, path: str | os.PathLike[str]) -> None:
         "baseline_optimizer_t": bt,
         "num_timesteps": int(agent.num_timesteps),
         "total_steps": int(agent._learner.total_steps),
+        "pending_episodes": int(pending["n_episodes"]),
         "rng_state": agent.rng.bit_generator.state,
         "eval_rng_state": agent._eval_rng.bit_generator.state,
     }
@@ -184,6 +190,15 @@ def load_agent(cls: Any, path: str | os.PathLike[str], env: Any, backend: str, f
             arrays["baseline_optimizer_v"],
         )
     agent._learner.restore({k: arrays["history_" + k] for k in _HISTORY_KEYS}, meta["total_steps"])
+    if meta.get("pending_episodes", 0):
+        pending: dict[str, Any] = {
+            k: arrays["pending_" + k] for k in _PENDING_KEYS if "pending_" + k in arrays
+        }
+        pending["n_episodes"] = int(meta["pending_episodes"])
+        try:
+            agent._learner.restore_pending(pending)
+        except (ValueError, TypeError, IndexError) as e:
+            raise ValueError(f"{path} is corrupt: {e}") from e
     agent.num_timesteps = int(meta["num_timesteps"])
     agent.rng.bit_generator.state = meta["rng_state"]
     agent._eval_rng.bit_generator.state = meta["eval_rng_state"]

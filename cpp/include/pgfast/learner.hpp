@@ -127,6 +127,10 @@ struct PolicyOps<LinearSoftmax> {
     p.add_grad_log_prob(x, static_cast<std::size_t>(a[0]), s, g);
   }
   static void project(LinearSoftmax&) {}
+  static void check_action(const LinearSoftmax& p, const double* a) {
+    if (!(a[0] >= 0.0 && a[0] < static_cast<double>(p.n_actions()) && a[0] == std::floor(a[0])))
+      throw std::invalid_argument("pending episodes: an action is not an action of the policy");
+  }
 };
 
 template <>
@@ -141,6 +145,7 @@ struct PolicyOps<LinearGaussian> {
     p.add_grad_log_prob(x, a, s, g);
   }
   static void project(LinearGaussian& p) { p.project(); }
+  static void check_action(const LinearGaussian&, const double*) {}  // any finite vector
 };
 
 // What the learner records, for the agent's `history`.
@@ -202,6 +207,7 @@ class Learner {
   std::size_t action_width() const { return aw_; }
   const ObsEncoder& encoder() const { return feat_.encoder(); }
   FeaturePipeline& features() { return feat_; }
+  const FeaturePipeline& features() const { return feat_; }
   const LearnerConfig& config() const { return cfg_; }
   P& policy() { return *pi_; }
   std::vector<double>& baseline_params() { return w_; }
@@ -279,7 +285,6 @@ class Learner {
 
   std::size_t pending_episodes() const { return pool_.n_episodes; }
 
- private:
   // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
   // rows X (dense) or I (active indices), actions A, rewards R.
   struct Episode {
@@ -300,6 +305,40 @@ class Learner {
     }
     std::size_t size() const { return this->R.size(); }
   };
+
+  // Finished episodes waiting for the next batch update (saved with a model, so that
+  // none is lost), and their restoration, validated before anything changes.
+  const Pool& pending() const { return pool_; }
+  void restore_pending(Pool p) {
+    const std::size_t n = p.R.size();
+    auto bad = [](const std::string& what) { throw std::invalid_argument("pending episodes: " + what); };
+    if (p.A.size() != n * aw_) bad("actions do not match the steps");
+    if (sparse_ ? (p.I.size() != n * na_ || !p.X.empty()) : (p.X.size() != n * d_ || !p.I.empty()))
+      bad("feature rows do not match the steps");
+    if (p.boot.size() != n || p.tin.size() != n || p.term.size() != n || p.trunc.size() != n)
+      bad("step fields differ in length");
+    if (!all_finite(p.X.data(), p.X.size()) || !all_finite(p.A.data(), p.A.size()) ||
+        !all_finite(p.R.data(), p.R.size()) || !all_finite(p.boot.data(), n))
+      bad("contain NaN or inf");
+    for (std::uint32_t i : p.I)
+      if (i >= d_) bad("a feature index is out of range");
+    std::size_t ends = 0;
+    for (std::size_t t = 0; t < n; ++t) {
+      if (p.term[t] && p.trunc[t]) bad("a step is both terminated and truncated");
+      const bool end = p.term[t] || p.trunc[t];
+      ends += end;
+      const double expect = (t == 0 || p.term[t - 1] || p.trunc[t - 1]) ? 0.0 : p.tin[t - 1] + 1.0;
+      if (p.tin[t] != expect) bad("time indices are inconsistent");
+      PolicyOps<P>::check_action(*pi_, p.A.data() + t * aw_);
+    }
+    if (n > 0 && !(p.term[n - 1] || p.trunc[n - 1])) bad("the last step does not end an episode");
+    if (ends != p.n_episodes) bad("the episode count does not match the ends");
+    if (p.n_episodes >= (cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1))
+      bad("as many episodes as an update takes would have been used already");
+    pool_ = std::move(p);
+  }
+
+ private:
 
   void close_episode(std::size_t e, bool terminated, const double* final_obs) {
     Episode& ep = episodes_[e];
