@@ -43,7 +43,7 @@ EnvSpec = Union[str, Callable[[], Any]]
 COLUMNS: tuple[str, ...] = (
     "run_id",              # str: hash of (env, total_timesteps, evaluation, config, seed)
     "config_id",           # int: index of the configuration in the grid's product
-    "label",               # str: "lr=0.1, baseline=linear" (the grid's keys only)
+    "label",               # str: "lr=0.1, baseline=linear" (the grid keys with > 1 value)
     # ... one column per grid key, its value in this run ...
     "seed",                # int
     "env",                 # str: environment id (or the factory's name)
@@ -208,11 +208,14 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def _label(config: Mapping[str, Any]) -> str:
+def _label(config: Mapping[str, Any], varying: Sequence[str]) -> str:
+    """Name a configuration by the grid keys that vary (all of them if none does)."""
     if not config:
         return "default"
     parts = []
     for k, v in config.items():
+        if varying and k not in varying:
+            continue
         shown = v if isinstance(v, (str, int, float, bool, type(None))) else _jsonable(v)
         parts.append(f"{k}={shown}")
     return ", ".join(parts)
@@ -592,6 +595,7 @@ def sweep(
     env_name = _env_name(env)
     keys = list(axes)
     configs = [dict(zip(keys, vals)) for vals in itertools.product(*axes.values())]
+    varying = [k for k in keys if len(axes[k]) > 1]
 
     records: list[dict[str, Any]] = []
     specs: list[dict[str, Any]] = []
@@ -603,7 +607,7 @@ def sweep(
                      "config": config, "seed": seed}
             run_id = hashlib.sha256(
                 json.dumps(ident, sort_keys=True, default=_jsonable).encode()).hexdigest()[:16]
-            head = {"run_id": run_id, "config_id": cid, "label": _label(config), **config,
+            head = {"run_id": run_id, "config_id": cid, "label": _label(config, varying), **config,
                     "seed": seed, "env": env_name, "total_timesteps": total_timesteps}
             records.append(head)
             specs.append({"env": env, "config": config, "seed": seed,
