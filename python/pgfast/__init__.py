@@ -2,13 +2,14 @@
 
 The kernels (policies, returns, gradients, optimisers) live in the C++ core
 ``pgfast._core``; :mod:`pgfast.reference` is their plain-NumPy twin; :class:`Reinforce`
-drives gymnasium environments.
+drives gymnasium environments; :func:`sweep` runs it over grids of arguments and seeds.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
 from . import features, optim
 from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
+from ._sweep import SweepResults, plot_sweep, sweep
 from .agent import Reinforce
 
 try:
@@ -20,9 +21,12 @@ __all__ = [
     "LinearGaussian",
     "LinearSoftmax",
     "Reinforce",
+    "SweepResults",
     "__version__",
     "discounted_returns",
     "features",
     "optim",
+    "plot_sweep",
     "policy_gradient",
+    "sweep",
 ]

@@ -1,4 +1,4 @@
-"""The ``pgfast`` command line: ``train``, ``eval`` and ``bench``."""
+"""The ``pgfast`` command line: ``train``, ``eval``, ``sweep`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Optional
+from typing import Any, Optional
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +45,35 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=None)
     e.add_argument("--env", default=None, help="environment id (default: the one saved)")
     e.add_argument("--stochastic", action="store_true", help="sample actions instead of greedy")
+
+    s = sub.add_parser(
+        "sweep", help="train over a grid of arguments x seeds; results file and mean ± std curves",
+        description="Run Reinforce(ENV_ID, seed=s, **config).learn(--timesteps) for every "
+                    "configuration of the grid and every seed, append each run to --out as a "
+                    "JSON line, and plot mean ± std learning curves per configuration. "
+                    "Running the same command again resumes: finished runs are not redone.",
+    )
+    s.add_argument("env_id", help="gymnasium environment id, e.g. CartPole-v1")
+    s.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
+                   help="a Reinforce argument and its values, e.g. lr=0.01,0.1 or "
+                        "baseline=none,linear (repeatable: the product is swept)")
+    s.add_argument("--seeds", default="5", help="N (seeds 0..N-1), A-B (inclusive) or a list "
+                                                "1,2,3 (default 5)")
+    s.add_argument("--timesteps", type=int, default=20_000, help="steps per run (default 20000)")
+    s.add_argument("--eval-episodes", type=int, default=10, help="greedy evaluation episodes per run")
+    s.add_argument("--threshold", type=float, default=None,
+                   help="report steps until the mean return of the last 10 episodes reaches this")
+    s.add_argument("--curve-points", type=int, default=50, help="points of the learning curves")
+    s.add_argument("--executor", choices=["local", "ray", "serial"], default="local",
+                   help="process pool on this machine (default), Ray tasks, or one by one")
+    s.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
+    s.add_argument("--address", default=None, help="Ray cluster address (ray.init(address=...))")
+    s.add_argument("--out", default="sweep.jsonl", help="results file, JSON lines (default sweep.jsonl)")
+    s.add_argument("--plot", default=None, help="PNG of the curves (default: --out with .png)")
+    s.add_argument("--no-plot", action="store_true", help="do not draw the PNG")
+    s.add_argument("--fresh", action="store_true", help="start the results file afresh (no resume)")
+    s.add_argument("--retry-errors", action="store_true", help="on resume, rerun runs that failed")
+    s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     b = sub.add_parser("bench", help="run the benchmarks (ratios against NumPy)")
     b.add_argument("--full", action="store_true", help="the full suite (slow)")
@@ -101,6 +130,112 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grid_value(text: str) -> Any:
+    """Parse a value of ``--grid``: none, true/false, an int, a float, or else a string."""
+    low = text.strip().lower()
+    if low in ("none", "null"):
+        return None
+    if low in ("true", "false"):
+        return low == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        name, eq, values = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not eq or not name or not values.strip():
+            raise ValueError(f"--grid {item!r}: expected NAME=V1,V2,... (e.g. lr=0.01,0.1)")
+        if name in grid:
+            raise ValueError(f"--grid: {name!r} given twice")
+        grid[name] = [_grid_value(v) for v in values.split(",")]
+    return grid
+
+
+def _parse_seeds(text: str) -> list[int]:
+    try:
+        if "," in text:
+            return [int(v) for v in text.split(",") if v.strip()]
+        if "-" in text.strip()[1:]:
+            lo, hi = text.split("-", 1)
+            if int(hi) < int(lo):
+                raise ValueError
+            return list(range(int(lo), int(hi) + 1))
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"--seeds {text!r}: expected N, A-B or a list 1,2,3") from None
+    if n < 1:
+        raise ValueError(f"--seeds {text!r}: a count must be >= 1")
+    return list(range(n))
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from ._sweep import sweep
+
+    grid = _parse_grid(args.grid)
+    seeds = _parse_seeds(args.seeds)
+    if not args.env_id.strip():
+        raise ValueError("ENV_ID is empty")
+    try:  # an unknown id is a mistake of the command, not of every run
+        import gymnasium as gym
+
+        gym.spec(args.env_id)
+    except gym.error.Error as e:
+        raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
+    n_done = [0]
+
+    def count(_: Any) -> None:
+        n_done[0] += 1
+
+    try:
+        res = sweep(
+            args.env_id, grid, seeds, args.timesteps, executor=args.executor,
+            n_workers=args.workers, address=args.address, eval_episodes=args.eval_episodes,
+            threshold=args.threshold, curve_points=args.curve_points, results_file=args.out,
+            resume=not args.fresh, retry_errors=args.retry_errors,
+            progress_bar=not args.no_progress, callback=count,
+        )
+    except (ImportError, RuntimeError) as e:
+        raise ValueError(str(e)) from e
+    except KeyboardInterrupt:
+        print(f"pgfast: interrupted after {n_done[0]} new runs; they are in {args.out}: run the "
+              "same command again to resume", file=sys.stderr)
+        return 130
+
+    if res.n_reused:
+        print(f"resumed: {res.n_reused} of {len(res)} runs were already in {args.out}")
+    width = max(len(r["label"]) for r in res.summary())
+    for row in res.summary():
+        ok = row["n_runs"] - row["n_failed"]
+        line = f"{row['label']:<{width}}  {ok}/{row['n_runs']} runs  greedy return "
+        line += f"{row['eval_mean']:.1f} +/- {row['eval_std']:.1f}" if ok else "-"
+        if args.threshold is not None:
+            hit = row["steps_to_threshold"]
+            line += f"  median steps to {args.threshold:g}: " + ("never" if hit is None else f"{hit:.0f}")
+        print(line)
+    print(f"{len(res)} runs ({len(seeds)} seeds x {len(res) // len(seeds)} configurations) in {args.out}")
+    if not args.no_plot:
+        png = args.plot or os.path.splitext(args.out)[0] + ".png"
+        try:
+            res.plot(png, title=f"pgfast sweep: {args.env_id}, mean ± std over {len(seeds)} seeds")
+            print(f"learning curves: {png}")
+        except ImportError:
+            print("learning curves not drawn: matplotlib is not installed (pip install matplotlib)")
+    failed = res.errors
+    if failed:
+        print(f"pgfast: {len(failed)} of {len(res)} runs failed, e.g. {failed[0]['label']}, seed "
+              f"{failed[0]['seed']}: {failed[0]['error']} (see the error column of {args.out})",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from ._bench import main as bench_main
 
@@ -115,6 +250,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _train(args)
         if args.command == "eval":
             return _eval(args)
+        if args.command == "sweep":
+            return _sweep(args)
         return _bench(args)
     except (ValueError, TypeError, FileNotFoundError, OSError) as e:
         print(f"pgfast: error: {e}", file=sys.stderr)

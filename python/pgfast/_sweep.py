@@ -1,0 +1,748 @@
+"""Sweeps over seeds and hyper-parameters: many independent :class:`Reinforce` runs.
+
+Policy-gradient results mean little from one seed (S&B Fig. 13.2 averages 100 runs).
+:func:`sweep` runs the cartesian product of a grid of :class:`~pgfast.Reinforce`
+arguments and a list of seeds, each run an independent ``Reinforce(env, seed=seed,
+**config).learn(total_timesteps)`` followed by a greedy evaluation, on
+
+- ``executor="local"`` (default): a process pool with one worker per core
+  (``concurrent.futures`` over a ``forkserver`` context, ``spawn`` where there is none:
+  never ``fork``, which copies the parent's threads' locks mid-flight);
+- ``executor="ray"``: one Ray task per run on the cluster that ``ray.init(address=...)``
+  connects to (``pip install "pgfast[ray]"``);
+- ``executor="serial"``: in this process, one run after another (for debugging).
+
+Every run is seeded by its own seed only, so its result does not depend on the executor,
+the number of workers or the order of completion: parameters are bit-identical.
+A run that raises is recorded with its error and the others go on. With a
+``results_file``, every finished run is appended to it as one JSON line as soon as it
+arrives; calling :func:`sweep` again with the same file resumes, skipping finished runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+__all__ = ["COLUMNS", "SweepResults", "plot_sweep", "sweep"]
+
+EnvSpec = Union[str, Callable[[], Any]]
+
+#: Columns of every record, in order; the grid's keys come right after ``label``.
+COLUMNS: tuple[str, ...] = (
+    "run_id",              # str: hash of (env, total_timesteps, evaluation, config, seed)
+    "config_id",           # int: index of the configuration in the grid's product
+    "label",               # str: "lr=0.1, baseline=linear" (the grid keys with > 1 value)
+    # ... one column per grid key, its value in this run ...
+    "seed",                # int
+    "env",                 # str: environment id (or the factory's name)
+    "total_timesteps",     # int: requested
+    "timesteps",           # int: learned (== total_timesteps unless the run failed)
+    "n_episodes",          # int: finished training episodes
+    "eval_mean",           # float: greedy mean return over eval_episodes (NaN on error)
+    "eval_std",            # float: their standard deviation (NaN on error)
+    "steps_to_threshold",  # int or None: see sweep(threshold=...)
+    "wall_time",           # float: seconds for construction + learning + evaluation
+    "error",               # None, or "ExceptionType: message"
+    "curve",               # list of float: learning curve on SweepResults.curve_steps
+    "params",              # list of float: final policy.params (with keep_params=True)
+)
+
+_EXECUTORS = ("local", "ray", "serial")
+_RESERVED = ("env", "seed")
+
+
+# --------------------------------------------------------------------------- results
+class SweepResults(list):  # type: ignore[type-arg]
+    """The records of a sweep: a ``list`` of dicts, one per (configuration, seed).
+
+    Records are in grid order (configurations as :func:`itertools.product` of the grid,
+    seeds within each), whatever order the runs finished in. Their keys are
+    :data:`COLUMNS`, with one key per grid argument inserted after ``label``.
+
+    Attributes
+    ----------
+    curve_steps : numpy.ndarray
+        The common step grid of every record's ``curve``.
+    grid_keys : list of str
+        The grid's argument names (columns of the table).
+    n_reused : int
+        Runs taken from the results file instead of being run again.
+    results_file : str or None
+        Where the records were appended.
+    """
+
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]] = (),
+        curve_steps: Any = (),
+        grid_keys: Sequence[str] = (),
+        n_reused: int = 0,
+        results_file: Optional[str] = None,
+    ) -> None:
+        super().__init__(records)
+        self.curve_steps = np.asarray(curve_steps, dtype=np.int64)
+        self.grid_keys = list(grid_keys)
+        self.n_reused = n_reused
+        self.results_file = results_file
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names of the table, in order."""
+        i = COLUMNS.index("label") + 1
+        return [*COLUMNS[:i], *self.grid_keys, *COLUMNS[i:]]
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The records of failed runs."""
+        return [r for r in self if r["error"] is not None]
+
+    def curves(self, config_id: Optional[int] = None) -> np.ndarray:
+        """Learning curves as an array ``(n_runs, len(curve_steps))`` (NaN for failed runs).
+
+        Parameters
+        ----------
+        config_id : int, optional
+            Only the runs of this configuration.
+
+        Returns
+        -------
+        numpy.ndarray
+            One row per record, in record order.
+        """
+        rows = [r["curve"] for r in self if config_id is None or r["config_id"] == config_id]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), len(self.curve_steps))
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per configuration: mean and std over seeds of ``eval_mean``, and failures.
+
+        Returns
+        -------
+        list of dict
+            Keys ``config_id``, ``label``, the grid keys, ``n_runs``, ``n_failed``,
+            ``eval_mean``, ``eval_std`` (over the successful seeds), and
+            ``steps_to_threshold`` (median over the seeds that reached it, or None).
+        """
+        out = []
+        for cid in sorted({r["config_id"] for r in self}):
+            rs = [r for r in self if r["config_id"] == cid]
+            ok = [r["eval_mean"] for r in rs if r["error"] is None]
+            hit = [r["steps_to_threshold"] for r in rs if r["steps_to_threshold"] is not None]
+            row: dict[str, Any] = {"config_id": cid, "label": rs[0]["label"]}
+            row.update({k: rs[0][k] for k in self.grid_keys})
+            row.update({
+                "n_runs": len(rs), "n_failed": len(rs) - len(ok),
+                "eval_mean": float(np.mean(ok)) if ok else math.nan,
+                "eval_std": float(np.std(ok)) if ok else math.nan,
+                "steps_to_threshold": float(np.median(hit)) if hit else None,
+            })
+            out.append(row)
+        return out
+
+    def to_dataframe(self) -> Any:
+        """Return the table as a ``pandas.DataFrame``: one row per record, :attr:`columns` in order.
+
+        ``curve`` and ``params`` hold NumPy arrays; ``steps_to_threshold`` is a nullable
+        integer column (``<NA>`` where the threshold was not reached).
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ImportError
+            When pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError("to_dataframe() needs pandas: pip install pandas") from e
+        rows = []
+        for r in self:
+            row = dict(r)
+            row["curve"] = np.asarray(r["curve"], dtype=np.float64)
+            row["params"] = np.asarray(r["params"], dtype=np.float64)
+            rows.append(row)
+        df = pd.DataFrame(rows, columns=self.columns)
+        df["steps_to_threshold"] = df["steps_to_threshold"].astype("Int64")
+        return df
+
+    def plot(self, path: Optional[str] = None, ax: Any = None, title: Optional[str] = None) -> Any:
+        """Mean ± std learning curves per configuration; see :func:`plot_sweep`."""
+        return plot_sweep(self, path=path, ax=ax, title=title)
+
+
+# --------------------------------------------------------------------------- one run
+def _env_name(env: EnvSpec) -> str:
+    if isinstance(env, str):
+        return env
+    func = getattr(env, "func", None)  # functools.partial
+    if func is not None:
+        args = ", ".join([*map(repr, getattr(env, "args", ())),
+                          *(f"{k}={v!r}" for k, v in getattr(env, "keywords", {}).items())])
+        return f"{_env_name(func)}({args})"
+    mod, name = getattr(env, "__module__", None), getattr(env, "__qualname__", None)
+    return f"{mod}.{name}" if mod and name else type(env).__name__
+
+
+def _jsonable(value: Any) -> Any:
+    """Return a JSON-ready stand-in for a config value (callables by their name)."""
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if callable(value):
+        return _env_name(value)
+    return repr(value)
+
+
+def _label(config: Mapping[str, Any], varying: Sequence[str]) -> str:
+    """Name a configuration by the grid keys that vary (all of them if none does)."""
+    if not config:
+        return "default"
+    parts = []
+    for k, v in config.items():
+        if varying and k not in varying:
+            continue
+        shown = v if isinstance(v, (str, int, float, bool, type(None))) else _jsonable(v)
+        parts.append(f"{k}={shown}")
+    return ", ".join(parts)
+
+
+def _curve(ends: np.ndarray, returns: np.ndarray, steps: np.ndarray) -> list[float]:
+    """Mean return of the episodes ending in each bin (prev step, step], carried forward.
+
+    A bin in which no episode ended keeps the previous value (long episodes span several
+    bins); NaN before the first finished episode.
+    """
+    out = np.full(len(steps), np.nan)
+    lo = np.searchsorted(ends, np.concatenate(([0], steps[:-1])), side="right")
+    hi = np.searchsorted(ends, steps, side="right")
+    last = math.nan
+    for j in range(len(steps)):
+        if hi[j] > lo[j]:
+            last = float(np.mean(returns[lo[j]:hi[j]]))
+        out[j] = last
+    return out.tolist()
+
+
+def _steps_to_threshold(ends: np.ndarray, returns: np.ndarray, threshold: Optional[float],
+                        window: int) -> Optional[int]:
+    """First step at which the mean return of the last ``window`` episodes >= threshold."""
+    if threshold is None or len(returns) < window:
+        return None
+    means = np.convolve(returns, np.ones(window) / window, mode="valid")
+    hit = np.flatnonzero(means >= threshold)
+    return int(ends[window - 1 + hit[0]]) if len(hit) else None
+
+
+def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one (config, seed): learn, evaluate greedily, summarise. Never raises."""
+    import gymnasium as gym
+
+    from .agent import Reinforce
+
+    steps = np.asarray(spec["curve_steps"], dtype=np.int64)
+    rec: dict[str, Any] = {
+        "timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
+        "steps_to_threshold": None, "wall_time": 0.0, "error": None,
+        "curve": [math.nan] * len(steps), "params": [],
+    }
+    t0 = time.perf_counter()
+    agent = None
+    try:
+        env = spec["env"]
+        env = gym.make(env) if isinstance(env, str) else env()
+        agent = Reinforce(env, seed=spec["seed"], **spec["config"])
+        agent.learn(spec["total_timesteps"])
+        rec["eval_mean"], rec["eval_std"] = agent.evaluate(spec["eval_episodes"])
+    except Exception as e:  # the sweep records it; the other runs go on
+        rec["error"] = f"{type(e).__name__}: {e}"
+    if agent is not None:  # a run that failed part-way still reports what it learned
+        h = agent.history
+        ends, rets = h["timesteps"], h["episode_return"]
+        rec["timesteps"] = int(agent.num_timesteps)
+        rec["n_episodes"] = len(rets)
+        rec["curve"] = _curve(ends, rets, steps)
+        rec["steps_to_threshold"] = _steps_to_threshold(
+            ends, rets, spec["threshold"], spec["threshold_window"])
+        if spec["keep_params"]:
+            rec["params"] = [float(p) for p in np.asarray(agent.policy.params)]
+        agent.env.close()
+    rec["wall_time"] = time.perf_counter() - t0
+    return rec
+
+
+# --------------------------------------------------------------------------- the file
+def _encode(record: Mapping[str, Any]) -> str:
+    def clean(v: Any) -> Any:
+        if isinstance(v, float) and not math.isfinite(v):
+            return None  # NaN -> null: standard JSON
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps({k: clean(v) for k, v in record.items()}, default=_jsonable,
+                      allow_nan=False)
+
+
+def _decode(line: str) -> dict[str, Any]:
+    rec: dict[str, Any] = json.loads(line)
+    for k in ("eval_mean", "eval_std"):
+        if rec.get(k) is None:
+            rec[k] = math.nan
+    rec["curve"] = [math.nan if v is None else float(v) for v in rec.get("curve", [])]
+    return rec
+
+
+def _read_results(path: str) -> dict[str, dict[str, Any]]:
+    """Read a results file's records by run_id (the last wins), repairing a torn last line."""
+    found: dict[str, dict[str, Any]] = {}
+    if not os.path.exists(path):
+        return found
+    with open(path, "rb") as f:
+        data = f.read()
+    keep = len(data)
+    if data and not data.endswith(b"\n"):  # interrupted mid-write: drop the torn line
+        keep = data.rfind(b"\n") + 1
+        with open(path, "r+b") as f:
+            f.truncate(keep)
+    for n, line in enumerate(data[:keep].decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = _decode(line)
+            found[rec["run_id"]] = rec
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError(f"results file {path!r}, line {n}: not a pgfast sweep record ({e})") from e
+    return found
+
+
+# --------------------------------------------------------------------------- executors
+def _ignore_sigint() -> None:
+    # Ctrl-C is handled by the parent, which cancels the pool; workers would otherwise
+    # each print a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _run_local(specs: list[dict[str, Any]], n_workers: Optional[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    n = min(n_workers or _cpu_count(), len(specs))
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_ignore_sigint)
+    finished = False
+    try:
+        futures = {pool.submit(_run_one, s): i for i, s in enumerate(specs)}
+        for fut in as_completed(futures):
+            try:
+                result = fut.result()  # _run_one catches the run's own exceptions
+            except BrokenProcessPool as e:
+                raise RuntimeError(
+                    "the local process pool broke: a worker process died (a crash in native "
+                    "code, out of memory, or a script that calls sweep() outside an "
+                    "`if __name__ == '__main__':` block); finished runs are kept in the "
+                    "results file, and a new call resumes from it") from e
+            yield futures[fut], result
+        finished = True
+    finally:
+        # Interrupted: drop the queued runs and do not wait for the running ones (the
+        # results file already holds every finished run).
+        pool.shutdown(wait=finished, cancel_futures=True)
+
+
+def _run_ray(specs: list[dict[str, Any]], address: Optional[str],
+             ray_init_kwargs: Optional[Mapping[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        import ray
+    except ImportError as e:
+        raise ImportError('executor="ray" needs Ray: pip install "pgfast[ray]"') from e
+    owns = not ray.is_initialized()
+    if owns:
+        ray.init(address=address, **dict(ray_init_kwargs or {}))
+    try:
+        task = ray.remote(num_cpus=1)(_run_one)
+        pending = {task.remote(s): i for i, s in enumerate(specs)}
+        while pending:
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                i = pending.pop(ref)
+                try:
+                    yield i, ray.get(ref)
+                except Exception as e:  # a worker or node died
+                    yield i, _failed(f"{type(e).__name__}: {e}", specs[i])
+    finally:
+        if owns:
+            ray.shutdown()
+
+
+def _run_serial(specs: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for i, s in enumerate(specs):
+        yield i, _run_one(s)
+
+
+def _failed(message: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {"timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
+            "steps_to_threshold": None, "wall_time": 0.0, "error": message,
+            "curve": [math.nan] * len(spec["curve_steps"]), "params": []}
+
+
+# --------------------------------------------------------------------------- sweep()
+def _check_grid(grid: Mapping[str, Any]) -> dict[str, list[Any]]:
+    from .agent import Reinforce
+
+    if not isinstance(grid, Mapping):
+        raise TypeError(f"grid must be a dict of Reinforce arguments to lists of values, "
+                        f"got {type(grid).__name__}")
+    allowed = [p for p in inspect.signature(Reinforce.__init__).parameters
+               if p not in ("self", *_RESERVED)]
+    out: dict[str, list[Any]] = {}
+    for k, values in grid.items():
+        if k in _RESERVED:
+            raise ValueError(f"grid: {k!r} cannot be swept in the grid; pass "
+                             f"{'seeds=' if k == 'seed' else 'env='} instead")
+        if k not in allowed:
+            raise ValueError(f"grid: unknown Reinforce argument {k!r}; expected one of "
+                             f"{', '.join(allowed)}")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            values = [values]  # a single value is a one-value axis
+        values = list(values)
+        if not values:
+            raise ValueError(f"grid: {k!r} has no values")
+        out[k] = values
+    return out
+
+
+def _check_seeds(seeds: Any) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ValueError(f"seeds: a count must be >= 1, got {seeds}")
+        return list(range(int(seeds)))
+    try:
+        out = list(seeds)
+    except TypeError:
+        raise TypeError("seeds must be a count or a list of non-negative ints") from None
+    if not out:
+        raise ValueError("seeds: empty")
+    for s in out:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"seeds must be non-negative ints, got {s!r}")
+    if len(set(out)) != len(out):
+        raise ValueError("seeds: duplicates (each run must have its own seed)")
+    return [int(s) for s in out]
+
+
+def _int_arg(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def sweep(
+    env: EnvSpec,
+    grid: Mapping[str, Any],
+    seeds: Union[int, Iterable[int]],
+    total_timesteps: int,
+    *,
+    executor: str = "local",
+    n_workers: Optional[int] = None,
+    address: Optional[str] = None,
+    ray_init_kwargs: Optional[Mapping[str, Any]] = None,
+    eval_episodes: int = 10,
+    threshold: Optional[float] = None,
+    threshold_window: int = 10,
+    curve_points: int = 50,
+    keep_params: bool = True,
+    results_file: Optional[Union[str, os.PathLike[str]]] = None,
+    resume: bool = True,
+    retry_errors: bool = False,
+    progress_bar: bool = False,
+    callback: Optional[Callable[[dict[str, Any]], None]] = None,
+) -> SweepResults:
+    """Train REINFORCE over a grid of arguments × seeds and tabulate the runs.
+
+    Each run is ``Reinforce(env, seed=seed, **config).learn(total_timesteps)`` followed
+    by ``evaluate(eval_episodes)`` (greedy actions), independent of every other run.
+
+    Parameters
+    ----------
+    env : str or callable
+        A gymnasium id, or a picklable zero-argument factory returning a fresh
+        environment (a module-level function or ``functools.partial(gymnasium.make,
+        ...)``); each run makes its own environment.
+    grid : dict
+        :class:`~pgfast.Reinforce` argument -> list of values, e.g. ``{"lr": [0.01, 0.1],
+        "baseline": [None, "linear"]}``; the configurations are the cartesian product in
+        :func:`itertools.product` order. A non-list value is a one-value axis. ``{}`` is
+        the defaults. ``seed`` and ``env`` are not grid keys.
+    seeds : int or iterable of int
+        The seeds of every configuration (distinct, >= 0); an int n means ``range(n)``.
+    total_timesteps : int
+        Environment steps of each run.
+    executor : {"local", "ray", "serial"}
+        Process pool on this machine, Ray tasks, or one after another in this process.
+    n_workers : int, optional
+        Processes of the local pool (default: the usable cores).
+    address : str, optional
+        Ray cluster to connect to (``ray.init(address=...)``, e.g. ``"auto"`` or
+        ``"ray://head:10001"``); default a local Ray. Ignored when Ray is already
+        initialised: the sweep then uses that connection and leaves it open.
+    ray_init_kwargs : dict, optional
+        Further ``ray.init`` arguments (e.g. ``num_cpus``, ``runtime_env``).
+    eval_episodes : int
+        Greedy evaluation episodes after learning (the evaluation's random stream comes
+        from the run's seed).
+    threshold : float, optional
+        Report ``steps_to_threshold``: the step at which the mean return of the last
+        ``threshold_window`` training episodes first reaches ``threshold`` (None if
+        never).
+    threshold_window : int
+        Episodes in that moving mean.
+    curve_points : int
+        Points of the common step grid ``curve_steps = total_timesteps * (1..n) / n``.
+        ``curve[j]`` is the mean return of the training episodes that ended in
+        ``(curve_steps[j-1], curve_steps[j]]``, or the previous value when none did
+        (NaN before the first episode ends).
+    keep_params : bool
+        Store each run's final ``policy.params`` in the ``params`` column.
+    results_file : str or path, optional
+        JSON-lines file to which each finished run is appended as it arrives.
+    resume : bool
+        Reuse the runs already in ``results_file`` (matched by ``run_id``: environment,
+        steps, evaluation settings, configuration and seed) instead of running them
+        again. ``False`` starts the file afresh.
+    retry_errors : bool
+        With ``resume``, run again the runs recorded with an error.
+    progress_bar : bool
+        A tqdm bar over runs.
+    callback : callable, optional
+        ``callback(record)`` for each run as it finishes (not for reused ones).
+
+    Returns
+    -------
+    SweepResults
+        A list of records, one per (configuration, seed) in grid order, with the
+        columns :data:`COLUMNS`; ``.to_dataframe()`` gives a pandas DataFrame,
+        ``.plot()`` the mean ± std learning curves.
+
+    Raises
+    ------
+    RuntimeError
+        When a worker process of the local pool dies (the runs finished before are in
+        ``results_file``).
+    ValueError, TypeError
+        For a malformed grid, seeds or settings (before any run starts). An invalid
+        *value* inside the grid (e.g. ``lr=-1``) is not raised: the runs of that
+        configuration are recorded with their ``error``.
+
+    Notes
+    -----
+    The local pool starts its workers with ``forkserver`` (``spawn`` where there is
+    none), which imports the main module again in each worker: in a script, call
+    :func:`sweep` under ``if __name__ == "__main__":``, and pass features or env
+    factories defined at module level. Each worker runs one run at a time; NumPy's
+    BLAS is not used by the linear policies, so there is no thread oversubscription.
+
+    Examples
+    --------
+    >>> res = pgfast.sweep("CartPole-v1", {"baseline": [None, "linear"]}, seeds=10,
+    ...                    total_timesteps=20_000, results_file="sweep.jsonl")  # doctest: +SKIP
+    >>> res.to_dataframe().groupby("label")["eval_mean"].agg(["mean", "std"])  # doctest: +SKIP
+    >>> res.plot("sweep.png")  # doctest: +SKIP
+    """
+    if executor not in _EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(map(repr, _EXECUTORS))}; got {executor!r}")
+    if not isinstance(env, str) and not callable(env):
+        raise TypeError("env must be an environment id or a zero-argument factory returning an "
+                        f"environment (each run makes its own), got {type(env).__name__}")
+    axes = _check_grid(grid)
+    seed_list = _check_seeds(seeds)
+    total_timesteps = _int_arg("total_timesteps", total_timesteps, 1)
+    eval_episodes = _int_arg("eval_episodes", eval_episodes, 1)
+    threshold_window = _int_arg("threshold_window", threshold_window, 1)
+    curve_points = min(_int_arg("curve_points", curve_points, 1), total_timesteps)
+    if n_workers is not None:
+        n_workers = _int_arg("n_workers", n_workers, 1)
+    if threshold is not None:
+        threshold = float(threshold)
+        if not math.isfinite(threshold):
+            raise ValueError(f"threshold must be finite, got {threshold}")
+
+    steps = (np.arange(1, curve_points + 1, dtype=np.int64) * total_timesteps) // curve_points
+    env_name = _env_name(env)
+    keys = list(axes)
+    configs = [dict(zip(keys, vals)) for vals in itertools.product(*axes.values())]
+    varying = [k for k in keys if len(axes[k]) > 1]
+
+    records: list[dict[str, Any]] = []
+    specs: list[dict[str, Any]] = []
+    for cid, config in enumerate(configs):
+        for seed in seed_list:
+            ident = {"env": env_name, "total_timesteps": total_timesteps,
+                     "eval_episodes": eval_episodes, "threshold": threshold,
+                     "threshold_window": threshold_window, "curve_points": curve_points,
+                     "config": config, "seed": seed}
+            run_id = hashlib.sha256(
+                json.dumps(ident, sort_keys=True, default=_jsonable).encode()).hexdigest()[:16]
+            head = {"run_id": run_id, "config_id": cid, "label": _label(config, varying), **config,
+                    "seed": seed, "env": env_name, "total_timesteps": total_timesteps}
+            records.append(head)
+            specs.append({"env": env, "config": config, "seed": seed,
+                          "total_timesteps": total_timesteps, "eval_episodes": eval_episodes,
+                          "threshold": threshold, "threshold_window": threshold_window,
+                          "curve_steps": steps, "keep_params": keep_params})
+
+    path = None if results_file is None else os.fspath(results_file)
+    done: dict[int, dict[str, Any]] = {}
+    if path is not None:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        if resume:
+            previous = _read_results(path)
+            for i, head in enumerate(records):
+                old = previous.get(head["run_id"])
+                if old is not None and not (retry_errors and old.get("error") is not None):
+                    done[i] = {**head, **{c: old.get(c) for c in COLUMNS if c not in head}}
+        else:
+            open(path, "w").close()
+    n_reused = len(done)
+    todo = [i for i in range(len(specs)) if i not in done]
+
+    bar: Any = None
+    if progress_bar:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(specs), initial=n_reused, unit="run", dynamic_ncols=True)
+    out = open(path, "a", encoding="utf-8") if path is not None else None
+    stream: Iterator[tuple[int, dict[str, Any]]] = iter(())
+    try:
+        sub = [specs[i] for i in todo]
+        if sub and executor == "local":
+            stream = _run_local(sub, n_workers)
+        elif sub and executor == "ray":
+            stream = _run_ray(sub, address, ray_init_kwargs)
+        elif sub:
+            stream = _run_serial(sub)
+        n_failed = 0
+        for j, result in stream:
+            i = todo[j]
+            rec = {**records[i], **result}
+            done[i] = rec
+            if out is not None:
+                out.write(_encode(rec) + "\n")
+                out.flush()
+            if rec["error"] is not None:
+                n_failed += 1
+            if bar is not None:
+                bar.update(1)
+                if n_failed:
+                    bar.set_postfix(failed=n_failed, refresh=False)
+            if callback is not None:
+                callback(rec)
+    finally:
+        if hasattr(stream, "close"):
+            stream.close()  # stops the executor's workers at once on an interrupt
+        if out is not None:
+            out.close()
+        if bar is not None:
+            bar.close()
+    return SweepResults((done[i] for i in range(len(specs))), curve_steps=steps, grid_keys=keys,
+                        n_reused=n_reused, results_file=path)
+
+
+# --------------------------------------------------------------------------- plotting
+def plot_sweep(
+    results: SweepResults,
+    path: Optional[Union[str, os.PathLike[str]]] = None,
+    ax: Any = None,
+    title: Optional[str] = None,
+) -> Any:
+    """Mean ± std over seeds of the learning curves, one line per configuration.
+
+    The shape of S&B Fig. 13.1/13.2: return against training steps, averaged over runs.
+    Failed runs are left out of the mean.
+
+    Parameters
+    ----------
+    results : SweepResults
+        What :func:`sweep` returned.
+    path : str or path, optional
+        Write a PNG there.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes (default a new figure).
+    title : str, optional
+        Axes title (default the environment and the number of seeds).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ImportError
+        When matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        if ax is None and path is not None:
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise ImportError("plotting needs matplotlib: pip install matplotlib") from e
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+    x = results.curve_steps
+    n_seeds = 0
+    for cid in sorted({r["config_id"] for r in results}):
+        rs = [r for r in results if r["config_id"] == cid and r["error"] is None]
+        if not rs:
+            continue
+        c = np.array([r["curve"] for r in rs], dtype=np.float64)
+        n_seeds = max(n_seeds, len(rs))
+        with np.errstate(invalid="ignore"):
+            valid = np.isfinite(c).any(axis=0)
+            mean = np.full(c.shape[1], np.nan)
+            std = np.full(c.shape[1], np.nan)
+            mean[valid] = np.nanmean(c[:, valid], axis=0)
+            std[valid] = np.nanstd(c[:, valid], axis=0)
+        (line,) = ax.plot(x, mean, lw=2, label=f"{rs[0]['label']} (n={len(rs)})")
+        ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, lw=0)
+    env = results[0]["env"] if len(results) else ""
+    ax.set_title(title if title is not None else f"pgfast sweep: {env}, mean ± std over ≤{n_seeds} seeds")
+    ax.set_xlabel("training steps")
+    ax.set_ylabel("episode return")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="best", fontsize="small")
+    if path is not None:
+        target = fig if fig is not None else ax.figure
+        target.tight_layout()
+        target.savefig(os.fspath(path), dpi=100)
+        if fig is not None:
+            plt.close(fig)
+    return ax

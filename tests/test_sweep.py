@@ -1,0 +1,329 @@
+"""Sweeps over seeds and hyper-parameters (:func:`pgfast.sweep`, ``pgfast sweep``).
+
+What is shown here: every (configuration, seed) is one independent run whose record
+equals a plain ``Reinforce(...).learn()`` of the same seed, bit for bit, on every
+executor (serial, the local process pool, Ray); the table has one row per run with
+the documented columns (and the same as a DataFrame); a failing configuration is
+recorded per run while the others finish; an interrupted sweep resumes from its
+results file without redoing finished runs; mistakes in the call raise before any run;
+the command line and the Fig. 13.2 example run.
+"""
+
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+import pgfast
+from pgfast import Reinforce
+from pgfast._sweep import COLUMNS
+
+ENV = "CartPole-v1"
+STEPS = 1500
+GRID = {"lr": [0.05, 0.2], "baseline": [None, "linear"]}
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "fig13_2.py"
+
+
+def same_runs(a, b):
+    """Two records describe the same run with the same outcome (wall time aside)."""
+    for key in set(COLUMNS) - {"wall_time", "curve"}:
+        assert a[key] == b[key] or (key.startswith("eval") and np.isnan(a[key]) and np.isnan(b[key])), key
+    assert_array_equal(a["curve"], b["curve"])  # NaN-aware
+
+
+def lines(path):
+    return [json.loads(x) for x in Path(path).read_text().splitlines()]
+
+
+# ---------------------------------------------------------------------------------
+# One run = one plain Reinforce run; executors agree bit for bit
+# ---------------------------------------------------------------------------------
+def test_a_record_is_a_plain_reinforce_run_of_its_seed():
+    res = pgfast.sweep(ENV, {"lr": [0.1]}, seeds=[7], total_timesteps=STEPS, executor="serial",
+                       eval_episodes=3)
+    agent = Reinforce(ENV, seed=7, lr=0.1).learn(STEPS)
+    mean, std = agent.evaluate(3)
+    (rec,) = res
+    assert rec["params"] == agent.policy.params.tolist()
+    assert (rec["eval_mean"], rec["eval_std"]) == (mean, std)
+    assert rec["n_episodes"] == len(agent.history["episode_return"])
+    assert rec["timesteps"] == STEPS and rec["error"] is None and rec["wall_time"] > 0
+
+
+def test_local_pool_gives_the_serial_results(tmp_path):
+    serial = pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, executor="serial")
+    local = pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, executor="local",
+                         n_workers=2)
+    for a, b in zip(serial, local):
+        same_runs(a, b)
+
+
+@pytest.fixture
+def ray_cluster():
+    import ray  # in the test extra: never skipped
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+def test_ray_and_local_executors_give_identical_results(ray_cluster):
+    grid = {"lr": [0.05, 0.2]}  # 2 configurations x 3 seeds
+    on_ray = pgfast.sweep(ENV, grid, seeds=[0, 1, 2], total_timesteps=STEPS, executor="ray")
+    assert ray_cluster.is_initialized()  # the sweep leaves a connection it did not open
+    local = pgfast.sweep(ENV, grid, seeds=[0, 1, 2], total_timesteps=STEPS, executor="local")
+    assert len(on_ray) == len(local) == 6
+    for a, b in zip(on_ray, local):
+        same_runs(a, b)
+        assert a["params"] and a["params"] == b["params"]  # bit-identical parameters
+
+
+# ---------------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------------
+def test_table_has_one_row_per_configuration_and_seed_with_documented_columns():
+    res = pgfast.sweep(ENV, GRID, seeds=[3, 4, 5], total_timesteps=STEPS, executor="serial",
+                       curve_points=30, threshold=30.0)
+    assert len(res) == 4 * 3
+    assert res.columns == [*COLUMNS[:3], "lr", "baseline", *COLUMNS[3:]]
+    assert all(list(r) == res.columns for r in res)
+    # grid order: configurations as itertools.product, seeds within each
+    assert [(r["lr"], r["baseline"], r["seed"]) for r in res] == [
+        (lr, b, s) for lr in GRID["lr"] for b in GRID["baseline"] for s in (3, 4, 5)]
+    assert [r["config_id"] for r in res] == [c for c in range(4) for _ in range(3)]
+    assert res[0]["label"] == "lr=0.05, baseline=None" and res[-1]["label"] == "lr=0.2, baseline=linear"
+    assert len({r["run_id"] for r in res}) == 12
+    assert res.curve_steps.tolist() == [STEPS * j // 30 for j in range(1, 31)]
+    assert res.curves().shape == (12, 30) and res.curves(config_id=1).shape == (3, 30)
+    for r in res:
+        assert r["env"] == ENV and r["total_timesteps"] == STEPS == r["timesteps"]
+        assert np.isfinite(r["eval_mean"]) and r["eval_std"] >= 0 and r["error"] is None
+        assert r["steps_to_threshold"] is None or 0 < r["steps_to_threshold"] <= STEPS
+        assert len(r["params"]) == 2 * (4 + 1)  # softmax over 2 actions, 4 features + bias
+    summary = res.summary()
+    assert [s["n_runs"] for s in summary] == [3] * 4 and summary[0]["lr"] == 0.05
+
+
+def test_curve_and_steps_to_threshold_follow_their_definitions():
+    res = pgfast.sweep(ENV, {}, seeds=[2], total_timesteps=STEPS, executor="serial",
+                       curve_points=10, threshold=25.0, threshold_window=3)
+    h = Reinforce(ENV, seed=2).learn(STEPS).history
+    ends, rets = h["timesteps"], h["episode_return"]
+    (rec,) = res
+    assert rec["label"] == "default"
+    prev, expected = np.nan, []
+    for lo, hi in zip([0, *res.curve_steps[:-1]], res.curve_steps):
+        inside = rets[(ends > lo) & (ends <= hi)]
+        prev = inside.mean() if len(inside) else prev  # carried forward over empty bins
+        expected.append(prev)
+    assert_array_equal(rec["curve"], expected)
+    moving = np.convolve(rets, np.ones(3) / 3, mode="valid")
+    assert rec["steps_to_threshold"] == ends[2 + np.flatnonzero(moving >= 25.0)[0]]
+    never = pgfast.sweep(ENV, {}, seeds=[2], total_timesteps=STEPS, executor="serial", threshold=1e9)
+    assert never[0]["steps_to_threshold"] is None
+
+
+def test_dataframe_has_the_same_rows_and_columns():
+    import pandas as pd  # in the test extra
+
+    res = pgfast.sweep(ENV, {"lr": [0.05, -1.0]}, seeds=2, total_timesteps=STEPS, executor="serial")
+    df = res.to_dataframe()
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == res.columns and len(df) == 4
+    assert df["steps_to_threshold"].isna().all()  # no threshold given
+    assert df.loc[df["lr"] == -1.0, "eval_mean"].isna().all()
+    assert df.groupby("label")["eval_mean"].count().to_dict() == {"lr=-1.0": 0, "lr=0.05": 2}
+    assert_array_equal(df["params"][0], res[0]["params"])
+
+
+def test_plot_writes_a_png_of_mean_and_std_per_configuration(tmp_path):
+    res = pgfast.sweep(ENV, {"lr": [0.05, 0.2]}, seeds=2, total_timesteps=STEPS, executor="serial")
+    ax = res.plot(tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lr=0.05 (n=2)", "lr=0.2 (n=2)"]
+
+
+# ---------------------------------------------------------------------------------
+# Failures and resume
+# ---------------------------------------------------------------------------------
+def test_a_failing_configuration_is_recorded_per_run_and_the_others_finish(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    res = pgfast.sweep(ENV, {"lr": [0.1, -1.0]}, seeds=[0, 1, 2], total_timesteps=STEPS,
+                       results_file=out)
+    good, bad = res[:3], res[3:]
+    assert all(r["error"] is None and np.isfinite(r["eval_mean"]) for r in good)
+    assert all(r["error"] == "ValueError: lr must be finite and > 0, got -1.0" for r in bad)
+    assert all(np.isnan(r["eval_mean"]) and r["params"] == [] and r["timesteps"] == 0 for r in bad)
+    assert res.errors == list(bad)
+    assert len(lines(out)) == 6  # every run, failed or not, is in the file
+
+
+def test_resume_skips_finished_runs(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    first = pgfast.sweep(ENV, GRID, seeds=[0], total_timesteps=STEPS, results_file=out)
+    ran = []
+    res = pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, results_file=out,
+                       callback=ran.append)
+    assert res.n_reused == 4 and len(ran) == 4 and {r["seed"] for r in ran} == {1}
+    assert len(lines(out)) == 8  # nothing was run (or written) twice
+    for old, new in zip(first, [r for r in res if r["seed"] == 0]):
+        assert old == new or old["wall_time"] == new["wall_time"]  # the stored record itself
+        same_runs(old, new)
+    again = pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, results_file=out,
+                         callback=ran.append)
+    assert again.n_reused == 8 and len(ran) == 4 and len(lines(out)) == 8
+
+
+def test_an_interrupted_sweep_resumes_and_repairs_a_torn_last_line(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    seen = []
+
+    def interrupt_after_two(rec):
+        seen.append(rec)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, results_file=out,
+                     callback=interrupt_after_two)
+    assert len(lines(out)) == 2
+    with open(out, "a") as f:
+        f.write('{"run_id": "0123')  # killed while writing a line
+    res = pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, results_file=out)
+    assert res.n_reused == 2 and len(lines(out)) == 8
+    reference = pgfast.sweep(ENV, GRID, seeds=[0, 1], total_timesteps=STEPS, executor="serial")
+    for a, b in zip(res, reference):
+        same_runs(a, b)
+
+
+def test_errors_are_kept_on_resume_unless_retried(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    pgfast.sweep(ENV, {"lr": [-1.0]}, seeds=[0], total_timesteps=STEPS, results_file=out,
+                 executor="serial")
+    kept = pgfast.sweep(ENV, {"lr": [-1.0]}, seeds=[0], total_timesteps=STEPS, results_file=out,
+                        executor="serial")
+    assert kept.n_reused == 1 and kept[0]["error"].startswith("ValueError")
+    retried = pgfast.sweep(ENV, {"lr": [-1.0]}, seeds=[0], total_timesteps=STEPS,
+                           results_file=out, executor="serial", retry_errors=True)
+    assert retried.n_reused == 0 and len(lines(out)) == 2
+
+
+def test_resume_false_starts_the_file_afresh_and_other_settings_are_other_runs(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    pgfast.sweep(ENV, {}, seeds=[0], total_timesteps=STEPS, results_file=out, executor="serial")
+    longer = pgfast.sweep(ENV, {}, seeds=[0], total_timesteps=STEPS + 1, results_file=out,
+                          executor="serial")
+    assert longer.n_reused == 0 and len(lines(out)) == 2
+    fresh = pgfast.sweep(ENV, {}, seeds=[0], total_timesteps=STEPS, results_file=out,
+                         executor="serial", resume=False)
+    assert fresh.n_reused == 0 and len(lines(out)) == 1
+
+
+def test_a_corrupt_results_file_is_a_clear_error(tmp_path):
+    out = tmp_path / "runs.jsonl"
+    out.write_text("this is not json\n")
+    with pytest.raises(ValueError, match=r"line 1: not a pgfast sweep record"):
+        pgfast.sweep(ENV, {}, seeds=[0], total_timesteps=STEPS, results_file=out)
+
+
+# ---------------------------------------------------------------------------------
+# Environments and mistakes
+# ---------------------------------------------------------------------------------
+def test_an_environment_factory_runs_in_the_worker_processes():
+    factory = functools.partial(gym.make, ENV, max_episode_steps=20)
+    res = pgfast.sweep(factory, {}, seeds=[0, 1], total_timesteps=STEPS, n_workers=2)
+    assert res[0]["env"] == "gymnasium.envs.registration.make('CartPole-v1', max_episode_steps=20)"
+    assert all(r["error"] is None and r["eval_mean"] <= 20 for r in res)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"grid": {"lrr": [0.1]}}, ValueError, "unknown Reinforce argument 'lrr'"),
+        ({"grid": {"seed": [1]}}, ValueError, "pass seeds="),
+        ({"grid": {"lr": []}}, ValueError, "'lr' has no values"),
+        ({"grid": [("lr", 0.1)]}, TypeError, "grid must be a dict"),
+        ({"seeds": [1, 1]}, ValueError, "duplicates"),
+        ({"seeds": [-1]}, ValueError, "non-negative"),
+        ({"seeds": 0}, ValueError, "count must be >= 1"),
+        ({"executor": "dask"}, ValueError, "executor must be one of"),
+        ({"total_timesteps": 0}, ValueError, "total_timesteps must be >= 1"),
+        ({"env": gym.make(ENV)}, TypeError, "zero-argument factory"),
+        ({"n_workers": 0}, ValueError, "n_workers must be >= 1"),
+    ],
+)
+def test_mistakes_in_the_call_raise_before_any_run(tmp_path, kwargs, error, match):
+    call = {"env": ENV, "grid": {}, "seeds": [0], "total_timesteps": STEPS,
+            "results_file": tmp_path / "runs.jsonl", **kwargs}
+    with pytest.raises(error, match=match):
+        pgfast.sweep(**call)
+    assert not (tmp_path / "runs.jsonl").exists()
+
+
+# ---------------------------------------------------------------------------------
+# Command line and example
+# ---------------------------------------------------------------------------------
+def cli(args, cwd):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "pgfast", "sweep", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_cli_sweep_writes_results_and_plot_and_resumes(tmp_path):
+    args = [ENV, "--grid", "lr=0.05,0.2", "--grid", "baseline=none,linear", "--seeds", "0-1",
+            "--timesteps", str(STEPS), "--threshold", "30", "--no-progress", "--out", "r.jsonl"]
+    out = cli(args, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert "8 runs (2 seeds x 4 configurations) in r.jsonl" in out.stdout
+    assert "lr=0.2, baseline=linear" in out.stdout and "median steps to 30" in out.stdout
+    recs = lines(tmp_path / "r.jsonl")
+    assert len(recs) == 8 and {r["baseline"] for r in recs} == {None, "linear"}
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+    again = cli(args, tmp_path)
+    assert again.returncode == 0 and "resumed: 8 of 8 runs were already in r.jsonl" in again.stdout
+    assert len(lines(tmp_path / "r.jsonl")) == 8
+
+
+def test_cli_failed_runs_exit_1_with_one_line(tmp_path):
+    out = cli([ENV, "--grid", "lr=0.05,-1", "--seeds", "2", "--timesteps", "500", "--no-progress",
+               "--no-plot"], tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "pgfast: 2 of 4 runs failed, e.g. lr=-1, seed 0: ValueError: lr must be finite and > 0, "
+        "got -1 (see the error column of sweep.jsonl)"]
+    assert len(lines(tmp_path / "sweep.jsonl")) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["Nope-v0"], "cannot make environment 'Nope-v0'"),
+        ([ENV, "--grid", "lr"], "expected NAME=V1,V2"),
+        ([ENV, "--grid", "lrr=1"], "unknown Reinforce argument 'lrr'"),
+        ([ENV, "--seeds", "x"], "--seeds 'x'"),
+        ([ENV, "--timesteps", "0"], "total_timesteps must be >= 1"),
+    ],
+)
+def test_cli_mistakes_are_one_line_and_exit_2(tmp_path, args, match):
+    out = cli([*args, "--no-progress"], tmp_path)
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and match in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_fig13_2_example_smoke_runs(tmp_path):
+    out = subprocess.run([sys.executable, str(EXAMPLE), "--tiny", "--out", "fig.png"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, MPLBACKEND="Agg"))
+    assert out.returncode == 0, out.stderr
+    assert "baseline=linear" in out.stdout and "over 2 seeds" in out.stdout
+    assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
