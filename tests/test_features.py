@@ -382,3 +382,17 @@ def test_example_runs_with_a_tiny_step_count(script):
     )
     assert proc.returncode == 0, proc.stderr
     assert "greedy return" in proc.stdout
+
+
+def test_state_dependent_std_agent_backends_agree_and_round_trip(tmp_path):
+    kwargs = dict(features=F.Fourier(1), state_dependent_std=True, seed=3, lr=0.02, update="per_episode")
+    a = pgfast.Reinforce("Pendulum-v1", backend="cpp", **kwargs).learn(1000)
+    b = pgfast.Reinforce("Pendulum-v1", backend="numpy", **kwargs).learn(1000)
+    d = a.spaces.n_features
+    assert a.policy.state_dependent_std and a.policy.n_params == 2 * d + 2
+    assert_allclose(a.policy.params, b.policy.params, rtol=1e-9, atol=1e-9)
+    assert np.ptp(a.policy.log_std_at(np.eye(d))) > 0  # the std now depends on the state
+    a.save(tmp_path / "sd.pgfast")
+    c = pgfast.Reinforce.load(tmp_path / "sd.pgfast")
+    assert c.policy.state_dependent_std
+    assert_array_equal(c.policy.params, a.policy.params)

@@ -435,3 +435,57 @@ def test_properties(impl):
     g = impl.LinearGaussian(3, action_dim=2, bias=True, log_std_min=-5.0, log_std_max=1.0)
     assert (g.n_features, g.action_dim, g.bias, g.n_params) == (3, 2, True, 10)
     assert (g.log_std_min, g.log_std_max) == (-5.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------
+# Gaussian with a state-dependent log-std, l_j(s) = θ_σ,j · x(s) + c_j
+# ---------------------------------------------------------------------------------
+def _state_dependent(module, d, m, bias, seed):
+    pol = module.LinearGaussian(d, m, bias=bias, log_std_init=-0.3, state_dependent_std=True)
+    rng = np.random.default_rng(seed)
+    pol.params = 0.3 * rng.standard_normal(pol.n_params)
+    return pol
+
+
+@pytest.mark.parametrize(("d", "m", "bias"), GAUSS_SHAPES, ids=_ids(GAUSS_SHAPES))
+def test_state_dependent_std_gradients_match_finite_differences(impl, d, m, bias):
+    pol = _state_dependent(impl, d, m, bias, seed=d + 10 * m)
+    assert pol.n_params == m * d + (m if bias else 0) + m * d + m
+    X = _states(d, 3)
+    A = _gaussian_actions(pol, X)
+    for x, a in zip(X, A):
+        numeric = _central_difference(lambda x=x, a=a: pol.log_prob(x, a), pol.params)
+        assert_allclose(pol.grad_log_prob(x, a), numeric, rtol=1e-6, atol=1e-7)
+        numeric_h = _central_difference(lambda x=x: pol.entropy(x), pol.params)
+        assert_allclose(pol.grad_entropy(x), numeric_h, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
+@pytest.mark.parametrize(("d", "m", "bias"), GAUSS_SHAPES, ids=_ids(GAUSS_SHAPES))
+def test_state_dependent_std_matches_reference(d, m, bias, batch):
+    cpp, twin = _state_dependent(pgfast, d, m, bias, 5), _state_dependent(ref, d, m, bias, 5)
+    X = _states(d)
+    A = _gaussian_actions(cpp, X)
+    if not batch:
+        X, A = X[0], A[0]
+    for method in ("mean", "entropy", "grad_entropy", "log_std_at"):
+        assert_allclose(getattr(cpp, method)(X), getattr(twin, method)(X), **TIGHT)
+    assert_allclose(cpp.log_prob(X, A), twin.log_prob(X, A), **TIGHT)
+    assert_allclose(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A), **TIGHT)
+    r1, r2 = np.random.default_rng(3), np.random.default_rng(3)
+    assert_allclose(cpp.sample(X, r1), twin.sample(X, r2), **TIGHT)
+    _assert_same_stream(r1, r2)
+
+
+def test_state_dependent_std_varies_with_the_state_and_is_clamped(impl):
+    pol = impl.LinearGaussian(2, 1, log_std_init=0.0, log_std_min=-3.0, log_std_max=1.0,
+                              state_dependent_std=True)
+    assert pol.state_dependent_std
+    pol.params[3:5] = [2.0, 0.0]  # W_σ: l(s) = 2 s_0
+    assert_allclose(pol.log_std_at(np.array([[0.25, 9.0], [-0.5, 0.0], [5.0, 0.0]])), [[0.5], [-1.0], [1.0]])
+    g = pol.grad_log_prob(np.array([5.0, 0.0]), np.array([0.3]))
+    assert_array_equal(g[3:], 0.0)  # beyond the clamp: no log-std gradient
+    pol.project()  # nothing to project: the clamp acts per state
+    assert pol.params[3] == 2.0
+    with pytest.raises(ValueError, match=r"depends on the state"):
+        _ = pol.log_std

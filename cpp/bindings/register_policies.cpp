@@ -271,20 +271,25 @@ state-independent log-std per action dimension. Parameters: W (action_dim x n_fe
 row-major), the bias (action_dim) when bias=True, then log_std (action_dim). The
 clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is 0.)pbdoc");
   cls.def(py::init([](const py::int_& n_features, const py::int_& action_dim, bool bias, double log_std_init,
-                      double log_std_min, double log_std_max) {
+                      double log_std_min, double log_std_max, bool state_dependent_std) {
             return LinearGaussian(as_size(n_features, "n_features"), as_size(action_dim, "action_dim"),
-                                  bias, log_std_init, log_std_min, log_std_max);
+                                  bias, log_std_init, log_std_min, log_std_max, state_dependent_std);
           }),
           py::arg("n_features"), py::arg("action_dim") = 1, py::arg("bias") = true,
           py::arg("log_std_init") = 0.0, py::arg("log_std_min") = -20.0,
-          py::arg("log_std_max") = 2.0);
+          py::arg("log_std_max") = 2.0, py::arg("state_dependent_std") = false);
   bind_common<LinearGaussian>(cls);
   cls.def_property_readonly("action_dim", &LinearGaussian::action_dim, "Action dimension.")
+      .def_property_readonly("state_dependent_std", &LinearGaussian::state_dependent_std,
+                             "Whether the log-std is linear in x(s) (else one parameter per dimension).")
       .def_property_readonly("log_std_min", &LinearGaussian::log_std_min, "Lower clamp of log-std.")
       .def_property_readonly("log_std_max", &LinearGaussian::log_std_max, "Upper clamp of log-std.")
       .def_property_readonly(
           "log_std",
           [](const LinearGaussian& p) {
+            if (p.state_dependent_std()) {
+              throw py::value_error("the log-std depends on the state (state_dependent_std=True): use log_std_at(x)");
+            }
             py::array_t<double> out(static_cast<py::ssize_t>(p.action_dim()));
             for (std::size_t j = 0; j < p.action_dim(); ++j) out.mutable_data()[j] = p.log_std(j);
             return out;
@@ -306,6 +311,22 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
                                   [&](const double* xt, std::size_t, double* o) { p.mean(xt, o); });
           },
           py::arg("x"), R"pbdoc(mu(x): shape (action_dim,), or (N, action_dim).)pbdoc")
+      .def(
+          "log_std_at",
+          [](const LinearGaussian& p, py::handle x_) -> py::array_t<double> {
+            auto x = as_f64(x_, "x");
+            const std::size_t n = states(p, x);
+            auto row = [&](const double* xt, std::size_t, double* o) {
+              for (std::size_t j = 0; j < p.action_dim(); ++j) o[j] = p.log_std(j, xt);
+            };
+            if (n == 0) {
+              py::array_t<double> out(static_cast<py::ssize_t>(p.action_dim()));
+              row(x.data(), 0, out.mutable_data());
+              return out;
+            }
+            return per_row_vector(p, x, n, p.action_dim(), row);
+          },
+          py::arg("x"), R"pbdoc(The clamped log-std l(s) at x: shape (action_dim,), or (N, action_dim).)pbdoc")
       .def(
           "sample",
           [](const LinearGaussian& p, py::handle x_, py::handle rng) -> py::array_t<double> {

@@ -122,6 +122,9 @@ class Reinforce:
         same random stream, same actions; slower.
     log_std_init : float
         Initial log-std of a Gaussian policy.
+    state_dependent_std : bool
+        Gaussian policy: make the log-std linear in the features, l(s) = θ_σ·x(s) + c
+        (S&B eq. 13.18), instead of one learned parameter per action dimension.
 
     Attributes
     ----------
@@ -154,6 +157,7 @@ class Reinforce:
         seed: Optional[int] = None,
         backend: str = "cpp",
         log_std_init: float = 0.0,
+        state_dependent_std: bool = False,
     ) -> None:
         lr = _positive("lr", lr)
         _choice("optimizer", optimizer, _OPTIMIZERS)
@@ -190,7 +194,7 @@ class Reinforce:
             "discount_gradient": bool(discount_gradient), "update": update,
             "batch_episodes": int(batch_episodes), "entropy_coef": float(entropy_coef),
             "max_grad_norm": max_grad_norm, "truncation": truncation, "seed": seed,
-            "log_std_init": float(log_std_init),
+            "log_std_init": float(log_std_init), "state_dependent_std": bool(state_dependent_std),
         }
         self.backend = backend
         self.seed = seed
@@ -219,7 +223,7 @@ class Reinforce:
             learner_cls = learners.SoftmaxLearner
         else:
             self.policy = mod.LinearGaussian(
-                d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0
+                d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
             )
             learner_cls = learners.GaussianLearner
 

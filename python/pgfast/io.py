@@ -119,7 +119,10 @@ def read_model(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, 
                 raise ValueError("not an .npz archive")
             with z:
                 arrays = {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
+    # zipfile raises RuntimeError for a flag bit saying "encrypted", NotImplementedError for
+    # an unknown compression method: a flipped bit must still be a clear ValueError.
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError,
+            NotImplementedError) as e:
         raise ValueError(f"{path} is corrupt or not a pgfast model file (unreadable: {e})") from e
     if "__meta__" not in arrays or "__checksum__" not in arrays:
         raise ValueError(f"{path} is not a pgfast model file (no pgfast metadata)")

@@ -425,9 +425,11 @@ class LinearGaussian:
     r"""Linear Gaussian policy over continuous actions (S&B eqs. 13.18-13.20).
 
     Per action dimension j, the mean is linear in the features and the standard
-    deviation is state-independent:
+    deviation is state-independent by default:
     :math:`\mu_j(s) = \theta_{\mu,j}^\top x(s) + b_j`,
-    :math:`\sigma_j = \exp(\operatorname{clamp}(l_j, l_{min}, l_{max}))`.
+    :math:`\sigma_j = \exp(\operatorname{clamp}(l_j, l_{min}, l_{max}))`; with
+    ``state_dependent_std`` the log-std is linear in the same features,
+    :math:`l_j(s) = \theta_{\sigma,j}^\top x(s) + c_j` (eq. 13.18).
 
     Parameters
     ----------
@@ -442,11 +444,15 @@ class LinearGaussian:
     log_std_min, log_std_max : float, default -20.0 and 2.0
         The clamp applied to the log-std, so that σ never reaches 0 or ∞. Outside
         the clamp the log-std gradient is 0 (the exact derivative of the clamp).
+    state_dependent_std : bool, default False
+        Make the log-std linear in x(s) instead of one parameter per dimension.
 
     Notes
     -----
     ``params`` is one flat vector: ``W`` (m x d, row-major), the mean bias (m) when
-    ``bias`` is true, then the log-stds (m). W and the bias start at zero.
+    ``bias`` is true, then the log-std part: the log-stds (m), or with
+    ``state_dependent_std`` ``W_σ`` (m x d, starting at 0) and ``c`` (m, starting at
+    ``log_std_init``). W and the bias start at zero.
     """
 
     def __init__(
@@ -457,6 +463,7 @@ class LinearGaussian:
         log_std_init: float = 0.0,
         log_std_min: float = -20.0,
         log_std_max: float = 2.0,
+        state_dependent_std: bool = False,
     ) -> None:
         self._d = _size(n_features, "n_features")
         self._m = _size(action_dim, "action_dim")
@@ -469,11 +476,13 @@ class LinearGaussian:
         if not math.isfinite(log_std_init):
             raise ValueError("log_std_init must be finite")
         self._bias = bool(bias)
-        n_params = self._m * self._d + (self._m if self._bias else 0) + self._m
+        self._sd = bool(state_dependent_std)
+        n_log_std = self._m * self._d + self._m if self._sd else self._m
+        n_params = self._m * self._d + (self._m if self._bias else 0) + n_log_std
         if n_params > _MAX_SIZE:
             raise ValueError("n_params is too large")
         self._params = np.zeros(n_params)
-        self._params[self._log_std_offset :] = log_std_init
+        self._params[n_params - self._m :] = log_std_init
 
     def __repr__(self) -> str:
         return f"LinearGaussian(n_features={self._d}, action_dim={self._m}, bias={self._bias})"
@@ -494,6 +503,11 @@ class LinearGaussian:
     def bias(self) -> bool:
         """Whether the mean has a bias term."""
         return self._bias
+
+    @property
+    def state_dependent_std(self) -> bool:
+        """Whether the log-std is linear in x(s)."""
+        return self._sd
 
     @property
     def log_std_min(self) -> float:
@@ -540,12 +554,30 @@ class LinearGaussian:
     @property
     def log_std(self) -> FloatArray:
         """The clamped log-std per action dimension (a copy), shape (action_dim,)."""
+        if self._sd:
+            raise ValueError("the log-std depends on the state (state_dependent_std=True): use log_std_at(x)")
         return np.clip(self._raw_log_std, self._lo, self._hi)
 
-    @property
-    def _log_std_free(self) -> NDArray[np.bool_]:
-        """Where the stored log-std lies inside the clamp (its gradient is not 0)."""
-        return (self._raw_log_std >= self._lo) & (self._raw_log_std <= self._hi)
+    def _raw_log_std_of(self, X: FloatArray) -> FloatArray:
+        """Return l(s) before the clamp for every state, shape (N, m)."""
+        if not self._sd:
+            return np.broadcast_to(self._raw_log_std, (X.shape[0], self._m))
+        Ws = self._raw_log_std[: self._m * self._d].reshape(self._m, self._d)
+        out: FloatArray = X @ Ws.T + self._raw_log_std[self._m * self._d :]
+        return out
+
+    def log_std_at(self, x: ArrayLike) -> FloatArray:
+        """Return the clamped log-std l(s), shape (action_dim,) or (N, action_dim)."""
+        X, single = _states(x, self._d)
+        ls = np.clip(self._raw_log_std_of(X), self._lo, self._hi)
+        return ls[0] if single else ls
+
+    def _log_std_grad(self, X: FloatArray, coef: FloatArray) -> FloatArray:
+        """Return coef_j · ∂l_j(s)/∂(log-std parameters) per state, shape (N, n_log_std)."""
+        if not self._sd:
+            return coef
+        n = X.shape[0]
+        return np.concatenate([(coef[:, :, np.newaxis] * X[:, np.newaxis, :]).reshape(n, -1), coef], axis=1)
 
     # --- the policy ---------------------------------------------------------------
 
@@ -590,7 +622,7 @@ class LinearGaussian:
         """
         X, single = _states(x, self._d)
         A = _continuous_actions(a, self._m, X.shape[0], single)
-        log_std = self.log_std
+        log_std = np.clip(self._raw_log_std_of(X), self._lo, self._hi)
         z = (A - self._mean(X)) / np.exp(log_std)
         lp = (-0.5 * z**2 - log_std - _HALF_LOG_2PI).sum(axis=1)
         return float(lp[0]) if single else lp
@@ -618,18 +650,20 @@ class LinearGaussian:
         X, single = _states(x, self._d)
         n = X.shape[0]
         A = _continuous_actions(a, self._m, n, single)
-        sigma = np.exp(self.log_std)
+        raw = self._raw_log_std_of(X)
+        sigma = np.exp(np.clip(raw, self._lo, self._hi))
+        free = (raw >= self._lo) & (raw <= self._hi)
         diff = A - self._mean(X)
         coef = diff / sigma**2  # ∂ ln π / ∂μ_j, shape (N, m)
         parts = [(coef[:, :, np.newaxis] * X[:, np.newaxis, :]).reshape(n, -1)]
         if self._bias:
             parts.append(coef)
-        parts.append(np.where(self._log_std_free, (diff / sigma) ** 2 - 1.0, 0.0))
+        parts.append(self._log_std_grad(X, np.where(free, (diff / sigma) ** 2 - 1.0, 0.0)))
         G = np.concatenate(parts, axis=1)
         return G[0] if single else G
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
-        """Entropy H = Σ_j (ln σ_j + ½ ln(2πe)), the same for every state.
+        """Entropy H = Σ_j (l_j(s) + ½ ln(2πe)); the same for every state unless l depends on it.
 
         Parameters
         ----------
@@ -642,8 +676,8 @@ class LinearGaussian:
             A float for one state, an (N,) array for a batch.
         """
         X, single = _states(x, self._d)
-        H = float(np.sum(self.log_std + _HALF_LOG_2PI + 0.5))
-        return H if single else np.full(X.shape[0], H)
+        H = (np.clip(self._raw_log_std_of(X), self._lo, self._hi) + _HALF_LOG_2PI + 0.5).sum(axis=1)
+        return float(H[0]) if single else H
 
     def grad_entropy(self, x: ArrayLike) -> FloatArray:
         """Gradient of the entropy with respect to ``params``: ∂H/∂l_j = 1 inside the clamp.
@@ -659,9 +693,11 @@ class LinearGaussian:
             Shape (n_params,), or (N, n_params) for a batch.
         """
         X, single = _states(x, self._d)
-        g = np.zeros(self.n_params)
-        g[self._log_std_offset :] = self._log_std_free.astype(np.float64)
-        return g if single else np.tile(g, (X.shape[0], 1))
+        raw = self._raw_log_std_of(X)
+        free = ((raw >= self._lo) & (raw <= self._hi)).astype(np.float64)
+        G = np.zeros((X.shape[0], self.n_params))
+        G[:, self._log_std_offset :] = self._log_std_grad(X, free)
+        return G[0] if single else G
 
     def sample(self, x: ArrayLike, rng: np.random.Generator) -> FloatArray:
         """Draw A = μ(s) + σ ⊙ ε with ε ~ N(0, I) from ``rng`` (not clipped).
@@ -686,7 +722,7 @@ class LinearGaussian:
         rng = _check_generator(rng)
         mu = self._mean(X)
         eps = rng.standard_normal(mu.shape)
-        A = mu + np.exp(self.log_std) * eps
+        A = mu + np.exp(np.clip(self._raw_log_std_of(X), self._lo, self._hi)) * eps
         return A[0] if single else A
 
     def mode(self, x: ArrayLike) -> FloatArray:
@@ -708,9 +744,10 @@ class LinearGaussian:
         """Clamp the stored log-std parameters into [log_std_min, log_std_max], in place.
 
         Applied after optimiser steps, so that a log-std never drifts where its
-        gradient is 0 forever.
+        gradient is 0 forever. A state-dependent log-std is clamped per state instead.
         """
-        np.clip(self._raw_log_std, self._lo, self._hi, out=self._raw_log_std)
+        if not self._sd:
+            np.clip(self._raw_log_std, self._lo, self._hi, out=self._raw_log_std)
 
 
 Policy = Union[LinearSoftmax, LinearGaussian]
