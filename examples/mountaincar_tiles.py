@@ -5,7 +5,7 @@ of which 8 are active per state. The learner stores and updates only the active 
 REINFORCE with a linear baseline; the episode is truncated at 200 steps (return -200
 means the goal was not reached).
 
-    python examples/mountaincar_tiles.py [--timesteps 400000] [--seed 0]
+    python examples/mountaincar_tiles.py [--timesteps 200000] [--seed 0]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pgfast.features import TileCoding
 def main(argv: list[str] | None = None) -> float:
     """Train, evaluate greedily, print and return the mean evaluation return."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--timesteps", type=int, default=400_000)
+    p.add_argument("--timesteps", type=int, default=200_000)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     agent = pgfast.Reinforce(
