@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "feature_map.hpp"
@@ -110,6 +111,87 @@ struct ActiveRows {
   Active operator()(std::size_t t) const { return {I + t * n, n}; }
 };
 
+// Where a sparse x(s) enters a parameter vector: blocks of n_features weights that
+// multiply x (entry `row + i` for an active feature i) and parameters that do not
+// multiply x (biases, a state-independent log-std), touched by every step.
+struct SparseLayout {
+  std::vector<std::size_t> rows, extras;
+};
+
+// The parameter entries a run of sparse gradient terms touched: distinct, sorted on
+// demand, cleared in O(touched). Lets an SGD step cost what the active features cost.
+class TouchSet {
+ public:
+  void reset(std::size_t n) {
+    mark_.assign(n, 0);
+    idx_.clear();
+  }
+  void add(const SparseLayout& layout, Active x) {
+    for (std::size_t r : layout.rows)
+      for (std::size_t k = 0; k < x.n; ++k) add(r + x.idx[k]);
+    for (std::size_t e : layout.extras) add(e);
+  }
+  const std::vector<std::size_t>& sorted() {
+    std::sort(idx_.begin(), idx_.end());
+    return idx_;
+  }
+  // Zeroes g at the touched entries and forgets them.
+  void clear(double* g) {
+    for (std::size_t i : idx_) {
+      g[i] = 0.0;
+      mark_[i] = 0;
+    }
+    idx_.clear();
+  }
+
+ private:
+  void add(std::size_t i) {
+    if (!mark_[i]) {
+      mark_[i] = 1;
+      idx_.push_back(i);
+    }
+  }
+  std::vector<std::uint8_t> mark_;
+  std::vector<std::size_t> idx_;
+};
+
+// Old values of the parameter entries an update changed, to restore them if the update
+// fails (O(changed) instead of a copy of every parameter).
+class UndoLog {
+ public:
+  void reset(std::size_t n) {
+    mark_.assign(n, 0);
+    clear();
+  }
+  void save(const double* params, const std::vector<std::size_t>& idx) {
+    for (std::size_t i : idx) {
+      if (!mark_[i]) {
+        mark_[i] = 1;
+        idx_.push_back(i);
+        old_.push_back(params[i]);
+      }
+    }
+  }
+  bool all_finite_at(const double* params) const {
+    double acc = 0.0;
+    for (std::size_t i : idx_) acc += params[i] * 0.0;
+    return acc == 0.0;
+  }
+  void restore(double* params) const {
+    for (std::size_t k = 0; k < idx_.size(); ++k) params[idx_[k]] = old_[k];
+  }
+  void clear() {
+    for (std::size_t i : idx_) mark_[i] = 0;
+    idx_.clear();
+    old_.clear();
+  }
+
+ private:
+  std::vector<std::uint8_t> mark_;
+  std::vector<std::size_t> idx_;
+  std::vector<double> old_;
+};
+
 // How the learner stores and uses actions of each policy type (one double per
 // discrete action index; action_dim doubles for a Gaussian action).
 template <class P>
@@ -127,6 +209,14 @@ struct PolicyOps<LinearSoftmax> {
     p.add_grad_log_prob(x, static_cast<std::size_t>(a[0]), s, g);
   }
   static void project(LinearSoftmax&) {}
+  static SparseLayout layout(const LinearSoftmax& p) {
+    SparseLayout L;
+    const std::size_t d = p.n_features(), k = p.n_actions();
+    for (std::size_t b = 0; b < k; ++b) L.rows.push_back(b * d);
+    if (p.bias())
+      for (std::size_t b = 0; b < k; ++b) L.extras.push_back(k * d + b);
+    return L;
+  }
   static void check_action(const LinearSoftmax& p, const double* a) {
     if (!(a[0] >= 0.0 && a[0] < static_cast<double>(p.n_actions()) && a[0] == std::floor(a[0])))
       throw std::invalid_argument("pending episodes: an action is not an action of the policy");
@@ -145,6 +235,22 @@ struct PolicyOps<LinearGaussian> {
     p.add_grad_log_prob(x, a, s, g);
   }
   static void project(LinearGaussian& p) { p.project(); }
+  static SparseLayout layout(const LinearGaussian& p) {
+    SparseLayout L;
+    const std::size_t d = p.n_features(), m = p.action_dim(), off = p.log_std_offset();
+    for (std::size_t j = 0; j < m; ++j) L.rows.push_back(j * d);
+    if (p.bias())
+      for (std::size_t j = 0; j < m; ++j) L.extras.push_back(m * d + j);
+    for (std::size_t j = 0; j < m; ++j) {
+      if (p.state_dependent_std()) {
+        L.rows.push_back(off + j * d);
+        L.extras.push_back(off + m * d + j);
+      } else {
+        L.extras.push_back(off + j);
+      }
+    }
+    return L;
+  }
   static void check_action(const LinearGaussian&, const double*) {}  // any finite vector
 };
 
@@ -188,6 +294,15 @@ class Learner {
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
     gw_.assign(w_.size(), 0.0);
+    if (sparse_) {
+      layout_ = PolicyOps<P>::layout(*pi_);
+      layout_w_.rows = {0};
+      layout_w_.extras = {d_};
+      touch_.reset(g_.size());
+      touch_w_.reset(gw_.size());
+      undo_.reset(g_.size());
+      undo_w_.reset(gw_.size());
+    }
     obs_buf_.assign(n_envs_ * feat_.obs_dim(), 0.0);
     act_buf_.assign(n_envs_ * aw_, 0.0);
   }
@@ -378,25 +493,74 @@ class Learner {
   void run_due_updates() {
     const std::size_t need = cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1;
     if (pool_.n_episodes < need) return;
-    backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
-    backup_w_ = w_;
+    // A failed update restores every parameter. Sparse SGD steps log the entries they
+    // change (O(active features)); otherwise every parameter is copied first.
+    const bool logged = sparse_steps();
+    if (!logged) {
+      backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
+      backup_w_ = w_;
+    }
     try {
       if (sparse_) {
         update(ActiveRows{pool_.I.data(), na_});
       } else {
         update(DenseRows{pool_.X.data(), d_});
       }
-      if (!all_finite(pi_->params(), pi_->n_params()) || !all_finite(w_.data(), w_.size())) {
+      const bool finite = logged ? undo_.all_finite_at(pi_->params()) && undo_w_.all_finite_at(w_.data())
+                                 : all_finite(pi_->params(), pi_->n_params()) && all_finite(w_.data(), w_.size());
+      if (!finite) {
         throw std::invalid_argument(
             "the update produced non-finite parameters (step size too large?); parameters restored");
       }
     } catch (...) {
-      std::copy(backup_.begin(), backup_.end(), pi_->params());
-      w_ = backup_w_;
+      if (logged) {
+        undo_.restore(pi_->params());
+        undo_w_.restore(w_.data());
+        undo_.clear();
+        undo_w_.clear();
+        touch_.clear(g_.data());
+        touch_w_.clear(gw_.data());
+      } else {
+        std::copy(backup_.begin(), backup_.end(), pi_->params());
+        w_ = backup_w_;
+        std::fill(g_.begin(), g_.end(), 0.0);
+        std::fill(gw_.begin(), gw_.end(), 0.0);
+      }
       pool_.clear();
       throw;
     }
+    if (logged) {
+      undo_.clear();
+      undo_w_.clear();
+    }
     pool_.clear();
+  }
+
+  // Whether optimiser steps touch only the entries of the active features.
+  bool sparse_steps() const {
+    return sparse_ && opt_->sparse_steps() && (!cfg_.baseline || vopt_->sparse_steps());
+  }
+
+  // One optimiser step on params along g (zero outside the touched entries in sparse
+  // mode); leaves g all zero for the next accumulation.
+  double apply(Optimizer& opt, double* params, std::vector<double>& g, TouchSet& touch, UndoLog& undo) {
+    double norm;
+    if (sparse_ && opt.sparse_steps()) {
+      const auto& idx = touch.sorted();
+      if (sparse_steps()) undo.save(params, idx);  // else run_due_updates copied every parameter
+      norm = opt.step_at(params, g.data(), idx.data(), idx.size(), g.size());
+      touch.clear(g.data());
+    } else {
+      norm = opt.step(params, g.data(), g.size());
+      std::fill(g.begin(), g.end(), 0.0);
+      if (sparse_) touch.clear(g.data());
+    }
+    return norm;
+  }
+
+  template <class X>
+  void touch(TouchSet& t, const SparseLayout& layout, X x) {
+    if constexpr (std::is_same_v<X, Active>) t.add(layout, x);
   }
 
   template <class Rows>
@@ -452,22 +616,22 @@ class Learner {
       delta_ = psi_;
     }
     if (cfg_.normalize_returns) standardise(psi_);
-    std::fill(g_.begin(), g_.end(), 0.0);
     double H = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
       PolicyOps<P>::add_grad(*pi_, x(t), &pool_.A[t * aw_], scale * discount(t) * psi_[t], g_.data());
       if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), scale * cfg_.entropy_coef, g_.data());
+      touch(touch_, layout_, x(t));
       H += pi_->entropy(x(t));
     }
-    const double norm = opt_->step(pi_->params(), g_.data(), g_.size());
+    const double norm = apply(*opt_, pi_->params(), g_, touch_, undo_);
     PolicyOps<P>::project(*pi_);
     if (cfg_.baseline) {
-      std::fill(gw_.begin(), gw_.end(), 0.0);
       for (std::size_t t = 0; t < n; ++t) {
         axpy(scale * delta_[t], x(t), gw_.data(), d_);
         gw_[d_] += scale * delta_[t];
+        touch(touch_w_, layout_w_, x(t));
       }
-      vopt_->step(w_.data(), gw_.data(), gw_.size());
+      apply(*vopt_, w_.data(), gw_, touch_w_, undo_w_);
     }
     log_update(norm, H / static_cast<double>(n), bl_loss);
   }
@@ -486,17 +650,17 @@ class Learner {
       if (cfg_.baseline) {
         const double delta = G_[t] - value(x(t));
         bl_loss += delta * delta;
-        std::fill(gw_.begin(), gw_.end(), 0.0);
         axpy(delta, x(t), gw_.data(), d_);
         gw_[d_] = delta;
-        vopt_->step(w_.data(), gw_.data(), gw_.size());
+        touch(touch_w_, layout_w_, x(t));
+        apply(*vopt_, w_.data(), gw_, touch_w_, undo_w_);
         psi = delta;
       }
-      std::fill(g_.begin(), g_.end(), 0.0);
       PolicyOps<P>::add_grad(*pi_, x(t), &pool_.A[t * aw_], discount(t) * psi, g_.data());
       if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), cfg_.entropy_coef, g_.data());
+      touch(touch_, layout_, x(t));
       H += pi_->entropy(x(t));
-      norm_sum += opt_->step(pi_->params(), g_.data(), g_.size());
+      norm_sum += apply(*opt_, pi_->params(), g_, touch_, undo_);
       PolicyOps<P>::project(*pi_);
     }
     const double nn = static_cast<double>(n);
@@ -517,6 +681,9 @@ class Learner {
   FeaturePipeline feat_;
   std::size_t d_ = 0, aw_ = 0, na_ = 0;
   bool sparse_ = false;
+  SparseLayout layout_, layout_w_;
+  TouchSet touch_, touch_w_;
+  UndoLog undo_, undo_w_;
   std::vector<double> w_;
   std::vector<double> pending_x_, pending_a_;
   std::vector<std::uint32_t> pending_i_, i_tmp_;

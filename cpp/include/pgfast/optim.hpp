@@ -31,6 +31,16 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   virtual double step(double* params, const double* g, std::size_t n) = 0;
+  // A step whose gradient is 0 outside the sorted, distinct indices idx (sparse features).
+  // An optimiser whose update of a zero-gradient entry is the identity (SGD) touches only
+  // those entries, with a result bit-identical to step(); the default is step() itself.
+  virtual double step_at(double* params, const double* g, const std::size_t* idx, std::size_t n_idx,
+                         std::size_t n) {
+    static_cast<void>(idx), static_cast<void>(n_idx);
+    return step(params, g, n);
+  }
+  // Whether step_at costs O(n_idx) instead of O(n).
+  virtual bool sparse_steps() const { return false; }
 };
 
 // Plain stochastic gradient ascent: theta += lr * s_i * c * g_i, where s is an optional
@@ -69,6 +79,28 @@ class SGD final : public Optimizer {
       for (std::size_t i = 0; i < n; ++i) params[i] += a * g[i];
     } else {
       for (std::size_t i = 0; i < n; ++i) params[i] += a * step_size_[i] * g[i];
+    }
+    return norm;
+  }
+
+  bool sparse_steps() const override { return true; }
+  double step_at(double* params, const double* g, const std::size_t* idx, std::size_t n_idx,
+                 std::size_t n) override {
+    if (!step_size_.empty() && step_size_.size() != n) {
+      throw std::invalid_argument("step_size has " + std::to_string(step_size_.size()) +
+                                  " entries but params has " + std::to_string(n));
+    }
+    // The same sums as step() in the same order (idx is sorted; the skipped terms are +0).
+    double acc = 0.0, sq = 0.0;
+    for (std::size_t k = 0; k < n_idx; ++k) acc += g[idx[k]] * 0.0;
+    if (acc != 0.0) throw std::invalid_argument("grad contains NaN or inf");
+    for (std::size_t k = 0; k < n_idx; ++k) sq += g[idx[k]] * g[idx[k]];
+    const double norm = std::sqrt(sq);
+    const double a = lr_ * clip_coefficient(norm, max_grad_norm_);
+    if (step_size_.empty()) {
+      for (std::size_t k = 0; k < n_idx; ++k) params[idx[k]] += a * g[idx[k]];
+    } else {
+      for (std::size_t k = 0; k < n_idx; ++k) params[idx[k]] += a * step_size_[idx[k]] * g[idx[k]];
     }
     return norm;
   }
