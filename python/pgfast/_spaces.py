@@ -121,7 +121,8 @@ class SpaceAdapter:
 
     def to_env_actions(self, a: Any) -> np.ndarray:
         """Policy actions (N,) or (N, action_dim) -> what the environment takes."""
-        return a if self.action_out_batch is None else self.action_out_batch(a)
+        out: np.ndarray = a if self.action_out_batch is None else self.action_out_batch(a)
+        return out
 
     def eval_env(self) -> Any:
         """Make a fresh single environment like the training one, for evaluation."""

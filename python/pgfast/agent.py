@@ -252,7 +252,8 @@ class Reinforce:
     @property
     def baseline_params(self) -> np.ndarray:
         """Weights w of the linear baseline v(s, w) = w . [x(s), 1] (empty without one)."""
-        return self._learner.baseline_params
+        w: np.ndarray = self._learner.baseline_params
+        return w
 
     @property
     def history(self) -> dict[str, np.ndarray]:
@@ -373,9 +374,9 @@ class Reinforce:
                     final = x
                     if done.any():
                         final = np.array(x, dtype=np.float64, copy=True)
-                        for i in np.flatnonzero(done):
-                            fo = info["final_obs"][i]
-                            final[i] = fo if obs_in is None else obs_in(fo[None])[0]
+                        for j in np.flatnonzero(done):
+                            fo = info["final_obs"][j]
+                            final[j] = fo if obs_in is None else obs_in(fo[None])[0]
                     acts = learner.step(x, r, term, trunc, rng, final, None)
                     n_new = sp.n_envs
                 else:  # disabled: reset finished sub-environments ourselves
@@ -502,7 +503,8 @@ class Reinforce:
         """
         from .io import load_agent
 
-        return load_agent(cls, path, env, backend, features)
+        agent: Reinforce = load_agent(cls, path, env, backend, features)
+        return agent
 
     def __repr__(self) -> str:
         return f"Reinforce(env={self.spaces.env_id!r}, policy={self.policy!r}, backend={self.backend!r})"

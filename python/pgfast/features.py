@@ -258,7 +258,7 @@ class Identity(FeatureMap):
 
     def _make(self, backend: str) -> Any:
         impl = _core.IdentityFeatures if backend == "cpp" else _ref.IdentityFeatures
-        return impl(self._n_inputs, self.bias)
+        return impl(self.n_inputs, self.bias)
 
 
 class Polynomial(FeatureMap):
@@ -295,7 +295,7 @@ class Polynomial(FeatureMap):
 
     def _make(self, backend: str) -> Any:
         impl = _core.PolynomialFeatures if backend == "cpp" else _ref.PolynomialFeatures
-        return impl(self._n_inputs, self.degree, self.interaction)
+        return impl(self.n_inputs, self.degree, self.interaction)
 
     @property
     def exponents(self) -> NDArray[np.int64]:
@@ -355,7 +355,7 @@ class Fourier(FeatureMap):
     def _make(self, backend: str) -> Any:
         assert self._bounds is not None
         impl = _core.FourierFeatures if backend == "cpp" else _ref.FourierFeatures
-        return impl(self._n_inputs, self.order, self._bounds[:, 0].copy(), self._bounds[:, 1].copy(),
+        return impl(self.n_inputs, self.order, self._bounds[:, 0].copy(), self._bounds[:, 1].copy(),
                     self.kind == "full", self.coupled)
 
     @property
@@ -536,7 +536,7 @@ class TileCoding(FeatureMap):
     def _make(self, backend: str) -> Any:
         assert self._bounds is not None
         impl = _core.TileCodingFeatures if backend == "cpp" else _ref.TileCodingFeatures
-        return impl(self._n_inputs, self.n_tilings, self._tiles(), self._bounds[:, 0].copy(),
+        return impl(self.n_inputs, self.n_tilings, self._tiles(), self._bounds[:, 0].copy(),
                     self._bounds[:, 1].copy(), self.offsets == "asymmetric")
 
     @property
@@ -584,7 +584,7 @@ def from_config(config: dict[str, Any]) -> FeatureMap:
         elif cls is RBF:
             fmap = cls(**cfg)
         else:
-            fmap = cls(n_inputs=n_inputs, **cfg)
+            fmap = cls(n_inputs=n_inputs, **cfg)  # type: ignore[call-arg]
     except TypeError as e:
         raise ValueError(f"malformed {cls.name} configuration: {e}") from None
     if n_inputs is not None and fmap._n_inputs is None:

@@ -101,7 +101,7 @@ def _states(x: ArrayLike, d: int, name: str = "x") -> tuple[FloatArray, bool]:
     raise ValueError(f"{name} must have shape ({d},) or (N, {d}), got {X.shape}")
 
 
-def _discrete_actions(a: ArrayLike, k: int, n: int, single: bool, name: str = "a") -> NDArray:
+def _discrete_actions(a: ArrayLike, k: int, n: int, single: bool, name: str = "a") -> NDArray[np.int64]:
     """Return the actions as an (n,) int64 array of values in [0, k)."""
     if single:
         if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
@@ -247,13 +247,15 @@ class LinearSoftmax:
         """
         shifted = self._preferences(X)
         shifted -= shifted.max(axis=1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        out: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return out
 
     def _probs(self, X: FloatArray) -> FloatArray:
         """Return π(·|s) for each row, shape (N, k) (S&B eq. 13.2)."""
         H = self._preferences(X)
         E = np.exp(H - H.max(axis=1, keepdims=True))  # ≤ 1: never overflows
-        return E / E.sum(axis=1, keepdims=True)
+        out: FloatArray = E / E.sum(axis=1, keepdims=True)
+        return out
 
     def _expand(self, coef: FloatArray, X: FloatArray) -> FloatArray:
         """Gradient rows from per-action coefficients ∂f/∂h, shape (N, n_params).
@@ -392,7 +394,7 @@ class LinearSoftmax:
         X, single = _states(x, self._d)
         rng = _check_generator(rng)
         P = self._probs(X)
-        u = np.array([rng.random()]) if single else rng.random(X.shape[0])
+        u: FloatArray = np.array([rng.random()]) if single else np.asarray(rng.random(X.shape[0]))
         # Number of cumulative sums ≤ u = index of the first one above u.
         below = np.cumsum(P, axis=1) <= u[:, np.newaxis]
         actions = np.minimum(below.sum(axis=1), self._k - 1).astype(np.int64)
