@@ -179,7 +179,7 @@ def test_corrupt_file(saved, model_bytes, tmp_path):
     """One flipped byte in the data of any array (parameters, history, metadata, ...)."""
     members = member_offsets(saved[1])
     assert len(members) >= 10
-    for name, offset, size in members:
+    for _name, offset, size in members:
         for where in (0, size // 2, size - 1):  # the .npy header, the data
             data = bytearray(model_bytes)
             data[offset + where] ^= 0xFF

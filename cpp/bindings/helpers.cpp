@@ -75,15 +75,15 @@ void require_finite(const darray& a, const char* name) {
 }
 
 std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d) {
-  const std::string want = "(" + std::to_string(d) + ",) or (N, " + std::to_string(d) + ")";
   if (allow_1d && a.ndim() == 1 && static_cast<std::size_t>(a.shape(0)) == d) return 0;
   if (a.ndim() == 2 && static_cast<std::size_t>(a.shape(1)) == d) {
     if (a.shape(0) == 0) throw py::value_error(std::string(name) + " is an empty batch");
     return static_cast<std::size_t>(a.shape(0));
   }
-  throw py::value_error(std::string(name) + " must have shape " +
-                        (allow_1d ? want : "(N, " + std::to_string(d) + ")") + ", got " +
-                        shape_str(a));
+  // The message is built only on failure: formatting it costs more than a per-step call.
+  const std::string batch = "(N, " + std::to_string(d) + ")";
+  const std::string want = allow_1d ? "(" + std::to_string(d) + ",) or " + batch : batch;
+  throw py::value_error(std::string(name) + " must have shape " + want + ", got " + shape_str(a));
 }
 
 void require_shape_1d(const py::array& a, const char* name, std::size_t n) {
@@ -216,7 +216,11 @@ GeneratorStream::GeneratorStream(py::handle rng) {
   keep_ = c.bit_generator;
   release_ = c.release;
   bitgen_ = c.bitgen;
-  c.acquire();  // blocking; releases the GIL while it waits
+  // A direct vectorcall: pybind11's operator() would build an argument tuple per call.
+  // Blocking; the lock releases the GIL while it waits.
+  PyObject* r = PyObject_CallNoArgs(c.acquire.ptr());
+  if (r == nullptr) throw py::error_already_set();
+  Py_DECREF(r);
 }
 
 GeneratorStream::~GeneratorStream() {
