@@ -68,8 +68,29 @@ barray as_bool(py::handle obj, const char* name) {
   return a;
 }
 
+namespace {
+
+// all_finite over a large array: x * 0 is NaN exactly when x is inf or NaN. Eight
+// independent sums instead of one: a single running sum is a chain of dependent adds
+// (4 cycles each) that cost ~8% of policy_gradient at T = 1e5, d = 4 (perf).
+bool all_finite_wide(const double* x, std::size_t n) {
+  constexpr std::size_t kLanes = 8;
+  if (n < 2 * kLanes) return all_finite(x, n);  // a per-step state: keep it short
+  double acc[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) acc[l] += x[i + l] * 0.0;
+  }
+  for (; i < n; ++i) acc[0] += x[i] * 0.0;
+  double total = 0.0;
+  for (double v : acc) total += v;
+  return total == 0.0;
+}
+
+}  // namespace
+
 void require_finite(const darray& a, const char* name) {
-  if (!all_finite(a.data(), static_cast<std::size_t>(a.size()))) {
+  if (!all_finite_wide(a.data(), static_cast<std::size_t>(a.size()))) {
     throw py::value_error(std::string(name) + " contains NaN or inf");
   }
 }

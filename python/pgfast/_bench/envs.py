@@ -27,7 +27,7 @@ def _make(n_envs: int) -> Any:
     return gym.make_vec(ENV_ID, num_envs=n_envs, vectorization_mode="sync")
 
 
-class _Recorder(gym.Wrapper):  # type: ignore[type-arg]
+class _Recorder(gym.Wrapper):
     """Logs every reset and step call of the environment it wraps."""
 
     def __init__(self, env: Any) -> None:

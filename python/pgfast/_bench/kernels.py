@@ -151,7 +151,7 @@ def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
         return [{"name": "feature maps", "kind": "features", "status": "absent",
                  "note": "pgfast.features is not in this build"}]
     obs = np.random.default_rng(0).uniform(-1, 1, 4)
-    out = []
+    out: list[dict[str, Any]] = []
     for name, make in FEATURE_FACTORIES.items():
         if not hasattr(F, name):
             out.append({"name": f"features.{name}", "kind": "features", "status": "absent"})

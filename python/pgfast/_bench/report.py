@@ -205,7 +205,9 @@ def plots(results: list[dict[str, Any]], out_dir: str) -> list[str]:
             src = solve["median_time_s"] if key == "train_time_s" else solve["median_steps"]
             med = [src[m] for m in ms]
             med = [m if math.isfinite(m) else float("nan") for m in med]
-            ax.bar(ms, med, color=["C0", "C1", "C2"][: len(ms)], alpha=0.6, label="median")
+            pos = list(range(len(ms)))
+            ax.bar(pos, med, color=["C0", "C1", "C2"][: len(ms)], alpha=0.6, label="median")
+            ax.set_xticks(pos, [f"{m}\n({solve['solved'][m]}/{len(solve['seeds'])} solved)" for m in ms])
             for i, m in enumerate(ms):
                 ys = [r[key] for r in solve["runs"] if r["method"] == m and r[key] is not None]
                 ax.plot([i] * len(ys), ys, "k.", alpha=0.7)

@@ -41,14 +41,16 @@ def run(
         ``steps`` to solve (None if not solved) and ``train_time_s``.
     """
     import gymnasium as gym
-    import torch
-    from torch import nn
+    import torch as _torch
+
+    torch: Any = _torch  # PyTorch's own annotations are partial: treat it as dynamic
+    nn: Any = torch.nn
 
     torch.manual_seed(seed)
     torch.set_num_threads(1)
     env = gym.make(env_id)
-    n_obs = int(np.prod(env.observation_space.shape))
-    n_act = int(env.action_space.n)  # type: ignore[attr-defined]
+    n_obs = int(np.prod(env.observation_space.shape or ()))
+    n_act = int(getattr(env.action_space, "n"))  # noqa: B009 - Discrete only
 
     class Policy(nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -92,7 +94,7 @@ def run(
             done = term or trunc
         if not done:
             break
-        R, G = 0.0, []
+        R, G = 0.0, list[float]()
         for r in rewards[::-1]:
             R = r + gamma * R
             G.insert(0, R)
