@@ -114,8 +114,7 @@ void require_shape_1d(const py::array& a, const char* name, std::size_t n) {
   }
 }
 
-std::vector<std::int64_t> as_actions(py::handle obj, const char* name, std::size_t k,
-                                     std::size_t expected_n) {
+ActionArray as_actions(py::handle obj, const char* name, std::size_t k, std::size_t expected_n) {
   if (obj.is_none()) throw py::type_error(std::string(name) + " must be integer actions, got None");
   auto raw = py::array::ensure(obj);
   if (!raw) throw py::type_error(std::string(name) + " must be an array of integer actions");
@@ -125,8 +124,15 @@ std::vector<std::int64_t> as_actions(py::handle obj, const char* name, std::size
                          py::str(raw.dtype()).cast<std::string>());
   }
   require_shape_1d(raw, name, expected_n);
-  auto a = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(raw);
-  std::vector<std::int64_t> out(a.data(), a.data() + a.size());
+  ActionArray out(py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(raw));
+  // Branch-free min/max over the batch; the first offending index is looked for only
+  // when there is one.
+  std::int64_t lo = 0, hi = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    lo = std::min(lo, out[i]);
+    hi = std::max(hi, out[i]);
+  }
+  if (lo >= 0 && static_cast<std::size_t>(hi) < k) return out;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i] < 0 || static_cast<std::size_t>(out[i]) >= k) {
       throw py::value_error(std::string(name) + "[" + std::to_string(i) + "] = " +

@@ -35,7 +35,7 @@ struct Actions<LinearSoftmax> {
     std::size_t arg() const { return a; }
   };
   struct Many {
-    std::vector<std::int64_t> a;
+    ActionArray a;
     std::size_t arg(std::size_t t) const { return static_cast<std::size_t>(a[t]); }
   };
   static One one(const LinearSoftmax& p, py::handle a) { return {as_action(a, "a", p.n_actions())}; }
@@ -311,8 +311,7 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
           py::arg("x"), R"pbdoc(mu(x): shape (action_dim,), or (N, action_dim).)pbdoc")
       .def(
           "sample",
-          [](py::handle self, py::handle x_, py::handle rng) -> py::array_t<double> {
-            const LinearGaussian& p = self_as<LinearGaussian>(self);
+          [](const LinearGaussian& p, py::handle x_, py::handle rng) -> py::array_t<double> {
             auto x = as_f64(x_, "x");
             const std::size_t n = states(p, x);
             const std::size_t k = p.action_dim();
