@@ -125,6 +125,9 @@ def test_feature_hook_measures_maps_and_reports_broken_factories(monkeypatch):
         def __call__(self, obs):
             return obs
 
+        def reference(self):
+            return lambda obs: obs.copy()
+
     fake = types.ModuleType("pgfast.features")
     fake.Identity = lambda n_inputs: Identity()
     fake.Polynomial = lambda **kw: 1 / 0  # a constructor out of step with the hook
@@ -132,6 +135,7 @@ def test_feature_hook_measures_maps_and_reports_broken_factories(monkeypatch):
     recs = {r["name"]: r for r in kernels.bench_features(_bench.settings("tiny"), _bench.Progress(False))}
     assert recs["features.Identity"]["status"] == "measured"
     assert recs["features.Identity"]["ratio_to_floor"] > 0
+    assert recs["features.Identity"]["speedup_vs_numpy"] > 0
     assert recs["features.Polynomial"]["status"] == "error"
     assert recs["features.Fourier"]["status"] == "absent"
 

@@ -124,14 +124,23 @@ def _torch_per_call(torch: Any, meth: str, theta: np.ndarray, x: np.ndarray, d: 
 # FEATURE_FACTORIES maps a class name of pgfast.features to a function building an
 # instance for CartPole-sized inputs (4 numbers in [-1, 1]) from the module; the
 # feature-map author keeps it in step with the constructors. A map whose factory fails
-# is reported with status "error", never as a pass.
+# is reported with status "error", never as a pass. A map with a ``reference()`` method
+# (its NumPy twin) is also timed against that twin.
+_BOUNDS = [(-1.0, 1.0)] * 4
 FEATURE_FACTORIES: dict[str, Callable[[Any], Any]] = {
     "Identity": lambda F: F.Identity(n_inputs=4),
     "Polynomial": lambda F: F.Polynomial(degree=3, n_inputs=4),
-    "Fourier": lambda F: F.Fourier(order=3, low=-np.ones(4), high=np.ones(4)),
+    "Fourier": lambda F: F.Fourier(order=3, bounds=_BOUNDS),
     "RBF": lambda F: F.RBF(centers=np.random.default_rng(0).uniform(-1, 1, (64, 4)), widths=0.5),
-    "TileCoding": lambda F: F.TileCoding(n_tilings=8, tiles_per_dim=8, low=-np.ones(4), high=np.ones(4)),
+    "TileCoding": lambda F: F.TileCoding(n_tilings=8, tiles_per_dim=8, bounds=_BOUNDS),
 }
+
+
+def _bound(fmap: Any, n_inputs: int) -> Any:
+    """Bind the map to ``n_inputs`` when it has a ``bind`` step and is not bound yet."""
+    if getattr(fmap, "bound", True) is False and hasattr(fmap, "bind"):
+        return fmap.bind(n_inputs)
+    return fmap
 
 
 def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
@@ -157,19 +166,27 @@ def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
             out.append({"name": f"features.{name}", "kind": "features", "status": "absent"})
             continue
         try:
-            fmap = make(F)
+            fmap = _bound(make(F), len(obs))
             fmap(obs)
+            twin = fmap.reference() if callable(getattr(fmap, "reference", None)) else None
+            if twin is not None:
+                twin(obs)
         except Exception as e:  # a constructor out of step with the hook: report, do not fail
             out.append({"name": f"features.{name}", "kind": "features", "status": "error",
                         "error": f"{type(e).__name__}: {e}"})
             continue
         progress(f"per-call features.{name}")
-        g = {"f": fmap, "x": obs, "noop": _core._noop, "r": None}
-        t = compare({"pgfast": timeit.Timer("f(x)", globals=g),
-                     "floor": timeit.Timer("noop(x, r)", globals=g)}, s)
-        out.append({"name": f"features.{name}", "kind": "features", "status": "measured",
-                    "n_features": int(getattr(fmap, "n_features", -1)), "seconds": t,
-                    "ratio_to_floor": t["pgfast"] / t["floor"]})
+        g = {"f": fmap, "fr": twin, "x": obs, "noop": _core._noop, "r": None}
+        timers = {"pgfast": timeit.Timer("f(x)", globals=g), "floor": timeit.Timer("noop(x, r)", globals=g)}
+        if twin is not None:
+            timers["numpy"] = timeit.Timer("fr(x)", globals=g)
+        t = compare(timers, s)
+        rec = {"name": f"features.{name}", "kind": "features", "status": "measured",
+               "n_features": int(getattr(fmap, "n_features", -1)), "seconds": t,
+               "ratio_to_floor": t["pgfast"] / t["floor"]}
+        if "numpy" in t:
+            rec["speedup_vs_numpy"] = t["numpy"] / t["pgfast"]
+        out.append(rec)
     return out
 
 

@@ -151,6 +151,14 @@ def _finite(x: Any) -> Any:
     return x
 
 
+def _ticks(ax: Any, xs: list[int]) -> None:
+    """Label the measured sizes only (log axes otherwise label crowded minor ticks)."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xticks(xs, [f"{x:g}" if x < 10_000 else f"1e{len(str(x)) - 1}" for x in xs])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plots(results: list[dict[str, Any]], out_dir: str) -> list[str]:
     """PNG plots (scaling curves, time-to-solve bars) when matplotlib is installed.
 
@@ -178,17 +186,20 @@ def plots(results: list[dict[str, Any]], out_dir: str) -> list[str]:
                 if all(y is not None for y in ys):
                     ax.loglog(xs, ys, style, label=who)
             fixed = {"T": "d=4, k=2", "d": f"T={recs[0]['T']}, k=2", "k": f"T={recs[0]['T']}, d=4"}[axis]
+            _ticks(ax, xs)
             ax.set(title=f"policy_gradient vs {axis} ({fixed})", xlabel=axis, ylabel="seconds per call")
             ax.grid(True, which="both", alpha=0.3)
             ax.legend()
         ax = axes[3]
         recs = scaling["returns"]
         xs = [rec["T"] for rec in recs]
-        for who, style in (("pgfast", "o-"), ("numpy", "s--"), ("lfilter", "^:")):
+        for who, style in (("pgfast", "o-"), ("numpy", "s--"), ("lfilter", "^:")):  # scipy.signal
             pts = [(x, rec["seconds"][who]) for x, rec in zip(xs, recs) if who in rec["seconds"]]
             if pts:
                 ax.loglog(*zip(*pts), style, label=who)
-        ax.set(title="discounted_returns vs T", xlabel="T", ylabel="seconds per call")
+        _ticks(ax, xs)
+        ax.set(title="discounted_returns vs T", xlabel="T (an episode end every ~100 steps)",
+               ylabel="seconds per call")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
         fig.tight_layout()

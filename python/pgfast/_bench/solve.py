@@ -96,8 +96,8 @@ def bench_time_to_solve(s: Settings, progress: Progress, seeds: Sequence[int] = 
         Per-run records, per-method medians, and the time ratios (an unsolved run counts
         with its time at ``max_steps``: the ratio is then a bound).
     """
-    max_steps = s.pick(3_000, 150_000, 150_000)
-    torch_max = s.pick(500, 300_000, 300_000)
+    max_steps = s.pick(1_000, 150_000, 150_000)
+    torch_max = s.pick(200, 300_000, 300_000)
     runs = []
     for m in methods():
         for seed in seeds:
