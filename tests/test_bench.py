@@ -161,3 +161,32 @@ def test_python_m_bench_is_the_same_entry_point(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "sample d=4 k=2" in r.stdout
     assert os.path.getsize(tmp_path / "bench.json") > 0
+
+
+# The two-action policy_gradient fast path (added for the benchmark's target) checks the
+# preferences once per block of steps: a bad step late in a long batch must still raise.
+@pytest.mark.parametrize("bad_step", [0, 255, 256, 999])
+def test_two_action_policy_gradient_rejects_non_finite_preferences_anywhere(bad_step):
+    import numpy as np
+    import pgfast
+
+    p = pgfast.LinearSoftmax(3, 2)
+    p.params = np.full(p.n_params, 1e300)
+    X = np.zeros((1000, 3))
+    X[bad_step] = 1e10
+    with pytest.raises(ValueError, match="not finite"):
+        pgfast.policy_gradient(p, X, np.zeros(1000, dtype=np.int64), np.ones(1000))
+
+
+def test_two_action_policy_gradient_matches_the_reference():
+    import numpy as np
+    import pgfast
+    from pgfast import reference
+
+    rng = np.random.default_rng(0)
+    for bias in (True, False):
+        cpp, ref = pgfast.LinearSoftmax(5, 2, bias=bias), reference.LinearSoftmax(5, 2, bias=bias)
+        cpp.params = ref.params = rng.standard_normal(cpp.n_params)
+        X, A, w = rng.standard_normal((700, 5)), rng.integers(0, 2, 700), rng.standard_normal(700)
+        np.testing.assert_allclose(pgfast.policy_gradient(cpp, X, A, w),
+                                   reference.policy_gradient(ref, X, A, w), rtol=1e-10, atol=1e-10)

@@ -119,12 +119,17 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def markdown_table(results: list[dict[str, Any]]) -> str:
-    """Return the targets as a Markdown table (for the README)."""
+    """Return the targets, then every benchmark's ratios and medians, as Markdown tables."""
     lines = ["| figure | measured | target | met |", "|---|---:|---|---|"]
     for t in targets(results):
         v = "n/a" if t["value"] is None else f"{t['value']:.3g}"
         met = {True: "yes", False: "**no**", None: "not run"}[t["met"]]
         lines.append(f"| {t['figure']} | {v} | {t['op']} {t['target']:g} | {met} |")
+    lines += ["", "| benchmark | ratios | medians |", "|---|---|---|"]
+    for r in results:
+        if r.get("kind") in ("scaling", "memory") or r.get("status") in ("absent", "error"):
+            continue
+        lines.append(f"| {r['name']} | {_ratio_cells(r)} | {_abs_cells(r)} |")
     return "\n".join(lines)
 
 
