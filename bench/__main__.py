@@ -1,4 +1,4 @@
-"""``python -m bench [--full]``: the benchmark suite (same as ``pgfast bench``)."""
+"""``python -m bench [--full] [--only SECTIONS] [--out DIR]``: same as ``pgfast bench``."""
 
 import sys
 

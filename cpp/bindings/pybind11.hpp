@@ -9,9 +9,11 @@
 #include <numpy/random/bitgen.h>
 #include <numpy/random/distributions.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pgfast/util.hpp"
@@ -37,9 +39,24 @@ void require_finite(const darray& a, const char* name);
 std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d = true);
 void require_shape_1d(const py::array& a, const char* name, std::size_t n);
 
+// Validated integer actions, read in place: an int64 C-contiguous array (the usual
+// input) is not copied; other integer arrays are cast once. A per-call std::vector copy
+// cost a fresh allocation (an mmap past 128 KiB) at every batch call.
+class ActionArray {
+ public:
+  ActionArray() = default;
+  explicit ActionArray(py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> a)
+      : arr_(std::move(a)) {}
+  const std::int64_t* data() const { return arr_.data(); }
+  std::size_t size() const { return static_cast<std::size_t>(arr_.size()); }
+  std::int64_t operator[](std::size_t i) const { return arr_.data()[i]; }
+
+ private:
+  py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> arr_;
+};
+
 // Validated integer actions: (N,) int64, every entry in [0, k).
-std::vector<std::int64_t> as_actions(py::handle obj, const char* name, std::size_t k,
-                                     std::size_t expected_n);
+ActionArray as_actions(py::handle obj, const char* name, std::size_t k, std::size_t expected_n);
 // One integer action in [0, k): Python int or NumPy integer; floats are a TypeError.
 std::size_t as_action(py::handle obj, const char* name, std::size_t k);
 
@@ -68,6 +85,25 @@ class GeneratorStream final : public RandomSource {
   py::object release_;  // the bound lock.release
   bitgen_t* bitgen_;
 };
+
+// The C++ object behind `self`, for per-step methods that take `self` as a py::handle.
+// pybind11's own cast of `self` finds the type by hashing its std::type_info name on
+// every call (get_type_info: ~20 ns of a ~200 ns `sample`, in perf); here the lookup is
+// done once. Other types (subclasses, uninitialised objects) take pybind11's path.
+template <class T>
+const T& self_as(py::handle self) {
+  static const py::detail::type_info* const ti = py::detail::get_type_info(typeid(T), true);
+  if (Py_TYPE(self.ptr()) == ti->type) {
+    auto vh = reinterpret_cast<py::detail::instance*>(self.ptr())->get_value_and_holder(ti, false);
+    if (vh && vh.holder_constructed()) return *vh.template value_ptr<T>();
+  }
+  try {
+    return self.cast<const T&>();
+  } catch (const py::cast_error&) {
+    throw py::type_error(std::string("self must be a ") + ti->type->tp_name + ", got " +
+                         Py_TYPE(self.ptr())->tp_name);
+  }
+}
 
 void register_policies(py::module_& m);
 void register_returns(py::module_& m);

@@ -35,7 +35,7 @@ struct Actions<LinearSoftmax> {
     std::size_t arg() const { return a; }
   };
   struct Many {
-    std::vector<std::int64_t> a;
+    ActionArray a;
     std::size_t arg(std::size_t t) const { return static_cast<std::size_t>(a[t]); }
   };
   static One one(const LinearSoftmax& p, py::handle a) { return {as_action(a, "a", p.n_actions())}; }
@@ -130,7 +130,8 @@ void bind_common(C& cls) {
 memory, and the view keeps the policy alive). Assigning copies into it.)pbdoc")
       .def(
           "log_prob",
-          [](const P& p, py::handle x_, py::handle a_) -> py::object {
+          [](py::handle self, py::handle x_, py::handle a_) -> py::object {
+            const P& p = self_as<P>(self);
             auto x = as_f64(x_, "x");
             const std::size_t n = states(p, x);
             if (n == 0) return py::float_(p.log_prob(x.data(), A::one(p, a_).arg()));
@@ -143,7 +144,8 @@ memory, and the view keeps the policy alive). Assigning copies into it.)pbdoc")
           R"pbdoc(ln pi(a|x): a float for one state, an (N,) array for a batch.)pbdoc")
       .def(
           "grad_log_prob",
-          [](const P& p, py::handle x_, py::handle a_) -> py::array_t<double> {
+          [](py::handle self, py::handle x_, py::handle a_) -> py::array_t<double> {
+            const P& p = self_as<P>(self);
             auto x = as_f64(x_, "x");
             const std::size_t n = states(p, x);
             if (n == 0) {
@@ -225,7 +227,8 @@ whose gradient is zero).)pbdoc");
           py::arg("x"), R"pbdoc(pi(.|x): shape (n_actions,), or (N, n_actions) for a batch.)pbdoc")
       .def(
           "sample",
-          [](const LinearSoftmax& p, py::handle x_, py::handle rng) -> py::object {
+          [](py::handle self, py::handle x_, py::handle rng) -> py::object {
+            const LinearSoftmax& p = self_as<LinearSoftmax>(self);
             auto x = as_f64(x_, "x");
             const std::size_t n = states(p, x);
             GeneratorStream stream(rng);

@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="run the benchmarks (ratios against NumPy)")
     b.add_argument("--full", action="store_true", help="the full suite (slow)")
     b.add_argument("--out", default="bench_results", help="output directory for JSON/PNG")
+    b.add_argument("--only", default=None, help="comma-separated sections (see python -m bench --help)")
+    b.add_argument("--quiet", action="store_true", help="no progress lines")
+    b.add_argument("--markdown", action="store_true", help="also print Markdown tables")
     return p
 
 
@@ -239,7 +242,9 @@ def _sweep(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from ._bench import main as bench_main
 
-    return int(bench_main((["--full"] if args.full else []) + ["--out", args.out]))
+    argv = (["--full"] if args.full else []) + ["--out", args.out] + (["--quiet"] if args.quiet else [])
+    argv += ["--markdown"] if args.markdown else []
+    return int(bench_main(argv + (["--only", args.only] if args.only else [])))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,0 +1,317 @@
+"""Kernel benchmarks: per-call policy methods, feature maps, and batch scaling.
+
+Baselines: :mod:`pgfast.reference` (the NumPy twin) always, ``scipy.signal.lfilter`` for
+returns when SciPy is installed, and a linear softmax policy in PyTorch with autograd
+when PyTorch is installed. The floor is the cost of calling a trivial pybind11 function
+with the same arguments (``pgfast._core._noop(x, rng)``): no per-call method can be
+cheaper than it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import timeit
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from ._timing import Progress, Settings, compare
+
+
+def _torch() -> Any:
+    """PyTorch, single-threaded like pgfast, or None when it is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    return torch
+
+
+def _policies(d: int, k: int, seed: int = 0) -> tuple[Any, Any, np.ndarray]:
+    import pgfast
+    from pgfast import reference
+
+    rng = np.random.default_rng(seed)
+    cpp, ref = pgfast.LinearSoftmax(d, k), reference.LinearSoftmax(d, k)
+    theta = rng.standard_normal(cpp.n_params) * 0.1
+    cpp.params = theta
+    ref.params = theta
+    return cpp, ref, theta
+
+
+def _torch_policy(torch: Any, theta: np.ndarray, d: int, k: int) -> tuple[Any, Any]:
+    """W (k, d) and b (k,) as float64 leaf tensors with gradients: the twin of LinearSoftmax."""
+    W = torch.tensor(theta[: k * d].reshape(k, d), dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(theta[k * d :], dtype=torch.float64, requires_grad=True)
+    return W, b
+
+
+def bench_per_call(s: Settings, progress: Progress, d: int = 4, k: int = 2) -> list[dict[str, Any]]:
+    """Per-call ``sample``, ``log_prob`` and ``grad_log_prob`` for one state, and the floor.
+
+    Parameters
+    ----------
+    s : Settings
+        Run settings.
+    progress : Progress
+        Progress printer.
+    d, k : int
+        Features and actions.
+
+    Returns
+    -------
+    list of dict
+        One record per method: seconds per call of each contender and the ratios.
+    """
+    from pgfast import _core
+
+    cpp, ref, theta = _policies(d, k)
+    x = np.random.default_rng(1).standard_normal(d)
+    torch = _torch()
+    out = []
+    for meth, arg in (("sample", "r"), ("log_prob", "1"), ("grad_log_prob", "1")):
+        progress(f"per-call {meth} d={d} k={k}")
+        g = {"f": getattr(cpp, meth), "fr": getattr(ref, meth), "noop": _core._noop, "x": x,
+             "r": np.random.default_rng(2), "rr": np.random.default_rng(2), "a": 1}
+        timers = {
+            "pgfast": timeit.Timer(f"f(x, {arg})", globals=g),
+            "numpy": timeit.Timer(f"fr(x, {'rr' if arg == 'r' else arg})", globals=g),
+            "floor": timeit.Timer("noop(x, r)", globals=g),
+        }
+        if torch is not None:
+            timers["torch"] = _torch_per_call(torch, meth, theta, x, d, k)
+        t = compare(timers, s)
+        rec: dict[str, Any] = {
+            "name": f"{meth} d={d} k={k}", "kind": "per_call",
+            "seconds": t,
+            "speedup_vs_numpy": t["numpy"] / t["pgfast"],
+            "ratio_to_floor": t["pgfast"] / t["floor"],
+        }
+        if "torch" in t:
+            rec["speedup_vs_torch"] = t["torch"] / t["pgfast"]
+        out.append(rec)
+    return out
+
+
+def _torch_per_call(torch: Any, meth: str, theta: np.ndarray, x: np.ndarray, d: int, k: int) -> timeit.Timer:
+    """Time the same per-state call as a PyTorch user writes it (observation from NumPy)."""
+    W, b = _torch_policy(torch, theta, d, k)
+    Categorical = torch.distributions.Categorical
+    if meth == "sample":
+        def fn() -> Any:
+            with torch.no_grad():
+                return int(Categorical(logits=W @ torch.from_numpy(x) + b).sample())
+    elif meth == "log_prob":
+        a = torch.tensor(1)
+
+        def fn() -> Any:
+            with torch.no_grad():
+                return float(Categorical(logits=W @ torch.from_numpy(x) + b).log_prob(a))
+    else:
+        a = torch.tensor(1)
+
+        def fn() -> Any:
+            W.grad = None
+            b.grad = None
+            Categorical(logits=W @ torch.from_numpy(x) + b).log_prob(a).backward()
+            return torch.cat([W.grad.reshape(-1), b.grad]).numpy()
+    return timeit.Timer("fn()", globals={"fn": fn})
+
+
+# ---------------------------------------------------------------------------------
+# Feature maps: a hook for pgfast.features (written separately).
+#
+# FEATURE_FACTORIES maps a class name of pgfast.features to a function building an
+# instance for CartPole-sized inputs (4 numbers in [-1, 1]) from the module; the
+# feature-map author keeps it in step with the constructors. A map whose factory fails
+# is reported with status "error", never as a pass. A map with a ``reference()`` method
+# (its NumPy twin) is also timed against that twin.
+_BOUNDS = [(-1.0, 1.0)] * 4
+FEATURE_FACTORIES: dict[str, Callable[[Any], Any]] = {
+    "Identity": lambda F: F.Identity(n_inputs=4),
+    "Polynomial": lambda F: F.Polynomial(degree=3, n_inputs=4),
+    "Fourier": lambda F: F.Fourier(order=3, bounds=_BOUNDS),
+    "RBF": lambda F: F.RBF(centers=np.random.default_rng(0).uniform(-1, 1, (64, 4)), widths=0.5),
+    "TileCoding": lambda F: F.TileCoding(n_tilings=8, tiles_per_dim=8, bounds=_BOUNDS),
+}
+
+
+def _bound(fmap: Any, n_inputs: int) -> Any:
+    """Bind the map to ``n_inputs`` when it has a ``bind`` step and is not bound yet."""
+    if getattr(fmap, "bound", True) is False and hasattr(fmap, "bind"):
+        return fmap.bind(n_inputs)
+    return fmap
+
+
+def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
+    """Per-call feature maps x(s) for a 4-number observation, against the floor.
+
+    Returns
+    -------
+    list of dict
+        One record per map; a single record with ``status: "absent"`` when
+        ``pgfast.features`` does not exist yet (reported as absent, not as a pass).
+    """
+    from pgfast import _core
+
+    try:
+        F = importlib.import_module("pgfast.features")  # sys.modules first (tests swap it)
+    except ImportError:
+        return [{"name": "feature maps", "kind": "features", "status": "absent",
+                 "note": "pgfast.features is not in this build"}]
+    obs = np.random.default_rng(0).uniform(-1, 1, 4)
+    out: list[dict[str, Any]] = []
+    for name, make in FEATURE_FACTORIES.items():
+        if not hasattr(F, name):
+            out.append({"name": f"features.{name}", "kind": "features", "status": "absent"})
+            continue
+        try:
+            fmap = _bound(make(F), len(obs))
+            fmap(obs)
+            twin = fmap.reference() if callable(getattr(fmap, "reference", None)) else None
+            if twin is not None:
+                twin(obs)
+        except Exception as e:  # a constructor out of step with the hook: report, do not fail
+            out.append({"name": f"features.{name}", "kind": "features", "status": "error",
+                        "error": f"{type(e).__name__}: {e}"})
+            continue
+        progress(f"per-call features.{name}")
+        g = {"f": fmap, "fr": twin, "x": obs, "noop": _core._noop, "r": None}
+        timers = {"pgfast": timeit.Timer("f(x)", globals=g), "floor": timeit.Timer("noop(x, r)", globals=g)}
+        if twin is not None:
+            timers["numpy"] = timeit.Timer("fr(x)", globals=g)
+        t = compare(timers, s)
+        rec = {"name": f"features.{name}", "kind": "features", "status": "measured",
+               "n_features": int(getattr(fmap, "n_features", -1)), "seconds": t,
+               "ratio_to_floor": t["pgfast"] / t["floor"]}
+        if "numpy" in t:
+            rec["speedup_vs_numpy"] = t["numpy"] / t["pgfast"]
+        out.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------------------------
+# Batch kernels.
+
+def _pg_timers(T: int, d: int, k: int, torch: Any, with_numpy: bool = True) -> dict[str, timeit.Timer]:
+    import pgfast
+    from pgfast import reference
+
+    cpp, ref, theta = _policies(d, k)
+    rng = np.random.default_rng(3)
+    X, A, w = rng.standard_normal((T, d)), rng.integers(0, k, T), rng.standard_normal(T)
+    g = {"pg": pgfast.policy_gradient, "rpg": reference.policy_gradient, "cpp": cpp, "ref": ref,
+         "X": X, "A": A, "w": w}
+    timers = {"pgfast": timeit.Timer("pg(cpp, X, A, w)", globals=g)}
+    if with_numpy:
+        timers["numpy"] = timeit.Timer("rpg(ref, X, A, w)", globals=g)
+    if torch is not None:
+        W, b = _torch_policy(torch, theta, d, k)
+        Xt, At, wt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(w)
+        Categorical = torch.distributions.Categorical
+
+        def torch_pg() -> Any:
+            # The PyTorch idiom: a loss whose gradient is minus the REINFORCE direction.
+            W.grad = None
+            b.grad = None
+            log_prob = Categorical(logits=Xt @ W.T + b).log_prob(At)
+            (-(wt * log_prob).sum()).backward()
+            return W.grad, b.grad
+
+        timers["torch"] = timeit.Timer("f()", globals={"f": torch_pg})
+    return timers
+
+
+def bench_policy_gradient(s: Settings, progress: Progress, T: int, d: int = 4, k: int = 2,
+                          torch: Optional[Any] = None) -> dict[str, Any]:
+    """Batch ``policy_gradient`` against the NumPy twin (and PyTorch autograd).
+
+    Returns
+    -------
+    dict
+        Seconds per call of each contender, ns per (step x feature x action) of pgfast,
+        and the speedups.
+    """
+    progress(f"policy_gradient T={T} d={d} k={k}")
+    t = compare(_pg_timers(T, d, k, torch), s)
+    rec: dict[str, Any] = {"name": f"policy_gradient T={T} d={d} k={k}", "kind": "policy_gradient",
+                           "T": T, "d": d, "k": k, "seconds": t,
+                           "ns_per_element": t["pgfast"] / (T * d * k) * 1e9,
+                           "speedup_vs_numpy": t["numpy"] / t["pgfast"]}
+    if "torch" in t:
+        rec["speedup_vs_torch"] = t["torch"] / t["pgfast"]
+    return rec
+
+
+def _episode_ends(T: int, rng: np.random.Generator) -> np.ndarray:
+    """Episode ends of mean length 100, as in a CartPole rollout buffer early in training."""
+    return rng.random(T) < 0.01
+
+
+def bench_returns(s: Settings, progress: Progress, T: int, with_numpy: bool = True) -> dict[str, Any]:
+    """``discounted_returns`` with episode ends, against the twin and ``scipy.signal.lfilter``.
+
+    lfilter cannot restart at episode ends: it computes one long discounted sum, which
+    is less work than the real task, so the ratio against it is conservative.
+
+    Returns
+    -------
+    dict
+        Seconds per call of each contender and the speedups.
+    """
+    import pgfast
+    from pgfast import reference
+
+    progress(f"discounted_returns T={T}")
+    rng = np.random.default_rng(4)
+    r, term = rng.standard_normal(T), _episode_ends(T, rng)
+    g = {"dr": pgfast.discounted_returns, "rdr": reference.discounted_returns, "r": r, "term": term}
+    timers = {"pgfast": timeit.Timer("dr(r, term, gamma=0.99)", globals=g)}
+    if with_numpy:
+        timers["numpy"] = timeit.Timer("rdr(r, term, gamma=0.99)", globals=g)
+    try:
+        from scipy.signal import lfilter
+    except ImportError:
+        lfilter = None
+    if lfilter is not None:
+        g.update(lfilter=lfilter)
+        timers["lfilter"] = timeit.Timer("lfilter([1.0], [1.0, -0.99], r[::-1])[::-1]", globals=g)
+    t = compare(timers, s)
+    rec: dict[str, Any] = {"name": f"discounted_returns T={T}", "kind": "returns", "T": T,
+                           "seconds": t, "ns_per_step": t["pgfast"] / T * 1e9}
+    if "numpy" in t:
+        rec["speedup_vs_numpy"] = t["numpy"] / t["pgfast"]
+    if "lfilter" in t:
+        rec["speedup_vs_lfilter"] = t["lfilter"] / t["pgfast"]
+    return rec
+
+
+def scaling_grid(s: Settings) -> dict[str, list[tuple[int, int, int]]]:
+    """(T, d, k) points of the three sweeps: T at d=4, k=2; d at T=1e4, k=2; k at T=1e4, d=4."""
+    Ts = s.pick([100, 1000], [100, 10_000, 100_000], [100, 1000, 10_000, 100_000, 1_000_000])
+    ds = s.pick([4, 16], [4, 64, 1024], [4, 16, 64, 256, 1024])
+    ks = s.pick([2, 8], [2, 16, 64], [2, 4, 8, 16, 32, 64])
+    base_T = s.pick(1000, 10_000, 10_000)
+    return {"T": [(T, 4, 2) for T in Ts], "d": [(base_T, d, 2) for d in ds],
+            "k": [(base_T, 4, k) for k in ks]}
+
+
+def bench_scaling(s: Settings, progress: Progress) -> dict[str, Any]:
+    """``policy_gradient`` over T, d and k, and ``discounted_returns`` over T (log-log plots).
+
+    Cost must grow linearly in T x d x k: ``ns_per_element`` should stay flat, with no
+    cliff where memory would be allocated per call.
+
+    Returns
+    -------
+    dict
+        ``policy_gradient``: sweep name -> list of records; ``returns``: list of records.
+    """
+    torch = _torch()
+    pg = {axis: [bench_policy_gradient(s, progress, T, d, k, torch) for T, d, k in pts]
+          for axis, pts in scaling_grid(s).items()}
+    Ts = scaling_grid(s)["T"]
+    # The twin's returns are a Python loop (~4 us a step): only up to 1e5 steps.
+    rets = [bench_returns(s, progress, T, with_numpy=T <= 100_000) for T, _, _ in Ts]
+    return {"name": "scaling", "kind": "scaling", "policy_gradient": pg, "returns": rets}

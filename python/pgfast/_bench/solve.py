@@ -1,0 +1,121 @@
+"""Training time and environment steps to solve CartPole-v1, per method and seed.
+
+Solved: the greedy policy's mean return is >= 475 over 20 evaluation episodes, checked
+whenever the last 5 training episodes average >= 475. Evaluation time is excluded from
+the training time. Methods: pgfast (``backend="cpp"``), the same agent with
+``backend="numpy"`` (the NumPy reference: same seed, same actions, same steps), and the
+PyTorch example (:mod:`pgfast._bench.torch_example`) when PyTorch is installed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any, Callable, Optional
+
+import gymnasium as gym
+import numpy as np
+
+from ._timing import Progress, Settings
+
+ENV_ID = "CartPole-v1"
+THRESHOLD = 475.0
+EVAL_EPISODES = 20
+WINDOW = 5
+
+
+def greedy_mean(policy: Callable[[np.ndarray], int], seed: int, episodes: int = EVAL_EPISODES) -> float:
+    """Mean return of ``policy`` over ``episodes`` CartPole-v1 episodes (seeded)."""
+    env = gym.make(ENV_ID)
+    total = 0.0
+    for i in range(episodes):
+        obs, _ = env.reset(seed=seed + i)
+        done = False
+        while not done:
+            obs, r, term, trunc, _ = env.step(policy(obs))
+            total += float(r)
+            done = term or trunc
+    env.close()
+    return total / episodes
+
+
+def _check(returns: Sequence[float], policy: Callable[[np.ndarray], int], seed: int) -> bool:
+    if len(returns) < WINDOW or float(np.mean(returns[-WINDOW:])) < THRESHOLD:
+        return False
+    return greedy_mean(policy, 10_000 + 100 * seed) >= THRESHOLD
+
+
+def solve_pgfast(seed: int, backend: str, max_steps: int) -> dict[str, Any]:
+    """Train ``pgfast.Reinforce`` (default hyper-parameters) until solved or ``max_steps``."""
+    import pgfast
+
+    agent = pgfast.Reinforce(ENV_ID, seed=seed, backend=backend)
+    state: dict[str, Any] = {"excluded": 0.0, "solved": None, "returns": []}
+
+    class SolveCheck:
+        def on_episode_end(self, ag: Any, ret: float, length: int) -> Optional[bool]:
+            state["returns"].append(ret)
+            t0 = time.perf_counter()
+            policy = lambda obs: int(ag.predict(obs, deterministic=True)[0])  # noqa: E731
+            done = _check(state["returns"], policy, seed)
+            state["excluded"] += time.perf_counter() - t0
+            if done:
+                state["solved"] = int(ag.num_timesteps)
+                return False
+            return None
+
+    t0 = time.perf_counter()
+    agent.learn(max_steps, callback=SolveCheck())
+    wall = time.perf_counter() - t0 - state["excluded"]
+    return {"steps": state["solved"], "train_time_s": wall}
+
+
+def solve_torch(seed: int, max_steps: int) -> dict[str, Any]:
+    """Train the PyTorch example until solved or ``max_steps``."""
+    from . import torch_example
+
+    return torch_example.run(seed, ENV_ID, max_steps, lambda rets, pol: _check(rets, pol, seed))
+
+
+def methods() -> list[str]:
+    """List the methods available here: "pgfast", "numpy", and "torch" when PyTorch is installed."""
+    out = ["pgfast", "numpy"]
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return out
+    return [*out, "torch"]
+
+
+def bench_time_to_solve(s: Settings, progress: Progress, seeds: Sequence[int] = range(5)) -> dict[str, Any]:
+    """Median training time and steps to solve CartPole-v1 over ``seeds`` for every method.
+
+    Returns
+    -------
+    dict
+        Per-run records, per-method medians, and the time ratios (an unsolved run counts
+        with its time at ``max_steps``: the ratio is then a bound).
+    """
+    max_steps = s.pick(1_000, 150_000, 150_000)
+    torch_max = s.pick(200, 300_000, 300_000)
+    runs = []
+    for m in methods():
+        for seed in seeds:
+            progress(f"time to solve {ENV_ID}: {m}, seed {seed}")
+            if m == "torch":
+                r = solve_torch(seed, torch_max)
+            else:
+                r = solve_pgfast(seed, "cpp" if m == "pgfast" else m, max_steps)
+            runs.append({"method": m, "seed": seed, **r})
+    out: dict[str, Any] = {"name": f"{ENV_ID} time to solve", "kind": "solve", "seeds": list(seeds),
+                           "runs": runs, "median_time_s": {}, "median_steps": {}, "solved": {}}
+    for m in methods():
+        rs = [r for r in runs if r["method"] == m]
+        out["median_time_s"][m] = float(np.median([r["train_time_s"] for r in rs]))
+        out["median_steps"][m] = float(np.median([r["steps"] if r["steps"] else np.inf for r in rs]))
+        out["solved"][m] = sum(r["steps"] is not None for r in rs)
+    t = out["median_time_s"]
+    out["time_ratio_pgfast_over_numpy"] = t["pgfast"] / t["numpy"]
+    if "torch" in t:
+        out["speedup_vs_torch"] = t["torch"] / t["pgfast"]
+    return out
