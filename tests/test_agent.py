@@ -718,3 +718,24 @@ def test_non_finite_first_observation():
     with pytest.raises(ValueError, match=r"observation contains NaN or inf \(at timestep 1\)"):
         agent.learn(10)
     assert agent.num_timesteps == 0 and not agent.policy.params.any()
+
+
+@pytest.mark.parametrize("vector", [False, True])
+def test_the_run_lock_changes_nothing_and_callbacks_may_use_the_generator(vector):
+    """Without callbacks the C++ learner holds the Generator's lock for the whole run;
+    with them it locks per step. Both draw the same stream: bit-identical runs."""
+    def make():
+        env = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync") if vector else "CartPole-v1"
+        return Reinforce(env, seed=0)
+
+    a = make().learn(3000)
+    draws = []
+    b = make().learn(3000, callback=lambda agent: draws.append(agent.num_timesteps) or None)
+    assert_array_equal(a.policy.params, b.policy.params)
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+    assert draws[-1] == b.num_timesteps == a.num_timesteps
+
+    def draw(agent):  # a callback drawing from the agent's own Generator must not deadlock
+        agent.rng.random()
+
+    make().learn(500, callback=draw)

@@ -10,7 +10,9 @@ update) runs in the C++ core; this module only moves data between gymnasium and 
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any, Callable, Optional, Union
 
 import gymnasium as gym
@@ -323,52 +325,88 @@ class Reinforce:
     def _reset_seed(self) -> int:
         return int(self.rng.integers(2**31 - 1))
 
+    @contextlib.contextmanager
+    def _random_source(self, callbacks: bool) -> Iterator[Optional[np.random.Generator]]:
+        """Yield the ``rng`` argument of the learner's per-step calls for one run.
+
+        The C++ learner can hold the Generator's lock for the whole run (``attach``):
+        the steps then pass ``None`` and skip a lock round trip each. Not with user
+        callbacks, which may draw from the agent's Generator themselves.
+        """
+        attach = getattr(self._learner, "attach", None)
+        if callbacks or attach is None:
+            yield self.rng
+            return
+        attach(self.rng)
+        try:
+            yield None
+        finally:
+            self._learner.detach()
+
     def _run_single(self, total: int, on_step: Any, on_episode: Any, logger: Any) -> None:
-        env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
+        env, learner, sp = self.env, self._learner, self.spaces
         obs_in, act_out = sp.obs_in, sp.action_out
         step1, act1 = learner.step1, learner.act1
+        start = self.num_timesteps
         t = 0
         try:
             obs, _ = env.reset(seed=self._reset_seed())
-            a = act1(obs if obs_in is None else obs_in(obs), rng)
-            while t < total:
-                obs, r, term, trunc, _ = env.step(a if act_out is None else act_out(a))
-                a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
-                t += 1
-                self.num_timesteps += 1
-                if a is None:
-                    ret, length = learner.episode(-1)
-                    logger.episode(ret, length)
-                    if on_episode is not None and on_episode(self, ret, length) is False:
-                        break
-                    obs, _ = env.reset()
-                    a = act1(obs if obs_in is None else obs_in(obs), rng)
-                if on_step is not None and on_step(self) is False:
-                    break
+            with self._random_source(on_step is not None or on_episode is not None) as rng:
+                a = act1(obs if obs_in is None else obs_in(obs), rng)
+                while t < total:
+                    obs, r, term, trunc, _ = env.step(a if act_out is None else act_out(a))
+                    a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
+                    t += 1
+                    if a is None:
+                        self.num_timesteps = start + t
+                        ret, length = learner.episode(-1)
+                        logger.episode(ret, length)
+                        if on_episode is not None and on_episode(self, ret, length) is False:
+                            break
+                        obs, _ = env.reset()
+                        a = act1(obs if obs_in is None else obs_in(obs), rng)
+                    if on_step is not None:
+                        self.num_timesteps = start + t
+                        if on_step(self) is False:
+                            break
         except ValueError as e:
-            raise ValueError(f"{e} (at timestep {self.num_timesteps + 1})") from e
+            raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+        finally:
+            self.num_timesteps = start + t
 
     def _run_vector(self, total: int, on_step: Any, on_episode: Any, logger: Any) -> None:
-        env, learner, rng, sp = self.env, self._learner, self.rng, self.spaces
+        seed = self._reset_seed()  # drawn before the run's lock is taken
+        with self._random_source(on_step is not None or on_episode is not None) as rng:
+            self._run_vector_with(rng, seed, total, on_step, on_episode, logger)
+
+    def _run_vector_with(
+        self,
+        rng: Optional[np.random.Generator],
+        seed: int,
+        total: int,
+        on_step: Any,
+        on_episode: Any,
+        logger: Any,
+    ) -> None:
+        env, learner, sp = self.env, self._learner, self.spaces
         obs_in, act_out = sp.obs_in_batch, sp.action_out_batch
         mode = sp.autoreset_mode
         prev_done = np.zeros(sp.n_envs, dtype=bool)
+        start, n_envs = self.num_timesteps, sp.n_envs
+        n_seen = learner.n_episodes()
         t = 0
         try:
-            obs, _ = env.reset(seed=self._reset_seed())
+            obs, _ = env.reset(seed=seed)
             x = obs if obs_in is None else obs_in(obs)
             acts = learner.act(x, rng)
             while t < total:
                 obs, r, term, trunc, info = env.step(acts if act_out is None else act_out(acts))
-                term = np.asarray(term, dtype=bool)
-                trunc = np.asarray(trunc, dtype=bool)
-                done = term | trunc
+                done = np.logical_or(term, trunc)
                 x = obs if obs_in is None else obs_in(obs)
-                n_before = learner.n_episodes()
                 if mode == "next_step":
                     mask = ~prev_done
                     acts = learner.step(x, r, term, trunc, rng, None, mask)
-                    n_new = int(mask.sum())
+                    t += n_envs - int(np.count_nonzero(prev_done))
                     prev_done = done
                 elif mode == "same_step":
                     final = x
@@ -378,7 +416,7 @@ class Reinforce:
                             fo = info["final_obs"][j]
                             final[j] = fo if obs_in is None else obs_in(fo[None])[0]
                     acts = learner.step(x, r, term, trunc, rng, final, None)
-                    n_new = sp.n_envs
+                    t += n_envs
                 else:  # disabled: reset finished sub-environments ourselves
                     nxt = x
                     if done.any():
@@ -386,19 +424,26 @@ class Reinforce:
                         new_x = new_obs if obs_in is None else obs_in(new_obs)
                         nxt = np.where(done.reshape((-1,) + (1,) * (np.ndim(x) - 1)), new_x, x)
                     acts = learner.step(nxt, r, term, trunc, rng, x, None)
-                    n_new = sp.n_envs
-                t += n_new
-                self.num_timesteps += n_new
+                    t += n_envs
                 stop = False
-                for i in range(n_before, learner.n_episodes()):
-                    ret, length = learner.episode(i)
-                    logger.episode(ret, length)
-                    if on_episode is not None and on_episode(self, ret, length) is False:
-                        stop = True
-                if stop or (on_step is not None and on_step(self) is False):
+                n_now = learner.n_episodes()
+                if n_now != n_seen:
+                    self.num_timesteps = start + t
+                    for i in range(n_seen, n_now):
+                        ret, length = learner.episode(i)
+                        logger.episode(ret, length)
+                        if on_episode is not None and on_episode(self, ret, length) is False:
+                            stop = True
+                    n_seen = n_now
+                if on_step is not None:
+                    self.num_timesteps = start + t
+                    stop = stop or on_step(self) is False
+                if stop:
                     break
         except ValueError as e:
-            raise ValueError(f"{e} (at timestep {self.num_timesteps + 1})") from e
+            raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+        finally:
+            self.num_timesteps = start + t
 
     # ------------------------------------------------------------------ acting
     def predict(self, obs: Any, deterministic: bool = False) -> tuple[Any, None]:
