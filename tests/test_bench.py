@@ -41,7 +41,15 @@ def test_every_section_reports_records(tiny_run):
     _, doc = tiny_run
     kinds = {r["kind"] for r in doc["results"]}
     assert {"per_call", "features", "policy_gradient", "returns", "scaling", "learn", "solve",
-            "memory"} <= kinds
+            "memory", "tile_learning"} <= kinds
+
+
+def test_tile_learning_reports_sparse_and_dense_costs(tiny_run):
+    _, doc = tiny_run
+    rec = next(r for r in doc["results"] if r["kind"] == "tile_learning")
+    assert set(rec["seconds_per_step"]) == {"sparse", "dense"}
+    assert all(v > 0 for d in rec["seconds_per_step"].values() for v in d.values())
+    assert rec["sparse_1e5_over_smallest"] > 0 and rec["dense_over_sparse"] > 0
 
 
 def test_per_call_records_ratios_against_numpy_and_the_floor(tiny_run):
@@ -96,7 +104,7 @@ def test_memory_record_is_finite(tiny_run):
 def test_targets_list_every_figure_with_met_or_not_run(tiny_run):
     _, doc = tiny_run
     figures = [t["figure"] for t in doc["targets"]]
-    assert len(figures) == 9
+    assert len(figures) == 16  # issue 6: 9 figures; issue 5: 5 feature maps and 2 tile-learning figures
     for t in doc["targets"]:
         assert t["met"] in (True, False, None)
         assert (t["value"] is None) == (t["met"] is None)

@@ -35,7 +35,24 @@ std::size_t states(const FeatureMap& f, const darray& a) {
   return n;
 }
 
+// One state as a 1-D C-contiguous float64 array of k values: its data, else nullptr
+// (the per-step case, read without a conversion; everything else goes through as_f64).
+const double* one_state(py::handle obs, std::size_t k) {
+  if (!py::isinstance<py::array>(obs)) return nullptr;
+  auto* proxy = py::detail::array_proxy(obs.ptr());
+  const bool ok = proxy->nd == 1 && static_cast<std::size_t>(proxy->dimensions[0]) == k &&
+                  py::detail::array_descriptor_proxy(proxy->descr)->type_num == py::detail::npy_api::NPY_DOUBLE_ &&
+                  (proxy->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_) != 0;
+  return ok ? reinterpret_cast<const double*>(proxy->data) : nullptr;
+}
+
 py::array_t<double> dense(const FeatureMap& f, py::handle obs_) {
+  if (const double* s = one_state(obs_, f.n_inputs())) {
+    if (!all_finite(s, f.n_inputs())) throw py::value_error("obs contains NaN or inf");
+    py::array_t<double> x(static_cast<py::ssize_t>(f.n_features()));
+    f.dense(s, x.mutable_data());
+    return x;
+  }
   auto obs = as_f64(obs_, "obs");
   const std::size_t n = states(f, obs), k = f.n_inputs(), d = f.n_features();
   checked_mul(n == 0 ? 1 : n, d, "N * n_features");

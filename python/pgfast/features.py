@@ -203,11 +203,14 @@ class FeatureMap:
 
     def __call__(self, obs: ArrayLike) -> FloatArray:
         """Dense x(s) of one observation (k,) -> (n_features,), or a batch (N, k) -> (N, n_features)."""
-        if not self.bound and not self.needs_bounds and self._n_inputs is None:
-            shape = np.shape(obs)
-            if len(shape) in (1, 2) and shape[-1] >= 1:
-                self._n_inputs = int(shape[-1])
-        out: FloatArray = self._core_map()(obs)
+        cpp = self._cpp
+        if cpp is None:  # first call: bind to the observation's size where that suffices
+            if not self.bound and not self.needs_bounds and self._n_inputs is None:
+                shape = np.shape(obs)
+                if len(shape) in (1, 2) and shape[-1] >= 1:
+                    self._n_inputs = int(shape[-1])
+            cpp = self._core_map()
+        out: FloatArray = cpp(obs)
         return out
 
     def config(self) -> dict[str, Any]:

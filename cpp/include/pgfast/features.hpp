@@ -175,17 +175,59 @@ class FourierFeatures final : public DenseFeatureMap {
   const std::vector<std::uint32_t>& coefficients() const { return c_; }
   const std::vector<double>& step_size_scale() const { return scale_; }
 
+  // cos(pi c.u) and sin(pi c.u) are the real and imaginary parts of prod_j z_j^{c_j} with
+  // z_j = exp(i pi u_j): one cos and one sin per input, then complex products (an
+  // odometer over c in the order of the coefficients, each feature one product on
+  // average), instead of a cos per feature. Agrees with the direct formula to ~1e-15.
   void dense(const double* s, double* x) const override {
-    Scratch u(k_);
+    const std::size_t w = n_ + 1;
+    Scratch re(k_ * w), im(k_ * w);  // z_j^c for c = 0..n
     for (std::size_t j = 0; j < k_; ++j) {
-      u[j] = std::clamp((s[j] - low_[j]) / (high_[j] - low_[j]), 0.0, 1.0);
+      const double u = std::clamp((s[j] - low_[j]) / (high_[j] - low_[j]), 0.0, 1.0);
+      const double c1 = std::cos(kPi * u), s1 = std::sin(kPi * u);
+      double* r = re.data() + j * w;
+      double* q = im.data() + j * w;
+      r[0] = 1.0, q[0] = 0.0;
+      for (std::size_t c = 1; c <= n_; ++c) {
+        r[c] = r[c - 1] * c1 - q[c - 1] * s1;
+        q[c] = r[c - 1] * s1 + q[c - 1] * c1;
+      }
     }
-    for (std::size_t i = 0; i < nc_; ++i) {
-      double a = 0.0;
-      for (std::size_t j = 0; j < k_; ++j) a += static_cast<double>(c_[i * k_ + j]) * u[j];
-      a *= kPi;
-      x[i] = std::cos(a);
-      if (full_ && i > 0) x[nc_ + i - 1] = std::sin(a);
+    auto put = [&](std::size_t i, double cr, double ci) {
+      x[i] = cr;
+      if (full_ && i > 0) x[nc_ + i - 1] = ci;
+    };
+    if (!coupled_) {
+      put(0, 1.0, 0.0);
+      std::size_t i = 1;
+      for (std::size_t j = 0; j < k_; ++j)
+        for (std::size_t c = 1; c <= n_; ++c, ++i) put(i, re[j * w + c], im[j * w + c]);
+      return;
+    }
+    // Odometer over (c_0..c_{k-2}), last input fastest; pr/pim[j] = prod_{m<j} z_m^{c_m}.
+    // For each prefix the n+1 values of the last input are independent products.
+    const std::size_t last = k_ - 1;
+    Scratch digit_(k_), pr(k_), pim(k_);  // digits as exact small doubles: no heap
+    double* digit = digit_.data();
+    std::fill(digit, digit + k_, 0.0);
+    pr[0] = 1.0, pim[0] = 0.0;
+    for (std::size_t j = 0; j < last; ++j) pr[j + 1] = pr[j], pim[j + 1] = pim[j];
+    const double* zr = re.data() + last * w;
+    const double* zi = im.data() + last * w;
+    for (std::size_t base = 0;;) {
+      const double a = pr[last], b = pim[last];
+      for (std::size_t c = 0; c <= n_; ++c) put(base + c, a * zr[c] - b * zi[c], a * zi[c] + b * zr[c]);
+      base += w;
+      if (base == nc_) break;
+      std::size_t j = last - 1;
+      while (digit[j] == static_cast<double>(n_)) digit[j--] = 0.0;
+      digit[j] += 1.0;
+      for (std::size_t m = j; m < last; ++m) {
+        const auto c = static_cast<std::size_t>(digit[m]);
+        const double yr = re[m * w + c], yi = im[m * w + c];
+        pr[m + 1] = pr[m] * yr - pim[m] * yi;
+        pim[m + 1] = pr[m] * yi + pim[m] * yr;
+      }
     }
   }
 

@@ -49,7 +49,7 @@ class Scratch {
 
  private:
   static constexpr std::size_t kStack = 64;
-  std::array<double, kStack> stack_{};
+  std::array<double, kStack> stack_;  // not zeroed: every user writes before it reads
   std::unique_ptr<double[]> heap_;
   double* data_;
 };

@@ -6,7 +6,8 @@ information) and, when matplotlib is installed, ``OUT/scaling.png`` and
 ``OUT/time_to_solve.png``. The logic lives in the installed package so that it runs
 from a wheel; the repository's ``bench/`` is a thin entry point.
 
-Sections (``--only``): ``per_call``, ``features``, ``kernels`` (the T = 1e5 target
+Sections (``--only``): ``per_call``, ``features``, ``tiles`` (a learning step as the
+number of tiles grows), ``kernels`` (the T = 1e5 target
 points), ``scaling``, ``learn``, ``solve``, ``memory``. The quick subset skips
 ``scaling`` and ``solve`` and runs ``memory`` over 200,000 steps instead of 1,000,000.
 """
@@ -33,13 +34,14 @@ def _kernels(s: Settings, p: Progress) -> list[dict[str, Any]]:
 SECTIONS: dict[str, Callable[[Settings, Progress], list[dict[str, Any]]]] = {
     "per_call": kernels.bench_per_call,
     "features": kernels.bench_features,
+    "tiles": kernels.bench_tile_learning,
     "kernels": _kernels,
     "scaling": lambda s, p: [kernels.bench_scaling(s, p)],
     "learn": lambda s, p: [envs.bench_learn_throughput(s, p, 1), envs.bench_learn_throughput(s, p, 8)],
     "solve": lambda s, p: [solve.bench_time_to_solve(s, p)],
     "memory": lambda s, p: [envs.bench_memory(s, p)],
 }
-QUICK = ("per_call", "features", "kernels", "learn", "memory")
+QUICK = ("per_call", "features", "tiles", "kernels", "learn", "memory")
 
 
 def run(

@@ -10,6 +10,7 @@ cheaper than it.
 from __future__ import annotations
 
 import importlib
+import math
 import timeit
 from typing import Any, Callable, Optional
 
@@ -178,11 +179,14 @@ def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
             continue
         progress(f"per-call features.{name}")
         g = {"f": fmap, "fr": twin, "x": obs, "noop": _core._noop, "r": None}
-        timers = {"pgfast": timeit.Timer("f(x)", globals=g), "floor": timeit.Timer("noop(x, r)", globals=g)}
+        # A sparse map is used through its active indices (what the learner stores).
+        call = "f.active(x)" if getattr(fmap, "sparse", False) else "f(x)"
+        timers = {"pgfast": timeit.Timer(call, globals=g), "floor": timeit.Timer("noop(x, r)", globals=g)}
         if twin is not None:
-            timers["numpy"] = timeit.Timer("fr(x)", globals=g)
+            timers["numpy"] = timeit.Timer(call.replace("f", "fr", 1), globals=g)
         t = compare(timers, s)
-        rec = {"name": f"features.{name}", "kind": "features", "status": "measured",
+        label = f"features.{name}" + (" (active tiles)" if call != "f(x)" else "")
+        rec = {"name": label, "kind": "features", "status": "measured",
                "n_features": int(getattr(fmap, "n_features", -1)), "seconds": t,
                "ratio_to_floor": t["pgfast"] / t["floor"]}
         if "numpy" in t:
@@ -315,3 +319,77 @@ def bench_scaling(s: Settings, progress: Progress) -> dict[str, Any]:
     # The twin's returns are a Python loop (~4 us a step): only up to 1e5 steps.
     rets = [bench_returns(s, progress, T, with_numpy=T <= 100_000) for T, _, _ in Ts]
     return {"name": "scaling", "kind": "scaling", "policy_gradient": pg, "returns": rets}
+
+
+# ---------------------------------------------------------------------------------
+# Learning over tile coding: the cost of a step must not grow with the number of tiles.
+
+def _tile_learner(n_tiles_per_dim: int, sparse: bool) -> tuple[Any, Any, int]:
+    """Make a REINFORCE learner (SGD, per_step, linear baseline) over 8 tilings of 2 inputs.
+
+    ``sparse``: the learner stores active indices; otherwise the same tiles are fed as
+    dense 0/1 observation vectors (the dense equivalent).
+    """
+    import pgfast
+    import pgfast.features as F
+    from pgfast import _core
+
+    tc = F.TileCoding(8, n_tiles_per_dim, bounds=[(-1.0, 1.0), (-1.0, 1.0)]).bind(2)
+    n = tc.n_features
+    pol = pgfast.LinearSoftmax(n, 2)
+    learner = _core.SoftmaxLearner(
+        pol, _core.SGD(0.01), _core.SGD(0.01), obs_dim=2 if sparse else n, baseline=True,
+        update="per_step", features=tc._core_map() if sparse else None,
+    )
+    return learner, tc, n
+
+
+def bench_tile_learning(s: Settings, progress: Progress) -> list[dict[str, Any]]:
+    """Time a learning step over 8 tilings as the number of tiles grows.
+
+    A step is sample + record + the book's per-step SGD update (one 100-step episode
+    after another); sparse, and against the dense equivalent (the same tiles fed as
+    dense 0/1 vectors).
+
+    Returns
+    -------
+    list of dict
+        One record: per tile count, sparse and dense seconds per step; the ratio of
+        sparse at the largest count to the smallest (target: about 1).
+    """
+    sizes = [10, 35] if s.tiny else [10, 35, 111, 353]  # 968 ... 1,002,528 tiles
+    dense_max = 10_000 if s.tiny else 150_000
+    steps = 200 if s.tiny else 2000
+    obs = np.random.default_rng(0).uniform(-1, 1, (steps, 2))
+    per_step: dict[str, dict[int, float]] = {"sparse": {}, "dense": {}}
+    for tiles in sizes:
+        for kind in ("sparse", "dense"):
+            learner, tc, n = _tile_learner(tiles, kind == "sparse")
+            if kind == "dense" and n > dense_max:
+                continue
+            progress(f"tile learning: {n} tiles, {kind}")
+            X = obs if kind == "sparse" else tc(obs)
+
+            def run(learner: Any = learner, X: Any = X) -> None:
+                r = np.random.default_rng(1)
+                learner.act1(X[0], r)
+                for i in range(1, len(X)):
+                    if learner.step1(X[i], 1.0, False, i % 100 == 0, r) is None:
+                        learner.act1(X[i], r)
+
+            t = compare({kind: timeit.Timer(run)}, s, number=1)
+            per_step[kind][n] = t[kind] / steps
+    counts = sorted(per_step["sparse"])
+    rec: dict[str, Any] = {
+        "name": "tile-coding learning step (8 tilings, SGD per_step)", "kind": "tile_learning",
+        "seconds_per_step": {k: {str(n): v for n, v in d.items()} for k, d in per_step.items()},
+        "sparse_largest_over_smallest": per_step["sparse"][counts[-1]] / per_step["sparse"][counts[0]],
+        "tiles": counts,
+    }
+    near_1e5 = min(counts, key=lambda n: abs(math.log(n / 1e5)))
+    rec["sparse_1e5_over_smallest"] = per_step["sparse"][near_1e5] / per_step["sparse"][counts[0]]
+    both = [n for n in counts if n in per_step["dense"]]
+    if both:
+        rec["dense_over_sparse_at"] = both[-1]
+        rec["dense_over_sparse"] = per_step["dense"][both[-1]] / per_step["sparse"][both[-1]]
+    return [rec]

@@ -58,6 +58,14 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ("CartPole-v1 time to solve: PyTorch example / pgfast (median seeds 0-4)",
          _get("CartPole-v1 time to solve", "speedup_vs_torch"), ">=", 50.0),
     ]
+    for fname in ("Identity", "Polynomial", "Fourier", "RBF", "TileCoding (active tiles)"):  # issue 5
+        rows.append((f"features.{fname} per call: speedup vs NumPy twin",
+                     _get(f"features.{fname}", "speedup_vs_numpy"), ">=", 20.0))
+    tiles = "tile-coding learning step (8 tilings, SGD per_step)"
+    rows.append(("tile learning step: cost at ~1e5 tiles / at ~1e3 tiles (sparse)",
+                 _get(tiles, "sparse_1e5_over_smallest"), "<=", 1.5))
+    rows.append(("tile learning step at ~1e5 tiles: dense equivalent / sparse",
+                 _get(tiles, "dense_over_sparse"), ">=", 10.0))
     out = []
     for figure, get, op, target in rows:
         v = get(results)
@@ -80,7 +88,8 @@ def _fmt_s(t: float) -> str:
 
 
 def _ratio_cells(r: dict[str, Any]) -> str:
-    keys = [k for k in r if k.startswith(("speedup", "ratio", "throughput", "time_ratio"))]
+    keys = [k for k in r if k.startswith(("speedup", "ratio", "throughput", "time_ratio"))
+            or k.endswith(("_over_smallest", "_over_sparse"))]
     return ", ".join(f"{k.replace('speedup_vs_', 'x vs ')}={r[k]:.3g}" for k in keys)
 
 
@@ -88,6 +97,9 @@ def _abs_cells(r: dict[str, Any]) -> str:
     sec = r.get("seconds")
     if isinstance(sec, dict):
         return ", ".join(f"{k} {_fmt_s(v)}" for k, v in sec.items())
+    if r.get("kind") == "tile_learning":
+        return ", ".join(f"{kind} {n} tiles {_fmt_s(v)}/step" for kind, d in r["seconds_per_step"].items()
+                         for n, v in d.items())
     if r.get("kind") == "solve":
         return ", ".join(f"{m} {v:.3g} s / {r['median_steps'][m]:.0f} steps"
                          for m, v in r["median_time_s"].items())
