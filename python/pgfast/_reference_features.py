@@ -14,6 +14,7 @@ uncoupled sets are c = 0, then p·e_j for j = 0..k-1 and p = 1..n.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -30,7 +31,8 @@ FloatArray = NDArray[np.float64]
 MAX_FEATURES = 2**26  # the C++ core's kMaxFeatures
 
 
-def _count(value: int, name: str, minimum: int) -> int:
+def _count(value: Any, name: str, minimum: int) -> int:
+    """Return ``value`` as an int >= ``minimum``; TypeError / ValueError name the argument."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:

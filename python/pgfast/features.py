@@ -37,12 +37,7 @@ FloatArray = NDArray[np.float64]
 BoundsLike = Union[ArrayLike, Any]  # (k, 2) rows of (low, high), or a gymnasium Box
 
 
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+_int = _ref._count  # an int >= minimum, else TypeError / ValueError naming the argument
 
 
 def _parse_bounds(bounds: BoundsLike) -> FloatArray:
