@@ -739,3 +739,29 @@ def test_the_run_lock_changes_nothing_and_callbacks_may_use_the_generator(vector
         agent.rng.random()
 
     make().learn(500, callback=draw)
+
+
+class ShiftedSpaces(gym.Env):
+    """Discrete(4, start=-2) observations and Discrete(2, start=5) actions."""
+
+    observation_space = gym.spaces.Discrete(4, start=-2)
+    action_space = gym.spaces.Discrete(2, start=5)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return int(self.observation_space.sample()), {}
+
+    def step(self, action):
+        assert action in (5, 6), action  # the agent shifted its action indices
+        self.t += 1
+        return int(self.observation_space.sample()), float(action == 6), False, self.t >= 10, {}
+
+
+@pytest.mark.parametrize("backend", ["cpp", "numpy"])
+def test_discrete_spaces_with_different_starts(backend):
+    agent = Reinforce(ShiftedSpaces(), seed=0, backend=backend, lr=0.05).learn(3000)
+    for s in (-2, -1, 0, 1):
+        assert agent.predict(s, deterministic=True)[0] == 6  # action 6 pays, in every state
+    with pytest.raises(IndexError, match=r"not a state of Discrete\(4\)"):
+        agent.predict(2)

@@ -56,9 +56,9 @@ class SpaceAdapter:
                 raise ValueError(f"observation space {obs_space} is empty")
         elif isinstance(obs_space, spaces.Discrete):
             self.obs_dim, self.n_discrete = 1, int(obs_space.n)
-            start = int(obs_space.start)
-            if start != 0:
-                self.obs_in = lambda o: np.asarray(o, dtype=np.float64) - start
+            obs_start = int(obs_space.start)
+            if obs_start != 0:
+                self.obs_in = lambda o: np.asarray(o, dtype=np.float64) - obs_start
                 self.obs_in_batch = self.obs_in
         else:
             raise ValueError(
@@ -76,9 +76,9 @@ class SpaceAdapter:
             self.discrete_actions = True
             self.n_actions = int(act_space.n)
             self.action_dim = 1
-            start = int(act_space.start)
-            if start != 0:
-                self.action_out = lambda a: a + start
+            act_start = int(act_space.start)
+            if act_start != 0:
+                self.action_out = lambda a: a + act_start
                 self.action_out_batch = self.action_out
         elif isinstance(act_space, spaces.Box):
             self.discrete_actions = False
