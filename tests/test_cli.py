@@ -88,6 +88,17 @@ def assert_one_line_error(out, *fragments):
         (["eval", "missing.pgfast"], ["model file not found", "missing.pgfast"]),
         (["train", "CartPole-v1", "--lr", "-1", "--no-progress"], ["lr must be finite and > 0"]),
         (["train", "CartPole-v1", "--gamma", "1.5", "--no-progress"], ["gamma must be in [0, 1]"]),
+        (["train", "CartPole-v1", "--features", "wavelets:3", "--no-progress"], ["--features must be"]),
+        (["train", "CartPole-v1", "--features", "fourier:x", "--no-progress"], ["whole numbers"]),
+        (["train", "CartPole-v1", "--features", "fourier:3", "--no-progress"],
+         ["observation dimension 1 is unbounded"]),
+        (["train", "CartPole-v1", "--features", "rbf:3", "--no-progress"],
+         ["rbf needs --bounds", "dimension 1"]),
+        (["train", "CartPole-v1", "--features", "tiles:8:4", "--bounds=-1:1", "--no-progress"],
+         ["TileCoding expects 1 inputs but observations have 4"]),
+        (["train", "CartPole-v1", "--bounds=-1:1", "--no-progress"], ["--bounds needs --features"]),
+        (["train", "CartPole-v1", "--features", "poly:2", "--bounds=a:b", "--no-progress"],
+         ["--bounds must be"]),
     ],
 )
 def test_bad_arguments_give_one_clear_line(tmp_path, args, fragments):
@@ -108,3 +119,23 @@ def test_eval_of_a_corrupt_or_foreign_file(tmp_path):
         f.write("not a model\n")
     assert_one_line_error(run(["eval", "bad.pgfast"], tmp_path),
                           "bad.pgfast is corrupt or not a pgfast model file")
+
+
+@pytest.mark.parametrize("spec", ["fourier:2", "tiles:4:3", "rbf:2", "poly:1"])
+def test_train_with_features_then_eval(tmp_path, spec):
+    bounds = "--bounds=-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5"
+    out = run(["train", "CartPole-v1", "--timesteps", "1000", "--features", spec, bounds,
+               "--save", "m.pgfast", "--no-progress", "--eval-episodes", "2"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    agent = Reinforce.load(tmp_path / "m.pgfast")
+    assert agent.features.name.lower().startswith(spec.split(":")[0][:4])
+    out = run(["eval", "m.pgfast", "--episodes", "2"], tmp_path)
+    assert out.returncode == 0, out.stderr
+
+
+def test_rbf_takes_a_bounded_space_bounds(tmp_path):
+    out = run(["train", "Pendulum-v1", "--timesteps", "400", "--features", "rbf:3", "--save", "p.pgfast",
+               "--no-progress", "--eval-episodes", "1", "--state-dependent-std"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    agent = Reinforce.load(tmp_path / "p.pgfast")
+    assert agent.features.n_features == 27 and agent.policy.state_dependent_std

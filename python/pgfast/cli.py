@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
+import numpy as np
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -36,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--truncation", choices=["bootstrap", "terminal"], default="bootstrap")
     t.add_argument("--backend", choices=["cpp", "numpy"], default="cpp")
     t.add_argument("--num-envs", type=int, default=1, help="sub-environments (a sync vector env if > 1)")
+    t.add_argument("--features", default=None, metavar="SPEC",
+                   help="feature map (S&B ch. 9): identity, poly:DEGREE, fourier:ORDER, rbf:PER_DIM "
+                        "or tiles:TILINGS:TILES_PER_DIM (default: the raw observation)")
+    t.add_argument("--bounds", default=None, metavar="LO:HI,...",
+                   help="input bounds for fourier/rbf/tiles, one LO:HI per observation dimension "
+                        "(needed where the space is unbounded; write --bounds=-2.4:2.4,...)")
+    t.add_argument("--state-dependent-std", action="store_true",
+                   help="Gaussian policy: log-std linear in the features")
     t.add_argument("--eval-episodes", type=int, default=20, help="greedy evaluation episodes after training")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -84,6 +94,69 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse_features(spec: Optional[str], bounds: Optional[str], env: object) -> Any:
+    """Return the feature map of ``--features SPEC`` (and ``--bounds``), or None.
+
+    Parameters
+    ----------
+    spec : str or None
+        ``identity``, ``poly:DEGREE``, ``fourier:ORDER``, ``rbf:PER_DIM`` or
+        ``tiles:TILINGS:TILES_PER_DIM``.
+    bounds : str or None
+        ``LO:HI,LO:HI,...``, one pair per observation dimension.
+    env : str or gymnasium environment
+        Where ``rbf`` takes its bounds when none are given.
+
+    Returns
+    -------
+    pgfast.features.FeatureMap or None
+    """
+    from . import features as F
+
+    if bounds is not None and spec is None:
+        raise ValueError("--bounds needs --features")
+    if spec is None:
+        return None
+    rows = None
+    if bounds is not None:
+        try:
+            rows = [tuple(float(v) for v in pair.split(":")) for pair in bounds.split(",")]
+        except ValueError:
+            raise ValueError(f"--bounds must be LO:HI,LO:HI,... numbers, got {bounds!r}") from None
+        if any(len(r) != 2 for r in rows):
+            raise ValueError(f"--bounds must be LO:HI,LO:HI,... pairs, got {bounds!r}")
+    name, *parts = spec.lower().split(":")
+    want = {"identity": 0, "poly": 1, "fourier": 1, "rbf": 1, "tiles": 2}
+    if name not in want or len(parts) != want[name]:
+        raise ValueError(
+            f"--features must be identity, poly:DEGREE, fourier:ORDER, rbf:PER_DIM or "
+            f"tiles:TILINGS:TILES_PER_DIM, got {spec!r}"
+        )
+    try:
+        nums = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"--features takes whole numbers after the name, got {spec!r}") from None
+    if name == "identity":
+        return F.Identity()
+    if name == "poly":
+        return F.Polynomial(nums[0])
+    if name == "fourier":
+        return F.Fourier(nums[0], bounds=rows)
+    if name == "tiles":
+        return F.TileCoding(nums[0], nums[1], bounds=rows)
+    if rows is None:  # rbf: centres on a grid over the observation space's bounds
+        import gymnasium as gym
+
+        made = gym.make(env) if isinstance(env, str) else env
+        space = getattr(made, "single_observation_space", None) or made.observation_space  # type: ignore[attr-defined]
+        _, space_bounds = F._space_inputs(space)
+        for j, (lo, hi) in enumerate(space_bounds):
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise ValueError(f"--features rbf needs --bounds: observation dimension {j} is unbounded")
+        return F.RBF.grid(space_bounds, nums[0])
+    return F.RBF.grid(rows, nums[0])
+
+
 def _train(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
@@ -99,8 +172,10 @@ def _train(args: argparse.Namespace) -> int:
             env = gym.make_vec(args.env_id, num_envs=args.num_envs, vectorization_mode="sync")
         except gym.error.Error as e:
             raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
+    features = parse_features(args.features, args.bounds, env)
     agent = Reinforce(
-        env, lr=args.lr, optimizer=args.optimizer, gamma=args.gamma,
+        env, features=features, state_dependent_std=args.state_dependent_std,
+        lr=args.lr, optimizer=args.optimizer, gamma=args.gamma,
         baseline=None if args.baseline == "none" else args.baseline, baseline_lr=args.baseline_lr,
         normalize_returns=not args.no_normalize, discount_gradient=args.discount_gradient,
         update=args.update, batch_episodes=args.batch_episodes, entropy_coef=args.entropy_coef,
