@@ -87,6 +87,12 @@ LearnerConfig make_config(double gamma, bool baseline, bool normalize_returns, b
   return c;
 }
 
+// Any array-like of numbers -> its values, flattened (for restoring saved state).
+std::vector<double> f64_vector(py::handle obj, const char* name) {
+  auto a = as_f64(obj, name);
+  return std::vector<double>(a.data(), a.data() + a.size());
+}
+
 py::array_t<double> vec(const std::vector<double>& v) {
   return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
 }
@@ -294,10 +300,7 @@ locking once per run instead of once per step.)pbdoc")
           "restore",
           [](L& l, const py::dict& h, long long total_steps) {
             auto& H = l.history();
-            auto get = [&](const char* k) {
-              auto a = as_f64(h[k], k);
-              return std::vector<double>(a.data(), a.data() + a.size());
-            };
+            auto get = [&](const char* k) { return f64_vector(h[k], k); };
             H.episode_return = get("episode_return");
             H.episode_length = get("episode_length");
             H.episode_end_step = get("episode_end_step");
@@ -341,14 +344,13 @@ trunc; n_episodes.)pbdoc")
           "restore_pending",
           [](L& l, const py::dict& d) {
             typename L::Pool p;
-            auto floats = [&](const char* k) {
+            auto field = [&](const char* k) {
               if (!d.contains(k)) throw py::value_error(std::string("pending episodes: missing '") + k + "'");
-              auto a = as_f64(d[k], k);
-              return std::vector<double>(a.data(), a.data() + a.size());
+              return d[k];
             };
+            auto floats = [&](const char* k) { return f64_vector(field(k), k); };
             auto flags_of = [&](const char* k) {
-              if (!d.contains(k)) throw py::value_error(std::string("pending episodes: missing '") + k + "'");
-              auto a = as_bool(d[k], k);
+              auto a = as_bool(field(k), k);
               return std::vector<std::uint8_t>(a.data(), a.data() + a.size());
             };
             if (l.features().sparse()) {

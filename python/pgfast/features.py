@@ -412,15 +412,12 @@ class RBF(FeatureMap):
         c = np.asarray(centers, dtype=np.float64)
         if c.ndim != 2 or c.shape[0] < 1 or c.shape[1] < 1:
             raise ValueError(f"centers must have shape (n_centers, n_inputs), got {c.shape}")
-        if not np.all(np.isfinite(c)):
-            raise ValueError("centers contains NaN or inf")
         w = np.asarray(widths, dtype=np.float64)
         if w.ndim == 0:
             w = np.full(c.shape[0], float(w))
         if w.shape != (c.shape[0],):
             raise ValueError(f"widths must be a number or have shape ({c.shape[0]},), got {w.shape}")
-        if not np.all(np.isfinite(w) & (w > 0)):
-            raise ValueError("widths must be finite and > 0")
+        # Finite centres and widths > 0 are checked by the C++ map, built by _validate().
         self.centers, self.widths = c, w
         self._n_inputs = c.shape[1]
         self._validate()
