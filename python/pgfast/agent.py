@@ -11,7 +11,8 @@ update) runs in the C++ core; this module only moves data between gymnasium and 
 from __future__ import annotations
 
 import contextlib
-import math
+import os
+import warnings
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, Union
 
@@ -19,10 +20,16 @@ import gymnasium as gym
 import numpy as np
 
 from . import _core
+from . import _validate as V
 from ._spaces import SpaceAdapter
 from .features import FeatureMap
 
 __all__ = ["Reinforce"]
+
+# learn() warns when this many steps passed without a single episode end.
+_NO_EPISODE_WARNING = 10_000
+# evaluate() cuts an episode after this many steps when the environment has no time limit.
+_EVAL_STEP_CAP = 10_000
 
 Callback = Union[Callable[["Reinforce"], Optional[bool]], Any]
 
@@ -31,20 +38,6 @@ _OPTIMIZERS = ("adam", "sgd")
 _TRUNCATIONS = ("bootstrap", "terminal")
 _BACKENDS = ("cpp", "numpy")
 _BASELINES = (None, "linear")
-
-
-def _choice(name: str, value: Any, allowed: tuple[Any, ...]) -> Any:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
-
-
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return float(value)
 
 
 def _make_env(env: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, Any]:
@@ -161,28 +154,22 @@ class Reinforce:
         log_std_init: float = 0.0,
         state_dependent_std: bool = False,
     ) -> None:
-        lr = _positive("lr", lr)
-        _choice("optimizer", optimizer, _OPTIMIZERS)
-        if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.number)):
-            raise TypeError(f"gamma must be a number, got {type(gamma).__name__}")
-        if not 0.0 <= float(gamma) <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
-        _choice("baseline", baseline, _BASELINES)
-        baseline_lr = 10.0 * lr if baseline_lr is None else _positive("baseline_lr", baseline_lr)
-        _choice("update", update, _UPDATES)
-        if isinstance(batch_episodes, bool) or not isinstance(batch_episodes, (int, np.integer)):
-            raise TypeError("batch_episodes must be an int")
-        if batch_episodes < 1:
-            raise ValueError(f"batch_episodes must be >= 1, got {batch_episodes}")
-        if not (math.isfinite(entropy_coef) and entropy_coef >= 0):
-            raise ValueError(f"entropy_coef must be finite and >= 0, got {entropy_coef!r}")
-        if max_grad_norm is not None:
-            max_grad_norm = _positive("max_grad_norm", max_grad_norm)
-        _choice("truncation", truncation, _TRUNCATIONS)
-        _choice("backend", backend, _BACKENDS)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-                                 or seed < 0):
-            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+        lr = V.positive("lr", lr)
+        optimizer = V.choice("optimizer", optimizer, _OPTIMIZERS)
+        gamma = V.unit_interval("gamma", gamma)
+        baseline = V.choice("baseline", baseline, _BASELINES)
+        baseline_lr = 10.0 * lr if baseline_lr is None else V.positive("baseline_lr", baseline_lr)
+        normalize_returns = V.boolean("normalize_returns", normalize_returns)
+        discount_gradient = V.boolean("discount_gradient", discount_gradient)
+        update = V.choice("update", update, _UPDATES)
+        batch_episodes = V.integer("batch_episodes", batch_episodes, 1)
+        entropy_coef = V.non_negative("entropy_coef", entropy_coef)
+        max_grad_norm = V.optional_positive("max_grad_norm", max_grad_norm)
+        truncation = V.choice("truncation", truncation, _TRUNCATIONS)
+        seed = V.seed("seed", seed)
+        backend = V.choice("backend", backend, _BACKENDS)
+        log_std_init = V.real("log_std_init", log_std_init)
+        state_dependent_std = V.boolean("state_dependent_std", state_dependent_std)
         if features is not None and not callable(features):
             raise TypeError(
                 "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
@@ -191,12 +178,12 @@ class Reinforce:
 
         self.env = _make_env(env)
         self.hyperparameters: dict[str, Any] = {
-            "lr": lr, "optimizer": optimizer, "gamma": float(gamma), "baseline": baseline,
-            "baseline_lr": baseline_lr, "normalize_returns": bool(normalize_returns),
-            "discount_gradient": bool(discount_gradient), "update": update,
-            "batch_episodes": int(batch_episodes), "entropy_coef": float(entropy_coef),
+            "lr": lr, "optimizer": optimizer, "gamma": gamma, "baseline": baseline,
+            "baseline_lr": baseline_lr, "normalize_returns": normalize_returns,
+            "discount_gradient": discount_gradient, "update": update,
+            "batch_episodes": batch_episodes, "entropy_coef": entropy_coef,
             "max_grad_norm": max_grad_norm, "truncation": truncation, "seed": seed,
-            "log_std_init": float(log_std_init), "state_dependent_std": bool(state_dependent_std),
+            "log_std_init": log_std_init, "state_dependent_std": state_dependent_std,
         }
         self.backend = backend
         self.seed = seed
@@ -206,7 +193,6 @@ class Reinforce:
         train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.Generator(np.random.PCG64(train_seq))
         self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
-        self.num_timesteps = 0
         self._build()
 
     # ------------------------------------------------------------------ internals
@@ -250,6 +236,15 @@ class Reinforce:
             batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
             bootstrap_truncated=hp["truncation"] == "bootstrap",
         )
+
+    @property
+    def num_timesteps(self) -> int:
+        """Environment transitions learned from so far (the learner's own count).
+
+        It is the number of steps the learner has recorded, so it agrees with
+        :attr:`history` after any interruption (an exception, Ctrl-C, a callback stop).
+        """
+        return int(self._learner.total_steps)
 
     @property
     def baseline_params(self) -> np.ndarray:
@@ -304,22 +299,32 @@ class Reinforce:
         Reinforce
             ``self``.
         """
-        if isinstance(total_timesteps, bool) or not isinstance(total_timesteps, (int, np.integer)):
-            raise TypeError(f"total_timesteps must be an int, got {type(total_timesteps).__name__}")
-        if total_timesteps < 0:
-            raise ValueError(f"total_timesteps must be >= 0, got {total_timesteps}")
+        total_timesteps = V.integer("total_timesteps", total_timesteps, 0)
+        progress_bar = V.boolean("progress_bar", progress_bar)
+        if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
+            raise TypeError(f"log_dir must be a path or None, got {type(log_dir).__name__}")
         from ._logging import RunLogger
 
-        logger = RunLogger(self, int(total_timesteps), progress_bar, log_dir)
+        logger = RunLogger(self, total_timesteps, progress_bar, log_dir)
         on_step, on_episode = _split_callback(callback)
+        start = self.num_timesteps
         try:
             if self.spaces.n_envs == 1 and not self.spaces.is_vector:
-                self._run_single(int(total_timesteps), on_step, on_episode, logger)
+                self._run_single(total_timesteps, on_step, on_episode, logger)
             else:
-                self._run_vector(int(total_timesteps), on_step, on_episode, logger)
+                self._run_vector(total_timesteps, on_step, on_episode, logger)
         finally:
             self._learner.discard_unfinished()
             logger.close()
+        steps = self.num_timesteps - start
+        if logger.episodes == 0 and steps >= _NO_EPISODE_WARNING:
+            warnings.warn(
+                f"learn(): no episode ended in {steps} steps, so nothing was learned: REINFORCE "
+                "learns from finished episodes only, and the unfinished one is discarded. Does "
+                "the environment have a time limit? (gymnasium.wrappers.TimeLimit adds one)",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return self
 
     def _reset_seed(self) -> int:
@@ -347,7 +352,8 @@ class Reinforce:
         env, learner, sp = self.env, self._learner, self.spaces
         obs_in, act_out = sp.obs_in, sp.action_out
         step1, act1 = learner.step1, learner.act1
-        start = self.num_timesteps
+        tick = logger.tick_interval
+        next_tick = tick
         t = 0
         try:
             obs, _ = env.reset(seed=self._reset_seed())
@@ -358,21 +364,19 @@ class Reinforce:
                     a = step1(obs if obs_in is None else obs_in(obs), r, term, trunc, rng)
                     t += 1
                     if a is None:
-                        self.num_timesteps = start + t
                         ret, length = learner.episode(-1)
                         logger.episode(ret, length)
                         if on_episode is not None and on_episode(self, ret, length) is False:
                             break
                         obs, _ = env.reset()
                         a = act1(obs if obs_in is None else obs_in(obs), rng)
-                    if on_step is not None:
-                        self.num_timesteps = start + t
-                        if on_step(self) is False:
-                            break
+                    if on_step is not None and on_step(self) is False:
+                        break
+                    if t >= next_tick:  # the bar moves within long episodes too
+                        logger.progress()
+                        next_tick += tick
         except ValueError as e:
-            raise ValueError(f"{e} (at timestep {start + t + 1})") from e
-        finally:
-            self.num_timesteps = start + t
+            raise ValueError(f"{e} (at timestep {self.num_timesteps + 1})") from e
 
     def _run_vector(self, total: int, on_step: Any, on_episode: Any, logger: Any) -> None:
         seed = self._reset_seed()  # drawn before the run's lock is taken
@@ -394,6 +398,8 @@ class Reinforce:
         prev_done = np.zeros(sp.n_envs, dtype=bool)
         start, n_envs = self.num_timesteps, sp.n_envs
         n_seen = learner.n_episodes()
+        tick = logger.tick_interval
+        next_tick = tick
         t = 0
         try:
             obs, _ = env.reset(seed=seed)
@@ -414,7 +420,7 @@ class Reinforce:
                         final = np.array(x, dtype=np.float64, copy=True)
                         for j in np.flatnonzero(done):
                             fo = info["final_obs"][j]
-                            final[j] = fo if obs_in is None else obs_in(fo[None])[0]
+                            final[j] = fo if sp.obs_in is None else sp.obs_in(fo)
                     acts = learner.step(x, r, term, trunc, rng, final, None)
                     t += n_envs
                 else:  # disabled: reset finished sub-environments ourselves
@@ -428,7 +434,6 @@ class Reinforce:
                 stop = False
                 n_now = learner.n_episodes()
                 if n_now != n_seen:
-                    self.num_timesteps = start + t
                     for i in range(n_seen, n_now):
                         ret, length = learner.episode(i)
                         logger.episode(ret, length)
@@ -436,14 +441,14 @@ class Reinforce:
                             stop = True
                     n_seen = n_now
                 if on_step is not None:
-                    self.num_timesteps = start + t
                     stop = stop or on_step(self) is False
                 if stop:
                     break
+                if t >= next_tick:
+                    logger.progress()
+                    next_tick += tick
         except ValueError as e:
             raise ValueError(f"{e} (at timestep {start + t + 1})") from e
-        finally:
-            self.num_timesteps = start + t
 
     # ------------------------------------------------------------------ acting
     def predict(self, obs: Any, deterministic: bool = False) -> tuple[Any, None]:
@@ -475,6 +480,7 @@ class Reinforce:
         deterministic: bool = True,
         env: Any = None,
         seed: Optional[int] = None,
+        max_episode_steps: Optional[int] = None,
     ) -> tuple[float, float]:
         """Mean and standard deviation of the undiscounted return over episodes.
 
@@ -488,32 +494,54 @@ class Reinforce:
             Where to evaluate; default a fresh copy of the training environment.
         seed : int, optional
             Seed of the first reset of the evaluation environment.
+        max_episode_steps : int, optional
+            Cut an episode after this many steps (a greedy policy may never end an
+            episode of an environment without a time limit, e.g. CliffWalking). Default:
+            the environment's own time limit (``spec.max_episode_steps``) when it has
+            one, else 10,000 steps. A cut episode counts with the return it reached, and
+            a ``RuntimeWarning`` says how many episodes were cut.
 
         Returns
         -------
         tuple of float
             ``(mean, std)``.
         """
-        if isinstance(n_episodes, bool) or not isinstance(n_episodes, (int, np.integer)):
-            raise TypeError("n_episodes must be an int")
-        if n_episodes < 1:
-            raise ValueError(f"n_episodes must be >= 1, got {n_episodes}")
+        n_episodes = V.integer("n_episodes", n_episodes, 1)
+        deterministic = V.boolean("deterministic", deterministic)
+        seed = V.seed("seed", seed)
+        max_episode_steps = V.optional_integer("max_episode_steps", max_episode_steps, 1)
         eval_env = self.spaces.eval_env() if env is None else _make_env(env)
         if isinstance(eval_env, gym.vector.VectorEnv):
             raise TypeError("evaluate needs a single gymnasium.Env, not a VectorEnv")
+        if max_episode_steps is None:
+            spec = getattr(eval_env, "spec", None)
+            limit = getattr(spec, "max_episode_steps", None)
+            max_episode_steps = int(limit) if limit else _EVAL_STEP_CAP
         returns = []
+        cut = 0
         first_seed = seed if seed is not None else int(self._eval_rng.integers(2**31 - 1))
-        for i in range(int(n_episodes)):
+        for i in range(n_episodes):
             obs, _ = eval_env.reset(seed=first_seed if i == 0 else None)
-            total, done = 0.0, False
+            total, done, steps = 0.0, False, 0
             while not done:
+                if steps == max_episode_steps:
+                    cut += 1
+                    break
                 a, _ = self.predict(obs, deterministic=deterministic)
                 obs, r, term, trunc, _ = eval_env.step(a)
                 total += float(r)
+                steps += 1
                 done = bool(term or trunc)
             returns.append(total)
         if env is None and eval_env is not self.env:
             eval_env.close()
+        if cut:
+            warnings.warn(
+                f"evaluate(): {cut} of {n_episodes} episodes did not end within "
+                f"max_episode_steps={max_episode_steps} and were cut there",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return float(np.mean(returns)), float(np.std(returns))
 
     # ------------------------------------------------------------------ persistence

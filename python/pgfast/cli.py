@@ -187,12 +187,13 @@ def _train(args: argparse.Namespace) -> int:
     save = args.save or f"{args.env_id}.pgfast"
     agent.save(save)
     h = agent.history
-    last = h["episode_return"][-20:]
+    last = h["episode_return"][-100:]  # the progress bar's and the CSV's window
     print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; "
-          f"mean return of the last {len(last)}: {last.mean() if len(last) else float('nan'):.1f}")
+          f"mean return of the last {len(last)} training episodes: "
+          f"{last.mean() if len(last) else float('nan'):.1f}")
     if args.eval_episodes > 0:
         mean, std = agent.evaluate(args.eval_episodes, seed=args.seed)
-        print(f"greedy evaluation over {args.eval_episodes} episodes: {mean:.1f} +/- {std:.1f}")
+        print(f"greedy evaluation, mean over {args.eval_episodes} new episodes: {mean:.1f} +/- {std:.1f}")
     print(f"model saved to {save}; logs and learning curve in {log_dir}/")
     return 0
 

@@ -202,7 +202,6 @@ def load_agent(cls: Any, path: str | os.PathLike[str], env: Any, backend: str, f
             agent._learner.restore_pending(pending)
         except (ValueError, TypeError, IndexError) as e:
             raise ValueError(f"{path} is corrupt: {e}") from e
-    agent.num_timesteps = int(meta["num_timesteps"])
     agent.rng.bit_generator.state = meta["rng_state"]
     agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
     return agent

@@ -23,6 +23,7 @@ Conventions shared by every policy method:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Optional, Union
 
 import numpy as np
@@ -917,6 +918,8 @@ def _max_norm(max_grad_norm: Optional[float]) -> Optional[float]:
 
 
 def _positive_lr(lr: float) -> float:
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
     if not (math.isfinite(lr) and lr > 0.0):
         raise ValueError("lr must be finite and > 0")
     return float(lr)

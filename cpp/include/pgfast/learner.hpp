@@ -500,6 +500,9 @@ class Learner {
       backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
       backup_w_ = w_;
     }
+    opt_->checkpoint();
+    if (cfg_.baseline) vopt_->checkpoint();
+    const std::size_t n_logged = hist_.update_step.size();
     try {
       if (sparse_) {
         update(ActiveRows{pool_.I.data(), na_});
@@ -513,6 +516,12 @@ class Learner {
             "the update produced non-finite parameters (step size too large?); parameters restored");
       }
     } catch (...) {
+      // The refused update never happened: Adam's t, m, v and the update log as they were.
+      opt_->rollback();
+      if (cfg_.baseline) vopt_->rollback();
+      for (auto* v : {&hist_.update_grad_norm, &hist_.update_entropy, &hist_.update_baseline_loss,
+                      &hist_.update_step})
+        v->resize(n_logged);
       if (logged) {
         undo_.restore(pi_->params());
         undo_w_.restore(w_.data());
