@@ -14,7 +14,7 @@ import contextlib
 import os
 import warnings
 from collections.abc import Iterator
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import gymnasium as gym
 import numpy as np
@@ -54,137 +54,28 @@ def _make_env(env: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, An
     )
 
 
-class Reinforce:
-    """REINFORCE with a linear policy (Sutton & Barto 2nd ed., ch. 13).
+_A = TypeVar("_A", bound="_Agent")
 
-    Parameters
-    ----------
-    env : str, gymnasium.Env or gymnasium.vector.VectorEnv
-        An environment id (passed to ``gymnasium.make``), an environment, or a vector
-        environment (sync or async, any ``autoreset_mode``).
-    features : pgfast.features.FeatureMap or callable, optional
-        Feature map x(s). Default: the observation itself (a ``Box`` flattened, a
-        ``Discrete`` state one-hot) plus a bias, computed in C++. A map from
-        :mod:`pgfast.features` (``Fourier``, ``TileCoding``, …) is bound to the
-        observation space (its size and, where the map scales inputs and was given no
-        bounds, its bounds) and runs in C++ inside each step; tile coding stays sparse.
-        Any other callable ``features(obs) -> 1-D array`` is applied in Python to
-        every observation (and must be passed again to :meth:`load`).
-    lr : float
-        Step size alpha of the policy. The defaults (Adam, lr 0.2, batches of 2
-        episodes, standardised returns) were tuned on CartPole-v1 for the fewest steps
-        to solve; the book's SGD needs a much smaller lr (e.g. 1e-3).
-    optimizer : {"adam", "sgd"}
-        Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
-        book's update theta += alpha * direction.
-    gamma : float
-        Discount factor in [0, 1].
-    baseline : {None, "linear"}
-        ``"linear"`` learns v(s, w) = w . [x(s), 1] and weights the eligibility by
-        delta = G_t - v(S_t, w) (eq. 13.11).
-    baseline_lr : float, optional
-        Step size of the baseline; default ``10 * lr``.
-    normalize_returns : bool
-        Standardise the weights of an update, (psi - mean) / (std + 1e-8) over the
-        batch: psi = G_t, or delta_t with a baseline (the PyTorch example does this to
-        G_t; the book does not). With ``update="per_step"`` the returns G_t of the
-        episode are standardised instead (delta changes within that loop).
-    discount_gradient : bool
-        Multiply step t's term by gamma^t, as the book's box does; libraries and the
-        PyTorch example do not (default False).
-    update : {"per_step", "per_episode", "batch"}
-        ``"per_step"``: the book's loop, after each episode, for t = 0..T-1 in order,
-        one step with the gradient at the current theta. ``"per_episode"``: one step per
-        finished episode on the sum over its steps (the PyTorch example). ``"batch"``:
-        one step per ``batch_episodes`` finished episodes (all sub-environments
-        pooled), on the mean over episodes of their sums.
-    batch_episodes : int
-        Episodes per update with ``update="batch"`` (default 2).
-    entropy_coef : float
-        Adds ``entropy_coef * grad H(pi(.|S_t))`` per step (0: the book).
-    max_grad_norm : float, optional
-        Clip the gradient of each optimiser step to this norm.
-    truncation : {"bootstrap", "terminal"}
-        At a time-limit end (``truncated``), ``"bootstrap"`` adds gamma * v(S_T) to the
-        return when a baseline exists (else the end is treated as terminal);
-        ``"terminal"`` always treats it as terminal (the PyTorch example; the book has
-        no time limits).
-    seed : int, optional
-        Seeds the action sampling and the environment resets. Same seed, same version,
-        same platform: a bit-identical run.
-    backend : {"cpp", "numpy"}
-        ``"numpy"`` runs the plain-NumPy reference (:mod:`pgfast.reference`): same API,
-        same random stream, same actions; slower.
-    log_std_init : float
-        Initial log-std of a Gaussian policy.
-    state_dependent_std : bool
-        Gaussian policy: make the log-std linear in the features, l(s) = θ_σ·x(s) + c
-        (S&B eq. 13.18), instead of one learned parameter per action dimension.
 
-    Attributes
-    ----------
-    policy : LinearSoftmax or LinearGaussian
-        The policy; ``policy.params`` is a live view of its parameters.
-    num_timesteps : int
-        Environment transitions used for learning so far.
-    history : dict of numpy.ndarray
-        Per episode: ``episode_return``, ``episode_length``, ``timesteps`` (total steps
-        when it ended); per update: ``grad_norm``, ``entropy``, ``baseline_loss``,
-        ``update_timesteps``.
+class _Agent:
+    """What every pgfast agent shares, whatever its update rule.
+
+    The environment and its spaces, the random generators, the learning loop over
+    gymnasium (single or vector envs, every autoreset mode) driving the C++ per-step
+    engine, acting and evaluation.
+
+    A subclass builds ``self.policy`` and ``self._learner`` (an engine with the per-step
+    API of the bindings' ``bind_steps``) in ``_build``.
     """
 
-    def __init__(
-        self,
-        env: Any,
-        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
-        lr: float = 0.2,
-        optimizer: str = "adam",
-        gamma: float = 0.99,
-        baseline: Optional[str] = None,
-        baseline_lr: Optional[float] = None,
-        normalize_returns: bool = True,
-        discount_gradient: bool = False,
-        update: str = "batch",
-        batch_episodes: int = 2,
-        entropy_coef: float = 0.0,
-        max_grad_norm: Optional[float] = None,
-        truncation: str = "bootstrap",
-        seed: Optional[int] = None,
-        backend: str = "cpp",
-        log_std_init: float = 0.0,
-        state_dependent_std: bool = False,
-    ) -> None:
-        lr = V.positive("lr", lr)
-        optimizer = V.choice("optimizer", optimizer, _OPTIMIZERS)
-        gamma = V.unit_interval("gamma", gamma)
-        baseline = V.choice("baseline", baseline, _BASELINES)
-        baseline_lr = 10.0 * lr if baseline_lr is None else V.positive("baseline_lr", baseline_lr)
-        normalize_returns = V.boolean("normalize_returns", normalize_returns)
-        discount_gradient = V.boolean("discount_gradient", discount_gradient)
-        update = V.choice("update", update, _UPDATES)
-        batch_episodes = V.integer("batch_episodes", batch_episodes, 1)
-        entropy_coef = V.non_negative("entropy_coef", entropy_coef)
-        max_grad_norm = V.optional_positive("max_grad_norm", max_grad_norm)
-        truncation = V.choice("truncation", truncation, _TRUNCATIONS)
-        seed = V.seed("seed", seed)
-        backend = V.choice("backend", backend, _BACKENDS)
-        log_std_init = V.real("log_std_init", log_std_init)
-        state_dependent_std = V.boolean("state_dependent_std", state_dependent_std)
-        if features is not None and not callable(features):
-            raise TypeError(
-                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
-                f"got {type(features).__name__}"
-            )
+    # REINFORCE learns from finished episodes only (learn() warns when none ends).
+    _learns_from_episodes = True
+    policy: Any
+    _learner: Any
 
+    def _setup(self, env: Any, features: Any, seed: Optional[int], backend: str) -> None:
+        """Make the environment, its adapter and the generators (seeded by ``seed``)."""
         self.env = _make_env(env)
-        self.hyperparameters: dict[str, Any] = {
-            "lr": lr, "optimizer": optimizer, "gamma": gamma, "baseline": baseline,
-            "baseline_lr": baseline_lr, "normalize_returns": normalize_returns,
-            "discount_gradient": discount_gradient, "update": update,
-            "batch_episodes": batch_episodes, "entropy_coef": entropy_coef,
-            "max_grad_norm": max_grad_norm, "truncation": truncation, "seed": seed,
-            "log_std_init": log_std_init, "state_dependent_std": state_dependent_std,
-        }
         self.backend = backend
         self.seed = seed
         self.spaces = SpaceAdapter(self.env, features)
@@ -193,49 +84,6 @@ class Reinforce:
         train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.Generator(np.random.PCG64(train_seq))
         self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
-        self._build()
-
-    # ------------------------------------------------------------------ internals
-    def _build(self) -> None:
-        """Create policy, optimisers and the learner of the selected backend."""
-        hp = self.hyperparameters
-        if self.backend == "cpp":
-            mod: Any = _core
-            learners: Any = _core
-        else:
-            from . import _reference_learner as learners
-            from . import reference as mod
-        d = self.spaces.n_features
-        if self.spaces.discrete_actions:
-            self.policy = mod.LinearSoftmax(d, self.spaces.n_actions, True)
-            learner_cls = learners.SoftmaxLearner
-        else:
-            self.policy = mod.LinearGaussian(
-                d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
-            )
-            learner_cls = learners.GaussianLearner
-
-        def make_opt(lr: float) -> Any:
-            if hp["optimizer"] == "adam":
-                return mod.Adam(lr, max_grad_norm=hp["max_grad_norm"])
-            return mod.SGD(lr, max_grad_norm=hp["max_grad_norm"])
-
-        self.optimizer = make_opt(hp["lr"])
-        self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
-        fmap = self.spaces.feature_map
-        if fmap is not None:
-            extra = {"features": fmap._core_map() if self.backend == "cpp" else fmap.reference()}
-        else:
-            extra = {}
-        self._learner = learner_cls(
-            self.policy, self.optimizer, self.baseline_optimizer, **extra,
-            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim,
-            n_discrete=self.spaces.n_discrete, gamma=hp["gamma"],
-            baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
-            discount_gradient=hp["discount_gradient"], update=hp["update"],
-            batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
-            bootstrap_truncated=hp["truncation"] == "bootstrap",
-        )
 
     @property
     def num_timesteps(self) -> int:
@@ -245,12 +93,6 @@ class Reinforce:
         :attr:`history` after any interruption (an exception, Ctrl-C, a callback stop).
         """
         return int(self._learner.total_steps)
-
-    @property
-    def baseline_params(self) -> np.ndarray:
-        """Weights w of the linear baseline v(s, w) = w . [x(s), 1] (empty without one)."""
-        w: np.ndarray = self._learner.baseline_params
-        return w
 
     @property
     def history(self) -> dict[str, np.ndarray]:
@@ -268,12 +110,12 @@ class Reinforce:
 
     # ------------------------------------------------------------------ learning
     def learn(
-        self,
+        self: _A,
         total_timesteps: int,
         callback: Optional[Callback] = None,
         progress_bar: bool = False,
         log_dir: Optional[str] = None,
-    ) -> Reinforce:
+    ) -> _A:
         """Train for ``total_timesteps`` environment transitions.
 
         Each call starts fresh episodes (the environment is reset with a seed drawn from
@@ -296,8 +138,8 @@ class Reinforce:
 
         Returns
         -------
-        Reinforce
-            ``self``.
+        agent
+            ``self``, to chain calls.
         """
         total_timesteps = V.integer("total_timesteps", total_timesteps, 0)
         progress_bar = V.boolean("progress_bar", progress_bar)
@@ -317,7 +159,7 @@ class Reinforce:
             self._learner.discard_unfinished()
             logger.close()
         steps = self.num_timesteps - start
-        if logger.episodes == 0 and steps >= _NO_EPISODE_WARNING:
+        if self._learns_from_episodes and logger.episodes == 0 and steps >= _NO_EPISODE_WARNING:
             warnings.warn(
                 f"learn(): no episode ended in {steps} steps, so nothing was learned: REINFORCE "
                 "learns from finished episodes only, and the unfinished one is discarded. Does "
@@ -543,6 +385,188 @@ class Reinforce:
                 stacklevel=2,
             )
         return float(np.mean(returns)), float(np.std(returns))
+
+
+class Reinforce(_Agent):
+    """REINFORCE with a linear policy (Sutton & Barto 2nd ed., ch. 13).
+
+    Parameters
+    ----------
+    env : str, gymnasium.Env or gymnasium.vector.VectorEnv
+        An environment id (passed to ``gymnasium.make``), an environment, or a vector
+        environment (sync or async, any ``autoreset_mode``).
+    features : pgfast.features.FeatureMap or callable, optional
+        Feature map x(s). Default: the observation itself (a ``Box`` flattened, a
+        ``Discrete`` state one-hot) plus a bias, computed in C++. A map from
+        :mod:`pgfast.features` (``Fourier``, ``TileCoding``, …) is bound to the
+        observation space (its size and, where the map scales inputs and was given no
+        bounds, its bounds) and runs in C++ inside each step; tile coding stays sparse.
+        Any other callable ``features(obs) -> 1-D array`` is applied in Python to
+        every observation (and must be passed again to :meth:`load`).
+    lr : float
+        Step size alpha of the policy. The defaults (Adam, lr 0.2, batches of 2
+        episodes, standardised returns) were tuned on CartPole-v1 for the fewest steps
+        to solve; the book's SGD needs a much smaller lr (e.g. 1e-3).
+    optimizer : {"adam", "sgd"}
+        Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
+        book's update theta += alpha * direction.
+    gamma : float
+        Discount factor in [0, 1].
+    baseline : {None, "linear"}
+        ``"linear"`` learns v(s, w) = w . [x(s), 1] and weights the eligibility by
+        delta = G_t - v(S_t, w) (eq. 13.11).
+    baseline_lr : float, optional
+        Step size of the baseline; default ``10 * lr``.
+    normalize_returns : bool
+        Standardise the weights of an update, (psi - mean) / (std + 1e-8) over the
+        batch: psi = G_t, or delta_t with a baseline (the PyTorch example does this to
+        G_t; the book does not). With ``update="per_step"`` the returns G_t of the
+        episode are standardised instead (delta changes within that loop).
+    discount_gradient : bool
+        Multiply step t's term by gamma^t, as the book's box does; libraries and the
+        PyTorch example do not (default False).
+    update : {"per_step", "per_episode", "batch"}
+        ``"per_step"``: the book's loop, after each episode, for t = 0..T-1 in order,
+        one step with the gradient at the current theta. ``"per_episode"``: one step per
+        finished episode on the sum over its steps (the PyTorch example). ``"batch"``:
+        one step per ``batch_episodes`` finished episodes (all sub-environments
+        pooled), on the mean over episodes of their sums.
+    batch_episodes : int
+        Episodes per update with ``update="batch"`` (default 2).
+    entropy_coef : float
+        Adds ``entropy_coef * grad H(pi(.|S_t))`` per step (0: the book).
+    max_grad_norm : float, optional
+        Clip the gradient of each optimiser step to this norm.
+    truncation : {"bootstrap", "terminal"}
+        At a time-limit end (``truncated``), ``"bootstrap"`` adds gamma * v(S_T) to the
+        return when a baseline exists (else the end is treated as terminal);
+        ``"terminal"`` always treats it as terminal (the PyTorch example; the book has
+        no time limits).
+    seed : int, optional
+        Seeds the action sampling and the environment resets. Same seed, same version,
+        same platform: a bit-identical run.
+    backend : {"cpp", "numpy"}
+        ``"numpy"`` runs the plain-NumPy reference (:mod:`pgfast.reference`): same API,
+        same random stream, same actions; slower.
+    log_std_init : float
+        Initial log-std of a Gaussian policy.
+    state_dependent_std : bool
+        Gaussian policy: make the log-std linear in the features, l(s) = θ_σ·x(s) + c
+        (S&B eq. 13.18), instead of one learned parameter per action dimension.
+
+    Attributes
+    ----------
+    policy : LinearSoftmax or LinearGaussian
+        The policy; ``policy.params`` is a live view of its parameters.
+    num_timesteps : int
+        Environment transitions used for learning so far.
+    history : dict of numpy.ndarray
+        Per episode: ``episode_return``, ``episode_length``, ``timesteps`` (total steps
+        when it ended); per update: ``grad_norm``, ``entropy``, ``baseline_loss``,
+        ``update_timesteps``.
+    """
+
+    def __init__(
+        self,
+        env: Any,
+        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
+        lr: float = 0.2,
+        optimizer: str = "adam",
+        gamma: float = 0.99,
+        baseline: Optional[str] = None,
+        baseline_lr: Optional[float] = None,
+        normalize_returns: bool = True,
+        discount_gradient: bool = False,
+        update: str = "batch",
+        batch_episodes: int = 2,
+        entropy_coef: float = 0.0,
+        max_grad_norm: Optional[float] = None,
+        truncation: str = "bootstrap",
+        seed: Optional[int] = None,
+        backend: str = "cpp",
+        log_std_init: float = 0.0,
+        state_dependent_std: bool = False,
+    ) -> None:
+        lr = V.positive("lr", lr)
+        optimizer = V.choice("optimizer", optimizer, _OPTIMIZERS)
+        gamma = V.unit_interval("gamma", gamma)
+        baseline = V.choice("baseline", baseline, _BASELINES)
+        baseline_lr = 10.0 * lr if baseline_lr is None else V.positive("baseline_lr", baseline_lr)
+        normalize_returns = V.boolean("normalize_returns", normalize_returns)
+        discount_gradient = V.boolean("discount_gradient", discount_gradient)
+        update = V.choice("update", update, _UPDATES)
+        batch_episodes = V.integer("batch_episodes", batch_episodes, 1)
+        entropy_coef = V.non_negative("entropy_coef", entropy_coef)
+        max_grad_norm = V.optional_positive("max_grad_norm", max_grad_norm)
+        truncation = V.choice("truncation", truncation, _TRUNCATIONS)
+        seed = V.seed("seed", seed)
+        backend = V.choice("backend", backend, _BACKENDS)
+        log_std_init = V.real("log_std_init", log_std_init)
+        state_dependent_std = V.boolean("state_dependent_std", state_dependent_std)
+        if features is not None and not callable(features):
+            raise TypeError(
+                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                f"got {type(features).__name__}"
+            )
+
+        self.hyperparameters: dict[str, Any] = {
+            "lr": lr, "optimizer": optimizer, "gamma": gamma, "baseline": baseline,
+            "baseline_lr": baseline_lr, "normalize_returns": normalize_returns,
+            "discount_gradient": discount_gradient, "update": update,
+            "batch_episodes": batch_episodes, "entropy_coef": entropy_coef,
+            "max_grad_norm": max_grad_norm, "truncation": truncation, "seed": seed,
+            "log_std_init": log_std_init, "state_dependent_std": state_dependent_std,
+        }
+        self._setup(env, features, seed, backend)
+        self._build()
+
+    # ------------------------------------------------------------------ internals
+    def _build(self) -> None:
+        """Create policy, optimisers and the learner of the selected backend."""
+        hp = self.hyperparameters
+        if self.backend == "cpp":
+            mod: Any = _core
+            learners: Any = _core
+        else:
+            from . import _reference_learner as learners
+            from . import reference as mod
+        d = self.spaces.n_features
+        if self.spaces.discrete_actions:
+            self.policy = mod.LinearSoftmax(d, self.spaces.n_actions, True)
+            learner_cls = learners.SoftmaxLearner
+        else:
+            self.policy = mod.LinearGaussian(
+                d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
+            )
+            learner_cls = learners.GaussianLearner
+
+        def make_opt(lr: float) -> Any:
+            if hp["optimizer"] == "adam":
+                return mod.Adam(lr, max_grad_norm=hp["max_grad_norm"])
+            return mod.SGD(lr, max_grad_norm=hp["max_grad_norm"])
+
+        self.optimizer = make_opt(hp["lr"])
+        self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
+        fmap = self.spaces.feature_map
+        if fmap is not None:
+            extra = {"features": fmap._core_map() if self.backend == "cpp" else fmap.reference()}
+        else:
+            extra = {}
+        self._learner = learner_cls(
+            self.policy, self.optimizer, self.baseline_optimizer, **extra,
+            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim,
+            n_discrete=self.spaces.n_discrete, gamma=hp["gamma"],
+            baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
+            discount_gradient=hp["discount_gradient"], update=hp["update"],
+            batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
+            bootstrap_truncated=hp["truncation"] == "bootstrap",
+        )
+
+    @property
+    def baseline_params(self) -> np.ndarray:
+        """Weights w of the linear baseline v(s, w) = w . [x(s), 1] (empty without one)."""
+        w: np.ndarray = self._learner.baseline_params
+        return w
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str) -> None:
