@@ -40,7 +40,8 @@ class RandomWalk(gym.Env):
     def step(self, action):
         self.t += 1
         a = float(np.asarray(action).ravel()[0])
-        r = float(-((a - 1.0 - 0.5 * self.s[0]) ** 2) + 0.1 * self.s[1])  # bounded above: no runaway
+        err = min(abs(a - 1.0 - 0.5 * self.s[0]), 10.0)
+        r = float(-(err**2) + 0.1 * self.s[1])  # bounded: no runaway
         self.s = self._obs()
         return self.s, r, bool(self.np_random.random() < 0.05), self.t >= 12, {}
 
@@ -126,10 +127,10 @@ def test_average_reward_tracks_the_mean_reward_of_a_fixed_policy():
 # ------------------------------------------------------------------- the NumPy twin
 
 
-def twin_run(switches, n_steps, continuous=False, features=None, seed=0):
+def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02):
     """Run the C++ engine and the NumPy twin side by side on the same transitions."""
     env_c, env_r = RandomWalk(continuous), RandomWalk(continuous)
-    hp = dict(gamma=0.95, lr=0.02, critic_lr=0.05, reward_lr=0.01, trace_tolerance=1e-12, **switches)
+    hp = dict(gamma=0.95, lr=lr, critic_lr=0.05, reward_lr=0.01, trace_tolerance=1e-12, **switches)
     obs_dim = 3
     if features is not None:
         fmap_c, fmap_r = features.bind(env_c.observation_space), features.bind(env_r.observation_space)
@@ -200,7 +201,8 @@ def test_cpp_matches_the_numpy_twin_softmax(switches):
 @pytest.mark.parametrize("avg", [False, True])
 def test_cpp_matches_the_numpy_twin_gaussian(avg):
     sw = dict(lambda_actor=0.7, lambda_critic=0.8, traces="dutch", average_reward=avg)
-    eng, cpol, rpol, state = twin_run(sw, 10_000, continuous=True)
+    eng, cpol, rpol, state = twin_run(sw, 10_000, continuous=True, lr=0.002)
+    assert np.all(np.abs(cpol.params) < 100)  # a run that learned, not one that diverged
     assert_allclose(cpol.params, rpol.params, **TOL)
     assert_allclose(eng.critic_params, state.w, **TOL)
 
@@ -358,3 +360,18 @@ def test_actor_critic_continuing_task_without_episode_ends_does_not_warn():
     agent = pgfast.ActorCritic(Loop(), average_reward=True, seed=0)
     agent.learn(12_000)  # pytest turns warnings into errors: none is raised
     assert agent.num_timesteps == 12_000 and len(agent.history["episode_return"]) == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_average_reward_actor_critic_swings_up_pendulum(seed):
+    """Pendulum as a continuing task, tile coding, Gaussian policy (Degris et al. 2012).
+
+    A random policy scores about -1,200 over the standard 200-step episodes.
+    """
+    agent = pgfast.ActorCritic(
+        "Pendulum-v1", features=pgfast.features.TileCoding(8, 8), average_reward=True, lr=1e-4,
+        critic_lr=0.0125, reward_lr=0.01, lambda_actor=0.75, lambda_critic=0.75, seed=seed,
+    ).learn(200_000)
+    mean, _ = agent.evaluate(20, seed=100)
+    assert mean >= -300
+    assert agent.average_reward > -1.5  # -6 a step for a random policy

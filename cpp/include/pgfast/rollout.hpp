@@ -271,6 +271,8 @@ class Rollout {
     }
     pending_a_.assign(n_envs_ * aw_, 0.0);
     has_pending_.assign(n_envs_, 0);
+    ready_.assign(n_envs_, 0);
+    ready_obs_.assign(n_envs_ * feat_.obs_dim(), 0.0);
     obs_buf_.assign(n_envs_ * feat_.obs_dim(), 0.0);
     act_buf_.assign(n_envs_ * aw_, 0.0);
   }
@@ -304,16 +306,20 @@ class Rollout {
   // A_e ~ pi(.|x(obs_e)) for every environment; remembered as the pending step of e.
   void act(const double* obs, RandomSource& rng, double* actions) {
     check_obs(obs);
+    const std::size_t od = feat_.obs_dim();
     for (std::size_t e = 0; e < n_envs_; ++e) {
-      const double* o = obs + e * feat_.obs_dim();
+      const double* o = obs + e * od;
       double* a = pending_a_.data() + e * aw_;
+      // x(o) may be in the pending slot already (an algorithm that needed x(S') did it).
+      const bool ready = ready_[e] && std::equal(o, o + od, ready_obs_.data() + e * od);
+      ready_[e] = 0;
       if (sparse_) {
         std::uint32_t* idx = pending_i_.data() + e * na_;
-        feat_.active(o, idx);
+        if (!ready) feat_.active(o, idx);
         PolicyOps<P>::sample(*pi_, Active{idx, na_}, rng, a);
       } else {
         double* x = pending_x_.data() + e * d_;
-        feat_.dense(o, x);
+        if (!ready) feat_.dense(o, x);
         PolicyOps<P>::sample(*pi_, static_cast<const double*>(x), rng, a);
       }
       std::copy(a, a + aw_, actions + e * aw_);
@@ -355,7 +361,19 @@ class Rollout {
                     &hist_.update_step})
       v->resize(n);
   }
-  void forget_pending() { std::fill(has_pending_.begin(), has_pending_.end(), 0); }
+  void forget_pending() {
+    std::fill(has_pending_.begin(), has_pending_.end(), 0);
+    std::fill(ready_.begin(), ready_.end(), 0);
+  }
+  // Environment e's pending slot now holds x(obs), computed by the algorithm: the next
+  // act() on the same observation reuses it instead of computing it again.
+  void features_ready(std::size_t e, const double* obs) {
+    const std::size_t od = feat_.obs_dim();
+    std::copy(obs, obs + od, ready_obs_.data() + e * od);
+    ready_[e] = 1;
+  }
+  std::uint32_t* pending_active_slot(std::size_t e) { return pending_i_.data() + e * na_; }
+  double* pending_dense_slot(std::size_t e) { return pending_x_.data() + e * d_; }
 
   std::shared_ptr<P> pi_;
   std::size_t n_envs_;
@@ -364,8 +382,8 @@ class Rollout {
   bool sparse_ = false;
   std::vector<double> pending_x_, pending_a_;
   std::vector<std::uint32_t> pending_i_;
-  std::vector<std::uint8_t> has_pending_;
-  std::vector<double> obs_buf_, act_buf_;
+  std::vector<std::uint8_t> has_pending_, ready_;
+  std::vector<double> ready_obs_, obs_buf_, act_buf_;
   LearnerHistory hist_;
   long long total_steps_ = 0;
   std::unique_ptr<RandomSource> attached_;

@@ -60,10 +60,15 @@ struct ActorCriticConfig {
 // An eligibility trace over n entries that visits only its live (non-zero) entries.
 class Trace {
  public:
-  void reset(std::size_t n) {
+  // dense: every entry is visited (dense features touch them all anyway); else only the
+  // live ones.
+  void reset(std::size_t n, bool dense) {
     z_.assign(n, 0.0);
-    mark_.assign(n, 0);
+    mark_.assign(n, dense ? 1 : 0);
     live_.clear();
+    dense_ = dense;
+    if (dense)
+      for (std::size_t i = 0; i < n; ++i) live_.push_back(i);
   }
   double* data() { return z_.data(); }
   const std::vector<double>& values() const { return z_; }
@@ -73,6 +78,13 @@ class Trace {
 
   // z <- f z; entries below tol in magnitude become exactly 0 and are no longer visited.
   void decay(double f, double tol) {
+    if (dense_) {
+      for (double& v : z_) {
+        v *= f;
+        if (std::fabs(v) < tol) v = 0.0;
+      }
+      return;
+    }
     std::size_t k = 0;
     for (std::size_t j = 0; j < live_.size(); ++j) {
       const std::size_t i = live_[j];
@@ -98,10 +110,11 @@ class Trace {
       for (std::size_t k = 0; k < x.n; ++k) touch(r + x.idx[k]);
     for (std::size_t e : layout.extras) touch(e);
   }
-  void touch_all() {
-    for (std::size_t i = 0; i < z_.size(); ++i) touch(i);
-  }
   void clear() {
+    if (dense_) {
+      std::fill(z_.begin(), z_.end(), 0.0);
+      return;
+    }
     for (std::size_t i : live_) {
       z_[i] = 0.0;
       mark_[i] = 0;
@@ -113,6 +126,7 @@ class Trace {
   std::vector<double> z_;
   std::vector<std::uint8_t> mark_;
   std::vector<std::size_t> live_;
+  bool dense_ = false;
 };
 
 template <class P>
@@ -128,8 +142,8 @@ class ActorCritic : public Rollout<P> {
     w_.assign(d_ + 1, 0.0);
     zt_.resize(n_envs_);
     zw_.resize(n_envs_);
-    for (auto& z : zt_) z.reset(pi_->n_params());
-    for (auto& z : zw_) z.reset(d_ + 1);
+    for (auto& z : zt_) z.reset(pi_->n_params(), !sparse_);
+    for (auto& z : zw_) z.reset(d_ + 1, !sparse_);
     I_.assign(n_envs_, 1.0);
     v_old_.assign(n_envs_, 0.0);
     ret_.assign(n_envs_, 0.0);
@@ -141,8 +155,6 @@ class ActorCritic : public Rollout<P> {
     } else {
       next_x_.assign(d_, 0.0);
     }
-    undo_.reset(pi_->n_params());
-    undo_w_.reset(d_ + 1);
   }
 
   const ActorCriticConfig& config() const { return cfg_; }
@@ -183,7 +195,17 @@ class ActorCritic : public Rollout<P> {
       ret_[e] += rewards[e];
       ++len_[e];
       this->count_step(e);
-      if (end) end_episode(e);
+      if (end) {
+        end_episode(e);
+      } else {  // x(S') is the next step's x(S): hand it to act()
+        const double* o = next_obs + e * feat_.obs_dim();
+        if (sparse_) {
+          std::copy(next_i_.begin(), next_i_.end(), this->pending_active_slot(e));
+        } else {
+          std::copy(next_x_.begin(), next_x_.end(), this->pending_dense_slot(e));
+        }
+        this->features_ready(e, o);
+      }
     }
   }
 
@@ -249,39 +271,47 @@ class ActorCritic : public Rollout<P> {
     zt.decay(g * cfg_.lambda_actor, cfg_.trace_tolerance);
     PolicyOps<P>::add_grad(*pi_, x, this->pending_action(e), avg ? 1.0 : I_[e], zt.data());
     touch_policy(zt, x);
-    // The steps, undone if any parameter they change becomes non-finite.
-    undo_.save(pi_->params(), zt.live());
-    undo_w_.save(w_.data(), zw.live());
-    const double old_rbar = rbar_;
-    if (avg) rbar_ += cfg_.reward_lr * delta;
+    // The steps. First a pass that computes every value they would write, so that a
+    // step that would make a parameter non-finite changes nothing (no undo log needed).
+    const double new_rbar = avg ? rbar_ + cfg_.reward_lr * delta : rbar_;
+    const bool dutch = cfg_.traces == TraceKind::Dutch;
     const double aw = cfg_.critic_lr;
-    if (cfg_.traces == TraceKind::Dutch) {
-      const double a = aw * (delta + V - v_old_[e]), b = aw * (V - v_old_[e]);
-      for (std::size_t i : zw.live()) w_[i] += a * zw[i];
-      add_scaled_features(w_.data(), x, -b);
-      v_old_[e] = Vn;
-    } else {
-      const double a = aw * delta;
-      for (std::size_t i : zw.live()) w_[i] += a * zw[i];
-    }
+    const double a = dutch ? aw * (delta + V - v_old_[e]) : aw * delta, b = dutch ? aw * (V - v_old_[e]) : 0.0;
     double* theta = pi_->params();
     const double at = cfg_.lr * delta;
-    for (std::size_t i : zt.live()) theta[i] += at * zt[i];
-    if (!(std::isfinite(rbar_) && undo_.all_finite_at(theta) && undo_w_.all_finite_at(w_.data()))) {
-      undo_.restore(theta);
-      undo_w_.restore(w_.data());
-      undo_.clear();
-      undo_w_.clear();
-      rbar_ = old_rbar;
+    double nan_probe = new_rbar * 0.0;
+    for (std::size_t i : zt.live()) nan_probe += (theta[i] + at * zt[i]) * 0.0;
+    for (std::size_t i : zw.live()) nan_probe += (w_[i] + a * zw[i]) * 0.0;
+    if (dutch) nan_probe += dutch_probe(zw, x, a, -b);
+    if (nan_probe != 0.0) {
       restart(e);
       throw std::invalid_argument(
-          "the update produced non-finite parameters (step size too large?); parameters restored");
+          "the update would make parameters non-finite (step size too large?); parameters kept");
     }
-    undo_.clear();
-    undo_w_.clear();
+    rbar_ = new_rbar;
+    for (std::size_t i : zw.live()) w_[i] += a * zw[i];
+    if (dutch) {
+      add_scaled_features(w_.data(), x, -b);
+      v_old_[e] = Vn;
+    }
+    for (std::size_t i : zt.live()) theta[i] += at * zt[i];
     PolicyOps<P>::project(*pi_);
     if (!avg) I_[e] *= cfg_.gamma;
     sq_delta_[e] += delta * delta;
+  }
+
+  // Sum of ((w_i + a z_i) + c x_i) * 0 over the nonzero x_i of [x, 1]: NaN iff the dutch
+  // step's second term would make one of those weights non-finite.
+  double dutch_probe(const Trace& z, const double* x, double a, double c) const {
+    double p = 0.0;
+    for (std::size_t i = 0; i < d_; ++i)
+      if (x[i] != 0.0) p += ((w_[i] + a * z[i]) + c * x[i]) * 0.0;
+    return p + ((w_[d_] + a * z[d_]) + c) * 0.0;
+  }
+  double dutch_probe(const Trace& z, Active x, double a, double c) const {
+    double p = 0.0;
+    for (std::size_t k = 0; k < x.n; ++k) p += ((w_[x.idx[k]] + a * z[x.idx[k]]) + c) * 0.0;
+    return p + ((w_[d_] + a * z[d_]) + c) * 0.0;
   }
 
   // z . [x, 1]
@@ -327,7 +357,7 @@ class ActorCritic : public Rollout<P> {
     w[d_] += c;
   }
 
-  void touch_policy(Trace& z, const double*) { z.touch_all(); }
+  void touch_policy(Trace&, const double*) {}  // a dense trace visits every entry
   void touch_policy(Trace& z, Active x) { z.touch(layout_, x); }
 
   ActorCriticConfig cfg_;
@@ -337,7 +367,6 @@ class ActorCritic : public Rollout<P> {
   std::vector<double> I_, v_old_, ret_, sq_delta_;
   std::vector<std::size_t> len_;
   SparseLayout layout_;
-  UndoLog undo_, undo_w_;
   std::vector<std::uint32_t> next_i_;
   std::vector<double> next_x_;
 };
