@@ -85,11 +85,13 @@ def bench_actor_critic(s: Settings, progress: Progress) -> list[dict[str, Any]]:
     t = compare(_timers(F.Fourier(3, bounds=_CARTPOLE_BOUNDS), obs4, True), s, number=1)
     out.append({"name": "actor-critic step, CartPole Fourier(3), lambda 0.8", "kind": "ac_step",
                 "seconds": {k: v / steps for k, v in t.items()}, "speedup_vs_numpy": t["numpy"] / t["pgfast"]})
-    # states along a trajectory (a random walk), as an environment visits them: the live
-    # trace entries are those of the recently visited tiles
-    obs2 = np.clip(np.cumsum(rng.normal(0.0, 0.05, (steps, 2)), axis=0), -1.0, 1.0)
     per_step: dict[int, float] = {}
+    walk = rng.normal(0.0, 1.0, (steps, 2))
     for tiles in ([10, 35] if s.tiny else [10, 35, 111]):  # 968 ... 100,352 tiles
+        # states along a trajectory (a random walk of half a tile a step), as an environment
+        # visits them: every size sees about as many recently visited tiles, so the ratio
+        # measures what the size of the table costs
+        obs2 = np.mod(np.cumsum(walk * (0.5 / tiles), axis=0) + 1.0, 2.0) - 1.0  # wraps around
         tc = F.TileCoding(8, tiles, bounds=[(-1.0, 1.0), (-1.0, 1.0)])
         n = tc.bind(2).n_features
         with_numpy = n > 50_000
