@@ -420,6 +420,7 @@ def _scan_members(zf: zipfile.ZipFile, file_size: int) -> dict[str, _Member]:
         name = info.filename
         if not name.endswith(".npy") or "/" in name or "\\" in name:
             raise _not_a_model(f"unexpected member {name!r}")
+        name = name[:-4]  # the array's name, as numpy.load gives it
         if info.flag_bits & 0x1:
             raise _not_a_model(f"member {name!r} is encrypted")
         if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
@@ -441,7 +442,7 @@ def _scan_members(zf: zipfile.ZipFile, file_size: int) -> dict[str, _Member]:
                 f"member {name!r} declares shape {shape} of {dtype} ({nbytes} bytes) but holds "
                 f"{info.file_size - header_len} bytes"
             )
-        members[name[:-4]] = _Member(info, shape, dtype, header_len)
+        members[name] = _Member(info, shape, dtype, header_len)
     return members
 
 
