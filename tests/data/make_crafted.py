@@ -199,7 +199,8 @@ def _deflate_bomb() -> bytes:
                 zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=ZIP_TIME), npy_bytes(a))
         meta_bytes = json.dumps(meta, sort_keys=True).encode()
         for name, raw in (("__meta__", meta_bytes), ("__checksum__", b"0" * 64)):
-            zf.writestr(zipfile.ZipInfo(name + ".npy", date_time=ZIP_TIME), npy_bytes(np.frombuffer(raw, np.uint8)))
+            info = zipfile.ZipInfo(name + ".npy", date_time=ZIP_TIME)
+            zf.writestr(info, npy_bytes(np.frombuffer(raw, np.uint8)))
     return buf.getvalue()
 
 
@@ -274,7 +275,10 @@ def _delete(path: str) -> Callable[[dict[str, Any], dict[str, np.ndarray]], None
     return edit
 
 
-def _arrays(fn: Callable[[dict[str, np.ndarray]], None]) -> Callable[[dict[str, Any], dict[str, np.ndarray]], None]:
+Edit = Callable[[dict[str, Any], dict[str, np.ndarray]], None]
+
+
+def _arrays(fn: Callable[[dict[str, np.ndarray]], None]) -> Edit:
     return lambda meta, arrays: fn(arrays)
 
 
@@ -335,8 +339,10 @@ CASES: dict[str, Case] = {
     # -- damaged ---------------------------------------------------------------------
     "truncated-half": Case(_truncated(0.5), NOT_A_MODEL, "the first half of a model"),
     "truncated-directory": Case(_truncated(0.99), NOT_A_MODEL, "a model without its last 1%"),
-    "bit-flipped-params": Case(_bit_flipped("params.npy", 0.9), r"is corrupt", "one flipped bit in the parameters"),
-    "bit-flipped-metadata": Case(_bit_flipped("__meta__.npy", 0.5), r"is corrupt", "one flipped bit in the metadata"),
+    "bit-flipped-params": Case(_bit_flipped("params.npy", 0.9), r"is corrupt",
+                               "one flipped bit in the parameters"),
+    "bit-flipped-metadata": Case(_bit_flipped("__meta__.npy", 0.5), r"is corrupt",
+                                 "one flipped bit in the metadata"),
     "bit-flipped-params-crc-fixed": Case(_bit_flipped("params.npy", 0.9, fix_crc=True),
                                          r"is corrupt: checksum mismatch",
                                          "a flipped bit behind a recomputed CRC-32: the SHA-256 catches it"),
@@ -438,7 +444,8 @@ CASES: dict[str, Case] = {
     "rng-not-pcg64": Case(edited(_set("rng_state.bit_generator", "MT19937")),
                           r"'rng_state' is not the state of a PCG64 generator", "another bit generator"),
     "rng-state-malformed": Case(edited(_set("eval_rng_state.state", {"state": "x", "inc": 1})),
-                                r"'eval_rng_state' is not a valid PCG64 state", "a string as generator state"),
+                                r"'eval_rng_state' is not a valid PCG64 state",
+                                "a string as generator state"),
     "pending-episodes-dropped": Case(edited(_set("pending_episodes", 0), base=PENDULUM),
                                      r"'pending_episodes' is 0 but 200 pending steps are stored",
                                      "pending steps that would be dropped"),
