@@ -153,7 +153,19 @@ MEASURE = textwrap.dedent(
     import pgfast
     from pgfast import Reinforce
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def peak_mb():
+        # VmHWM: the peak RSS of this process image. ru_maxrss would do elsewhere, but Linux
+        # carries it over fork + exec, so a child of a big pytest process starts "big".
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    before = peak_mb()
     seconds = {}
     accepted = []
     for path in sys.argv[1:]:
@@ -164,9 +176,8 @@ MEASURE = textwrap.dedent(
         except ValueError:
             pass
         seconds[path] = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"rss_before_mb": before / 1024, "rss_peak_mb": after / 1024,
-                      "seconds": seconds, "accepted": accepted}))
+    print(json.dumps({"rss_before_mb": before, "rss_peak_mb": peak_mb(), "seconds": seconds,
+                      "accepted": accepted}))
     """
 )
 
@@ -179,7 +190,7 @@ def _measure(paths):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="resource.getrusage is POSIX")
 def test_the_whole_corpus_is_refused_within_1_s_per_file_and_100_MB():
-    """ru_maxrss is the process's peak: under 100 MB after all files, under it for each."""
+    """The peak RSS is the process's: under 100 MB after all files means under it for each."""
     files = sorted(CRAFTED.glob("*.pgfast"))
     result = _measure(files)
     assert result["accepted"] == []
