@@ -620,3 +620,14 @@ def test_round_trip_with_every_feature_map(features, tmp_path):
     a = Reinforce("CartPole-v1", seed=0, features=features(), baseline="linear").learn(800)
     b = Reinforce.load(a.save(tmp_path / "m"))
     assert_same_agent(a, b)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_save_through_a_symbolic_link_writes_the_linked_file(saved, tmp_path):
+    saved[0].save(tmp_path / "real.pgfast")
+    (tmp_path / "link.pgfast").symlink_to(tmp_path / "real.pgfast")
+    other = Reinforce("CartPole-v1", seed=5).learn(500)
+    other.save(tmp_path / "link.pgfast")
+    assert (tmp_path / "link.pgfast").is_symlink()
+    assert_same_agent(other, Reinforce.load(tmp_path / "real.pgfast"))
+    assert listing(tmp_path) == ["link.pgfast", "real.pgfast"]

@@ -263,7 +263,12 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
     from . import __version__
 
     target = check_save_target(path, overwrite)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    # Write through a symbolic link (as open() would) rather than replace the link itself.
+    real = pathlib.Path(os.path.realpath(target)) if target.is_symlink() else target
+    try:
+        mode: Optional[int] = real.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
 
     sp = agent.spaces
     t, m, v = _optimizer_state(agent.optimizer)
@@ -309,7 +314,7 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
     digest = _checksum(meta_bytes, {k: a for k, a in arrays.items() if k != "__meta__"})
     arrays["__checksum__"] = np.frombuffer(digest.encode("ascii"), dtype=np.uint8)
 
-    tmp, f = _open_temporary(target)
+    tmp, f = _open_temporary(real)
     try:
         with f:
             _write_npz(f, arrays)
@@ -317,14 +322,14 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
             if mode is not None:  # replacing a model keeps its permissions
                 os.chmod(tmp, mode)
             os.fsync(f.fileno())
-        os.replace(tmp, target)  # atomic: readers see the old model or the new one
+        os.replace(tmp, real)  # atomic: readers see the old model or the new one
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
-    _fsync_directory(target.parent)
+    _fsync_directory(real.parent)
     return target
 
 
@@ -580,7 +585,7 @@ def _expected_members(meta: dict[str, Any], members: dict[str, _Member]) -> _Exp
         raise _corrupt("metadata spaces.'discrete_actions' must be true or false")
     hp = _dict_field(meta, "hyperparameters")
     if discrete:
-        rows = _int_field(spaces, "n_actions", "spaces.", 2)
+        rows = _int_field(spaces, "n_actions", "spaces.", 1)
         n_params = rows * (d + 1)
         width = 1
     else:
@@ -794,21 +799,25 @@ def _env_from_meta(meta: dict[str, Any], path: pathlib.Path) -> str:
     return env_id
 
 
+def _real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 _HP_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "lr": lambda v: isinstance(v, float) and math.isfinite(v) and v > 0,
-    "baseline_lr": lambda v: isinstance(v, float) and math.isfinite(v) and v > 0,
+    "lr": lambda v: _real(v) and v > 0,
+    "baseline_lr": lambda v: _real(v) and v > 0,
     "optimizer": lambda v: v in ("adam", "sgd"),
-    "gamma": lambda v: isinstance(v, float) and 0.0 <= v <= 1.0,
+    "gamma": lambda v: _real(v) and 0.0 <= v <= 1.0,
     "baseline": lambda v: v is None or v == "linear",
     "normalize_returns": lambda v: isinstance(v, bool),
     "discount_gradient": lambda v: isinstance(v, bool),
     "update": lambda v: v in ("per_step", "per_episode", "batch"),
     "batch_episodes": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-    "entropy_coef": lambda v: isinstance(v, float) and math.isfinite(v) and v >= 0,
-    "max_grad_norm": lambda v: v is None or (isinstance(v, float) and math.isfinite(v) and v > 0),
+    "entropy_coef": lambda v: _real(v) and v >= 0,
+    "max_grad_norm": lambda v: v is None or (_real(v) and v > 0),
     "truncation": lambda v: v in ("bootstrap", "terminal"),
     "seed": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
-    "log_std_init": lambda v: isinstance(v, float) and math.isfinite(v),
+    "log_std_init": _real,
     "state_dependent_std": lambda v: isinstance(v, bool),
 }
 
@@ -834,6 +843,7 @@ def load_agent(
     unknown = sorted(set(hp) - accepted)
     if unknown:
         raise ValueError(f"{p} is corrupt: unknown hyperparameter {unknown[0]!r:.80}")
+    env_given = env is not None
     if env is None:
         env = _env_from_meta(meta, p)
     kind = meta["features"]["kind"]
@@ -852,7 +862,12 @@ def load_agent(
             )
     elif features is not None:
         raise ValueError(f"{p} was trained without features; do not pass features=")
-    agent = cls(env, backend=backend, features=features, **hp)
+    try:
+        agent = cls(env, backend=backend, features=features, **hp)
+    except TypeError as e:  # a saved hyper-parameter of the wrong type
+        if env_given:
+            raise
+        raise ValueError(f"{p} is corrupt: {e}") from None
     saved = meta["spaces"]
     sp = agent.spaces
     if (sp.n_features, sp.n_actions, sp.action_dim, sp.discrete_actions) != (
