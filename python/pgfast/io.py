@@ -400,6 +400,8 @@ def _read_npy_header(fp: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, n
         raise
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
         raise _not_a_model(f"member {name!r} is not a valid .npy array: {e}") from None
+    if any(n < 0 for n in shape):
+        raise _not_a_model(f"member {name!r} declares a negative dimension {shape}")
     header_len = fp.tell()
     return tuple(int(n) for n in shape), bool(fortran), np.dtype(dtype), header_len
 

@@ -358,6 +358,8 @@ CASES: dict[str, Case] = {
     "declared-shape-1e11": Case(_declared("params", "<f8", (10**11,)),
                                 r"member 'params' declares shape \(100000000000,\)",
                                 "a member declaring 10^11 float64 (800 GB) in 64 bytes"),
+    "declared-negative-shape": Case(_declared("params", "<f8", (-1, -8)), r"declares a negative dimension",
+                                    "a member declaring shape (-1, -8), whose product is 8"),
     "declared-metadata-1e9": Case(_declared("__meta__", "|u1", (10**9,)), r"member '__meta__' declares shape",
                                   "metadata declaring 1 GB"),
     "deflate-bomb-1GiB": Case(_deflate_bomb, r"member 'params' is compressed",
