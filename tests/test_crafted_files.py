@@ -209,3 +209,83 @@ def test_a_10_MB_model_is_accepted_within_1_s_and_100_MB(tmp_path):
     assert result["accepted"] == [str(path)]
     assert result["rss_peak_mb"] < 100, result
     assert max(result["seconds"].values()) < 1.0, result
+
+
+# ---------------------------------------------------------------------------------
+# Random crafted files (seeded): a valid checksum over any edit gives a ValueError or
+# a model, never another exception
+# ---------------------------------------------------------------------------------
+def _paths(node, prefix=()):
+    """Every path into a JSON document (dict keys and list indices)."""
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+def _random_json(rng):
+    choices = [None, True, False, 0, -1, 1, 2, 10**30, -(10**30), 0.5, -1e308, float("nan"), float("inf"),
+               "", "x", "adam", "linear", "PCG64", "TileCoding", "CartPole-v1", [], [1, 2], {}, {"a": 1}]
+    return choices[rng.integers(len(choices))]
+
+
+def _load_outcome(path):
+    try:
+        Reinforce.load(path)
+    except ValueError:
+        return "refused"
+    return "loaded"
+
+
+@pytest.mark.parametrize("base", ["cartpole-v1-format2", "cartpole-v1-tiles-format2", "pendulum-v1-baseline-format2"])
+def test_any_metadata_edit_with_a_valid_checksum_gives_a_value_error_or_a_model(base, tmp_path):
+    rng = np.random.default_rng(0)
+    meta0, arrays = make_crafted.read_parts(DATA / "models" / f"{base}.pgfast")
+    paths = [p for p in _paths(meta0) if p]
+    outcomes = {"refused": 0, "loaded": 0}
+    for i in range(120):
+        meta = json.loads(json.dumps(meta0))
+        path = paths[rng.integers(len(paths))]
+        node = meta
+        for key in path[:-1]:
+            node = node[key]
+        if rng.random() < 0.1 and isinstance(node, dict):
+            del node[path[-1]]
+        else:
+            node[path[-1]] = _random_json(rng)
+        file = tmp_path / f"{i}.pgfast"
+        file.write_bytes(make_crafted.model_bytes(meta, arrays))
+        outcomes[_load_outcome(file)] += 1  # any other exception fails the test
+    assert outcomes["refused"] > 60, outcomes
+
+
+@pytest.mark.parametrize("base", ["cartpole-v1-format2", "cartpole-v1-tiles-format2", "pendulum-v1-baseline-format2"])
+def test_any_array_edit_with_a_valid_checksum_gives_a_value_error_or_a_model(base, tmp_path):
+    rng = np.random.default_rng(1)
+    meta, arrays0 = make_crafted.read_parts(DATA / "models" / f"{base}.pgfast")
+    names = sorted(arrays0)
+    dtypes = [np.float64, np.float32, np.int64, np.int8, np.bool_, np.uint8, np.complex128, ">f8"]
+    outcomes = {"refused": 0, "loaded": 0}
+    for i in range(120):
+        arrays = {k: a.copy() for k, a in arrays0.items()}
+        name = names[rng.integers(len(names))]
+        a = arrays[name]
+        how = rng.integers(5)
+        if how == 0:  # another dtype
+            arrays[name] = a.astype(dtypes[rng.integers(len(dtypes))])
+        elif how == 1:  # another length
+            arrays[name] = np.resize(a, (max(0, len(a) + int(rng.integers(-3, 4))), *a.shape[1:]))
+        elif how == 2:  # another number of dimensions
+            arrays[name] = a.reshape(-1) if a.ndim > 1 else a.reshape(-1, 1)
+        elif how == 3 and a.size and a.dtype.kind in "fi":  # one odd value
+            odd = [np.nan, -1, 1e300, 10**6] if a.dtype.kind == "f" else [-1, 10**6, 2**40]
+            a.reshape(-1)[rng.integers(a.size)] = odd[rng.integers(len(odd))]
+        else:  # gone
+            del arrays[name]
+        file = tmp_path / f"{i}.pgfast"
+        file.write_bytes(make_crafted.model_bytes(meta, arrays))
+        outcomes[_load_outcome(file)] += 1
+    assert outcomes["refused"] > 60, outcomes

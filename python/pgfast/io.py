@@ -86,6 +86,7 @@ _MAX_MEMBERS = 64  # a model has at most 24
 _MAX_CENTRAL_DIRECTORY = 64 * 1024  # bytes; a model's is ~3 KB
 _MAX_NPY_HEADER = 4096  # numpy writes headers of 128 bytes (more only for huge ndim)
 _CHUNK = 1 << 20
+_MAX_COUNT = 2**62  # counters and sizes in the metadata fit a C++ int64 with room
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: saving is reproducible
 _F8, _I8, _B1, _U1 = np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.uint8)
 
@@ -511,8 +512,8 @@ def _get(d: dict[str, Any], key: str, where: str) -> Any:
 
 def _int_field(d: dict[str, Any], key: str, where: str = "", low: int = 0) -> int:
     v = _get(d, key, where)
-    if isinstance(v, bool) or not isinstance(v, int) or v < low:
-        raise _corrupt(f"metadata {where}{key!r} must be an int >= {low}, got {v!r:.80}")
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v < _MAX_COUNT:
+        raise _corrupt(f"metadata {where}{key!r} must be an int in [{low}, 2**62), got {v!r:.80}")
     return v
 
 
@@ -814,7 +815,7 @@ _HP_CHECKS: dict[str, Callable[[Any], bool]] = {
     "normalize_returns": lambda v: isinstance(v, bool),
     "discount_gradient": lambda v: isinstance(v, bool),
     "update": lambda v: v in ("per_step", "per_episode", "batch"),
-    "batch_episodes": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+    "batch_episodes": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v < 2**31,
     "entropy_coef": lambda v: _real(v) and v >= 0,
     "max_grad_norm": lambda v: v is None or (_real(v) and v > 0),
     "truncation": lambda v: v in ("bootstrap", "terminal"),
@@ -901,7 +902,7 @@ def load_agent(
             agent._learner.restore_pending(pending)
         agent.rng.bit_generator.state = meta["rng_state"]
         agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
-    except (ValueError, TypeError, IndexError, KeyError) as e:
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, RuntimeError) as e:
         raise ValueError(f"{p} is corrupt: {e}") from None
     agent.num_timesteps = int(meta["num_timesteps"])
     return agent
