@@ -232,6 +232,9 @@ def _random_json(rng):
     return choices[rng.integers(len(choices))]
 
 
+BASES = ["cartpole-v1-format2", "cartpole-v1-tiles-format2", "pendulum-v1-baseline-format2"]
+
+
 def _load_outcome(path):
     try:
         Reinforce.load(path)
@@ -240,7 +243,7 @@ def _load_outcome(path):
     return "loaded"
 
 
-@pytest.mark.parametrize("base", ["cartpole-v1-format2", "cartpole-v1-tiles-format2", "pendulum-v1-baseline-format2"])
+@pytest.mark.parametrize("base", BASES)
 def test_any_metadata_edit_with_a_valid_checksum_gives_a_value_error_or_a_model(base, tmp_path):
     rng = np.random.default_rng(0)
     meta0, arrays = make_crafted.read_parts(DATA / "models" / f"{base}.pgfast")
@@ -262,7 +265,7 @@ def test_any_metadata_edit_with_a_valid_checksum_gives_a_value_error_or_a_model(
     assert outcomes["refused"] > 60, outcomes
 
 
-@pytest.mark.parametrize("base", ["cartpole-v1-format2", "cartpole-v1-tiles-format2", "pendulum-v1-baseline-format2"])
+@pytest.mark.parametrize("base", BASES)
 def test_any_array_edit_with_a_valid_checksum_gives_a_value_error_or_a_model(base, tmp_path):
     rng = np.random.default_rng(1)
     meta, arrays0 = make_crafted.read_parts(DATA / "models" / f"{base}.pgfast")
