@@ -46,9 +46,11 @@ Saving
 Stable-Baselines3 adds ``.zip``), writes a uniquely named temporary file in the target
 directory, flushes it to disk (``fsync``) and renames it over the target
 (:func:`os.replace`): readers see the old file or the new one, never half of one, and
-concurrent saves to one path each leave a complete model. The temporary file is
-removed on any error. An existing pgfast model at the path is replaced; any other
-existing file is only replaced with ``overwrite=True``.
+concurrent saves to one path each leave a complete model. The temporary file
+(``.NAME.<random>.tmp``) is removed on any error; only a process killed during a save
+(``kill -9``, power loss) can leave one behind, never a damaged model. An existing
+pgfast model at the path is replaced (its permissions kept; a symbolic link is written
+through); any other existing file is only replaced with ``overwrite=True``.
 """
 
 from __future__ import annotations
