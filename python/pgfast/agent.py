@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
-import pathlib
 from collections.abc import Iterator
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import gymnasium as gym
 import numpy as np
@@ -23,6 +21,10 @@ import numpy as np
 from . import _core
 from ._spaces import SpaceAdapter
 from .features import FeatureMap
+
+if TYPE_CHECKING:
+    from os import PathLike
+    from pathlib import Path
 
 __all__ = ["Reinforce"]
 
@@ -519,7 +521,7 @@ class Reinforce:
         return float(np.mean(returns)), float(np.std(returns))
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: Union[str, os.PathLike[str]], overwrite: bool = False) -> pathlib.Path:
+    def save(self, path: Union[str, PathLike[str]], overwrite: bool = False) -> Path:
         """Save to a versioned, checksummed, pickle-free file (see :mod:`pgfast.io`).
 
         Parameters
@@ -553,7 +555,7 @@ class Reinforce:
 
     @classmethod
     def load(
-        cls, path: Union[str, os.PathLike[str]], env: Any = None, backend: str = "cpp",
+        cls, path: Union[str, PathLike[str]], env: Any = None, backend: str = "cpp",
         features: Optional[Callable[[Any], Any]] = None,
     ) -> Reinforce:
         """Load a model saved by :meth:`save`.

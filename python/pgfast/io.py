@@ -906,5 +906,6 @@ def load_agent(
         agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
     except (ValueError, TypeError, IndexError, KeyError, OverflowError, RuntimeError) as e:
         raise ValueError(f"{p} is corrupt: {e}") from None
-    agent.num_timesteps = int(meta["num_timesteps"])
+    if not isinstance(getattr(type(agent), "num_timesteps", None), property):
+        agent.num_timesteps = int(meta["num_timesteps"])  # else it is the learner's total_steps
     return agent
