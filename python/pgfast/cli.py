@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--save", default=None, help="model file to write (default ENV_ID.pgfast)")
+    t.add_argument("--force", action="store_true",
+                   help="replace the --save file even if it is not a pgfast model")
     t.add_argument("--log-dir", default=None,
                    help="directory for progress.csv and learning_curve.png (default runs/ENV_ID)")
     t.add_argument("--lr", type=float, default=0.2, help="policy step size (default 0.2)")
@@ -161,6 +163,7 @@ def _train(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
     from .agent import Reinforce
+    from .io import check_save_target
 
     if args.timesteps < 0:
         raise ValueError("--timesteps must be >= 0")
@@ -182,10 +185,10 @@ def _train(args: argparse.Namespace) -> int:
         max_grad_norm=args.max_grad_norm, truncation=args.truncation, seed=args.seed,
         backend=args.backend,
     )
+    save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)  # before training
     log_dir = args.log_dir or os.path.join("runs", args.env_id)
     agent.learn(args.timesteps, progress_bar=not args.no_progress, log_dir=log_dir)
-    save = args.save or f"{args.env_id}.pgfast"
-    agent.save(save)
+    save = agent.save(save, overwrite=args.force)
     h = agent.history
     last = h["episode_return"][-20:]
     print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; "
