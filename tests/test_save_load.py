@@ -8,7 +8,11 @@ says so; nothing in a file is ever unpickled.
 
 import json
 import os
+import pathlib
 import pickle
+import subprocess
+import sys
+import threading
 import zipfile
 
 import gymnasium as gym
@@ -372,3 +376,258 @@ def test_inconsistent_pending_episodes_are_refused(tmp_path):
         with pytest.raises(ValueError, match=r"pending episodes: an action is not an action"):
             learner.restore_pending(dict(pending, A=pending["A"] + 5))
     assert a._learner.pending_episodes == 1
+
+
+# ---------------------------------------------------------------------------------
+# Saving never loses or clobbers data
+# ---------------------------------------------------------------------------------
+def listing(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_save_returns_the_path_it_wrote(saved, tmp_path):
+    written = saved[0].save(str(tmp_path / "m.pgfast"))
+    assert isinstance(written, pathlib.Path) and written == tmp_path / "m.pgfast"
+
+
+def test_save_adds_the_pgfast_suffix_to_a_path_without_one(saved, tmp_path):
+    assert saved[0].save(tmp_path / "cartpole") == tmp_path / "cartpole.pgfast"
+    assert listing(tmp_path) == ["cartpole.pgfast"]
+
+
+def test_load_finds_the_file_save_wrote_for_a_path_without_suffix(saved, tmp_path):
+    saved[0].save(tmp_path / "cartpole")
+    assert_same_agent(saved[0], Reinforce.load(tmp_path / "cartpole"))
+
+
+def test_save_keeps_a_suffix_it_is_given(saved, tmp_path):
+    assert saved[0].save(tmp_path / "m.npz") == tmp_path / "m.npz"
+    assert listing(tmp_path) == ["m.npz"]
+
+
+def test_save_leaves_a_users_tmp_file_alone(saved, tmp_path):
+    (tmp_path / "m.npz.tmp").write_text("my notes")
+    saved[0].save(tmp_path / "m.npz")
+    assert (tmp_path / "m.npz.tmp").read_text() == "my notes"
+    assert listing(tmp_path) == ["m.npz", "m.npz.tmp"]
+
+
+def test_save_onto_a_directory_raises_and_leaves_nothing(saved, tmp_path):
+    (tmp_path / "d.pgfast").mkdir()
+    with pytest.raises(IsADirectoryError, match="cannot save a model onto a directory"):
+        saved[0].save(tmp_path / "d.pgfast")
+    assert listing(tmp_path) == ["d.pgfast"] and listing(tmp_path / "d.pgfast") == []
+
+
+def test_save_refuses_to_replace_a_file_that_is_not_a_model(saved, tmp_path):
+    (tmp_path / "notes.txt").write_text("precious")
+    with pytest.raises(FileExistsError, match="not a pgfast model: pass overwrite=True"):
+        saved[0].save(tmp_path / "notes.txt")
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+    assert listing(tmp_path) == ["notes.txt"]
+
+
+def test_save_with_overwrite_replaces_a_file_that_is_not_a_model(saved, tmp_path):
+    (tmp_path / "notes.txt").write_text("not precious")
+    saved[0].save(tmp_path / "notes.txt", overwrite=True)
+    assert_same_agent(saved[0], Reinforce.load(tmp_path / "notes.txt"))
+
+
+def test_save_replaces_an_existing_model(saved, tmp_path):
+    other = Reinforce("CartPole-v1", seed=5).learn(500)
+    other.save(tmp_path / "m.pgfast")
+    saved[0].save(tmp_path / "m.pgfast")
+    assert_same_agent(saved[0], Reinforce.load(tmp_path / "m.pgfast"))
+    assert listing(tmp_path) == ["m.pgfast"]
+
+
+def test_save_overwrite_must_be_a_bool(saved, tmp_path):
+    with pytest.raises(TypeError, match="overwrite must be a bool"):
+        saved[0].save(tmp_path / "m.pgfast", overwrite="yes")
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_save_leaves_the_old_model_and_no_temporary_file(saved, tmp_path, monkeypatch, error):
+    old = Reinforce("CartPole-v1", seed=5).learn(500)
+    old.save(tmp_path / "m.pgfast")
+    before = (tmp_path / "m.pgfast").read_bytes()
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(pgfast.io.os, "replace", fail)
+    with pytest.raises(type(error)):
+        saved[0].save(tmp_path / "m.pgfast")
+    assert listing(tmp_path) == ["m.pgfast"]
+    assert (tmp_path / "m.pgfast").read_bytes() == before
+
+
+def test_a_save_failing_while_writing_leaves_no_temporary_file(saved, tmp_path, monkeypatch):
+    def fail(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(pgfast.io.np.lib.format, "write_array", fail)
+    with pytest.raises(OSError, match="no space left"):
+        saved[0].save(tmp_path / "m.pgfast")
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_saved_model_has_the_permissions_of_an_ordinary_new_file(saved, tmp_path):
+    umask = os.umask(0o022)
+    try:
+        path = saved[0].save(tmp_path / "m.pgfast")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_replacing_a_model_keeps_its_permissions(saved, tmp_path):
+    path = saved[0].save(tmp_path / "m.pgfast")
+    path.chmod(0o600)
+    saved[0].save(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_concurrent_saves_from_threads_each_leave_a_complete_model(tmp_path):
+    """Many threads saving two different agents to one path: no exception, no stray
+    file, and the file is always one of the two complete models."""
+    agents = [Reinforce("CartPole-v1", seed=s).learn(600) for s in (1, 2)]
+    target = tmp_path / "m.pgfast"
+    errors = []
+
+    def work(i):
+        try:
+            for _ in range(8):
+                agents[i % 2].save(target)
+                Reinforce.load(target)  # whatever save finished last, the file is whole
+        except Exception as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert listing(tmp_path) == ["m.pgfast"]
+    loaded = Reinforce.load(target)
+    assert any(np.array_equal(loaded.policy.params, a.policy.params) for a in agents)
+
+
+SAVER = """
+import sys
+from pgfast import Reinforce
+agent = Reinforce.load(sys.argv[1])
+for _ in range(15):
+    agent.save(sys.argv[2])
+    Reinforce.load(sys.argv[2])
+"""
+
+
+def test_concurrent_saves_from_processes_each_leave_a_complete_model(tmp_path):
+    sources = []
+    for s in (1, 2):
+        sources.append(Reinforce("CartPole-v1", seed=s).learn(600))
+        sources[-1].save(tmp_path / f"source{s}.pgfast")
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "m.pgfast"
+    procs = [subprocess.Popen([sys.executable, "-c", SAVER, str(tmp_path / f"source{1 + i % 2}.pgfast"),
+                               str(target)], stderr=subprocess.PIPE, text=True) for i in range(4)]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    assert listing(out) == ["m.pgfast"]
+    loaded = Reinforce.load(target)
+    assert any(np.array_equal(loaded.policy.params, a.policy.params) for a in sources)
+
+
+def test_cli_train_refuses_to_replace_a_file_that_is_not_a_model_before_training(tmp_path, capsys):
+    from pgfast.cli import main
+
+    (tmp_path / "notes.txt").write_text("precious")
+    status = main(["train", "CartPole-v1", "--timesteps", "100", "--save", str(tmp_path / "notes.txt"),
+                   "--log-dir", str(tmp_path / "logs"), "--no-progress", "--eval-episodes", "0"])
+    assert status == 2
+    assert "pass overwrite=True (pgfast train: --force)" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+    assert not (tmp_path / "logs").exists()  # refused before any training
+
+
+def test_cli_train_force_replaces_the_file(tmp_path):
+    from pgfast.cli import main
+
+    (tmp_path / "notes.txt").write_text("not precious")
+    status = main(["train", "CartPole-v1", "--timesteps", "100", "--save", str(tmp_path / "notes.txt"),
+                   "--log-dir", str(tmp_path / "logs"), "--no-progress", "--eval-episodes", "0", "--force"])
+    assert status == 0
+    assert Reinforce.load(tmp_path / "notes.txt").num_timesteps == 100
+
+
+# ---------------------------------------------------------------------------------
+# Loading never runs code
+# ---------------------------------------------------------------------------------
+def test_a_text_file_is_not_a_model_and_no_unsafe_loading_is_suggested(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("this is not a model\n" * 20)
+    with pytest.raises(ValueError, match=r"not a pgfast model file \(not a zip archive\)") as info:
+        Reinforce.load(path)
+    assert "pickle" not in str(info.value)
+
+
+def test_an_env_id_with_a_module_prefix_is_refused_and_not_imported(saved, tmp_path, monkeypatch):
+    marker = tmp_path / "imported"
+    (tmp_path / "planted_env_module.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = rewrite(saved[1], tmp_path / "m.pgfast",
+                   lambda m: m.update(env_id="planted_env_module:CartPole-v1"))
+    with pytest.raises(ValueError, match=r"'module:' prefix would make gymnasium import that module; .*env="):
+        Reinforce.load(path)
+    assert not marker.exists() and "planted_env_module" not in sys.modules
+
+
+def test_an_env_id_that_is_not_registered_is_refused(saved, tmp_path):
+    path = rewrite(saved[1], tmp_path / "m.pgfast", lambda m: m.update(env_id="NotRegistered-v0"))
+    with pytest.raises(ValueError, match=r"'NotRegistered-v0', which is not registered with gymnasium"):
+        Reinforce.load(path)
+    assert_array_equal(Reinforce.load(path, env="CartPole-v1").policy.params, saved[0].policy.params)
+
+
+@pytest.mark.parametrize("kind", ["Identity", "Polynomial", "Fourier", "Fourier-full", "RBF", "TileCoding"])
+def test_the_feature_count_read_from_a_config_matches_the_map(kind):
+    """load() sizes a feature map from its configuration before building it."""
+    from pgfast.io import _config_n_features
+
+    f = pgfast.features
+    bounds = [(-1, 1), (-2, 2), (0, 1)]
+    fmap = {
+        "Identity": lambda: f.Identity(n_inputs=3), "Polynomial": lambda: f.Polynomial(2, n_inputs=3),
+        "Fourier": lambda: f.Fourier(3, bounds=bounds),
+        "Fourier-full": lambda: f.Fourier(2, bounds, kind="full"),
+        "RBF": lambda: f.RBF.grid(bounds, 3), "TileCoding": lambda: f.TileCoding(4, [2, 3, 4], bounds=bounds),
+    }[kind]()
+    assert _config_n_features(json.loads(json.dumps(fmap.config())), 10**9) == fmap.n_features
+
+
+@pytest.mark.parametrize("features", [
+    lambda: pgfast.features.Polynomial(2, interaction=False),
+    lambda: pgfast.features.Fourier(2, bounds=[(-2.4, 2.4), (-3, 3), (-0.21, 0.21), (-3.5, 3.5)],
+                                    coupled=False),
+    lambda: pgfast.features.RBF.grid([(-2.4, 2.4), (-3, 3), (-0.21, 0.21), (-3.5, 3.5)], 2),
+])
+def test_round_trip_with_every_feature_map(features, tmp_path):
+    a = Reinforce("CartPole-v1", seed=0, features=features(), baseline="linear").learn(800)
+    b = Reinforce.load(a.save(tmp_path / "m"))
+    assert_same_agent(a, b)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links")
+def test_save_through_a_symbolic_link_writes_the_linked_file(saved, tmp_path):
+    saved[0].save(tmp_path / "real.pgfast")
+    (tmp_path / "link.pgfast").symlink_to(tmp_path / "real.pgfast")
+    other = Reinforce("CartPole-v1", seed=5).learn(500)
+    other.save(tmp_path / "link.pgfast")
+    assert (tmp_path / "link.pgfast").is_symlink()
+    assert_same_agent(other, Reinforce.load(tmp_path / "real.pgfast"))
+    assert listing(tmp_path) == ["link.pgfast", "real.pgfast"]

@@ -14,7 +14,7 @@ import contextlib
 import os
 import warnings
 from collections.abc import Iterator
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 
 import gymnasium as gym
 import numpy as np
@@ -23,6 +23,10 @@ from . import _core
 from . import _validate as V
 from ._spaces import SpaceAdapter
 from .features import FeatureMap
+
+if TYPE_CHECKING:
+    from os import PathLike
+    from pathlib import Path
 
 __all__ = ["Reinforce"]
 
@@ -569,24 +573,59 @@ class Reinforce(_Agent):
         return w
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str) -> None:
-        """Save to a versioned, checksummed, pickle-free file (see :mod:`pgfast.io`)."""
-        from .io import save_agent
-
-        save_agent(self, path)
-
-    @classmethod
-    def load(
-        cls, path: str, env: Any = None, backend: str = "cpp", features: Optional[Callable[[Any], Any]] = None
-    ) -> Reinforce:
-        """Load a model saved by :meth:`save`.
+    def save(self, path: Union[str, PathLike[str]], overwrite: bool = False) -> Path:
+        """Save to a versioned, checksummed, pickle-free file (see :mod:`pgfast.io`).
 
         Parameters
         ----------
-        path : str
-            The file.
+        path : str or os.PathLike
+            The file; ``.pgfast`` is added when it has no suffix (``"cartpole"`` ->
+            ``cartpole.pgfast``; ``"m.npz"`` is kept).
+        overwrite : bool
+            Replace an existing file that is not a pgfast model. An existing pgfast
+            model is always replaced.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        FileExistsError
+            When ``path`` exists, is not a pgfast model and ``overwrite`` is False.
+
+        Notes
+        -----
+        The model is written to a new temporary file in the same directory, synced to
+        disk and renamed over ``path``: a crash or a concurrent save never leaves half a
+        model, and nothing but ``path`` is created or removed.
+        """
+        from .io import save_agent
+
+        return save_agent(self, path, overwrite=overwrite)
+
+    @classmethod
+    def load(
+        cls, path: Union[str, PathLike[str]], env: Any = None, backend: str = "cpp",
+        features: Optional[Callable[[Any], Any]] = None,
+    ) -> Reinforce:
+        """Load a model saved by :meth:`save`.
+
+        Loading never runs code: the file is data, checked against its own metadata
+        before it is read (see :mod:`pgfast.io`; its checksum detects corruption, it is
+        not a signature).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file (``path + ".pgfast"`` is tried when ``path`` has no suffix and does
+            not exist).
         env : str or gymnasium.Env or VectorEnv, optional
-            Environment to attach; default ``gymnasium.make`` of the saved env id.
+            Environment to attach. Default: the saved environment id, used only when it
+            is registered with gymnasium (after ``import pgfast``) and has no
+            ``module:`` prefix — a file never makes gymnasium import a module. Pass
+            ``env=`` for any other environment.
         backend : {"cpp", "numpy"}
             Backend of the loaded agent.
         features : callable, optional
@@ -597,6 +636,12 @@ class Reinforce(_Agent):
         -------
         Reinforce
             The agent with parameters, optimiser state, history and random state restored.
+
+        Raises
+        ------
+        ValueError
+            For a file that is corrupt, inconsistent, not a pgfast model, or names an
+            environment that is not registered.
         """
         from .io import load_agent
 

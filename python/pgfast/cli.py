@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--save", default=None, help="model file to write (default ENV_ID.pgfast)")
+    t.add_argument("--force", action="store_true",
+                   help="replace the --save file even if it is not a pgfast model")
     t.add_argument("--log-dir", default=None,
                    help="directory for progress.csv and learning_curve.png (default runs/ENV_ID)")
     t.add_argument("--lr", type=float, default=None, help="policy step size alpha^theta")
@@ -208,6 +210,7 @@ def _train(args: argparse.Namespace) -> int:
 
     from .actor_critic import ActorCritic
     from .agent import Reinforce
+    from .io import check_save_target
 
     if args.timesteps < 0:
         raise ValueError("--timesteps must be >= 0")
@@ -223,10 +226,15 @@ def _train(args: argparse.Namespace) -> int:
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
     kwargs = _agent_kwargs(args, agent_cls)
     agent = agent_cls(env, features=features, seed=args.seed, **kwargs)
+    saving = hasattr(agent, "save")
+    if saving:  # before training: a refused save must not waste the run
+        save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)
+    elif args.save is not None:
+        raise ValueError(f"--save: {args.algo} models cannot be saved yet")
     log_dir = args.log_dir or os.path.join("runs", args.env_id)
     agent.learn(args.timesteps, progress_bar=not args.no_progress, log_dir=log_dir)
-    save = args.save or f"{args.env_id}.pgfast"
-    agent.save(save)
+    if saving:
+        save = agent.save(save, overwrite=args.force)
     h = agent.history
     last = h["episode_return"][-100:]  # the progress bar's and the CSV's window
     print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; "
@@ -235,7 +243,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.eval_episodes > 0:
         mean, std = agent.evaluate(args.eval_episodes, seed=args.seed)
         print(f"greedy evaluation, mean over {args.eval_episodes} new episodes: {mean:.1f} +/- {std:.1f}")
-    print(f"model saved to {save}; logs and learning curve in {log_dir}/")
+    print((f"model saved to {save}; " if saving else "") + f"logs and learning curve in {log_dir}/")
     return 0
 
 

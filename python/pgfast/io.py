@@ -1,41 +1,114 @@
-"""Saved models: a versioned, checksummed, pickle-free file.
+"""Saved models: a versioned, checksummed, pickle-free file that is only ever read as data.
 
-A model is a NumPy ``.npz`` archive read with ``allow_pickle=False``. It holds plain
-float64 arrays (parameters, optimiser moments, history) and ``__meta__``, a UTF-8 JSON
-document: format name and version, pgfast version, environment id, spaces,
-hyper-parameters, feature configuration, optimiser step counts and the random
-generators' states. ``__checksum__`` is the SHA-256 of the metadata and of every
-array (name, dtype, shape, bytes). Loading a corrupt, truncated, foreign or
-newer-format file raises ``ValueError``; nothing in the file is ever executed.
+Format
+------
+A model is a ZIP archive of uncompressed ``.npy`` members — what :func:`numpy.savez`
+writes, so ``numpy.load(path, allow_pickle=False)`` opens it too. It holds plain arrays
+(parameters, optimiser moments, history, episodes waiting for a batch update) and
+``__meta__``, a UTF-8 JSON document: format name and version, pgfast version,
+environment id, spaces, hyper-parameters, feature configuration, optimiser step
+counts, counters and the random generators' states. ``__checksum__`` is the SHA-256
+of the metadata and of every array (name, dtype, shape, bytes). Members carry a fixed
+timestamp, so saving the same agent twice writes the same bytes.
+
+What the checksum does and does not protect against
+---------------------------------------------------
+The SHA-256 (with the ZIP format's CRC-32 per member) detects *accidental* damage: a
+truncated download, a flipped bit, a file edited by a tool that did not know the
+format. It is **not a signature**: it has no key, so anyone who edits a file can
+recompute it, and a valid checksum says nothing about who wrote the file. A model file
+must therefore be safe to load *whatever it contains*, and is:
+
+* nothing in it is executed, imported or unpickled: arrays are read with
+  ``allow_pickle=False`` semantics (object dtypes are refused from the ``.npy``
+  header), the metadata is JSON, and the environment id it names is used only if it is
+  already registered with gymnasium (after ``import pgfast``) and has no ``module:``
+  prefix — :func:`gymnasium.make` would import that module. For any other environment,
+  create it yourself and pass ``env=`` to :meth:`pgfast.Reinforce.load`;
+* nothing is read before it is checked: member names, the ``.npy`` headers' dtypes and
+  shapes and the members' sizes are checked against the metadata (the shapes the saved
+  policy, baseline, optimiser and feature map must have) before any array data is read;
+  compressed members are refused (pgfast never writes them), so no member holds more
+  bytes than the file; the metadata is limited to :data:`META_LIMIT` bytes and
+  :data:`META_VALUES_LIMIT` JSON values; the checksum is computed while streaming the
+  data. A file of n bytes is accepted or refused in memory of order n;
+* anything inconsistent is refused with a :class:`ValueError` that says what is wrong:
+  unknown or missing members, history arrays of unequal lengths, optimiser moments
+  without a step count (or the reverse), a feature map whose size does not match the
+  parameters, counters that disagree, an unknown random generator.
+
+A valid file can still hold a policy that behaves badly: load models you trust, as you
+would run code you trust.
+
+Saving
+------
+:func:`save_agent` adds the suffix ``.pgfast`` when the path has none (as
+Stable-Baselines3 adds ``.zip``), writes a uniquely named temporary file in the target
+directory, flushes it to disk (``fsync``) and renames it over the target
+(:func:`os.replace`): readers see the old file or the new one, never half of one, and
+concurrent saves to one path each leave a complete model. The temporary file
+(``.NAME.<random>.tmp``) is removed on any error; only a process killed during a save
+(``kill -9``, power loss) can leave one behind, never a damaged model. An existing
+pgfast model at the path is replaced (its permissions kept; a symbolic link is written
+through); any other existing file is only replaced with ``overwrite=True``.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import io
+import inspect
 import json
+import math
 import os
+import pathlib
+import secrets
+import struct
 import zipfile
-from typing import Any
+from typing import IO, Any, Callable, Optional, Union
 
 import numpy as np
 
 FORMAT = "pgfast-model"
 FORMAT_VERSION = 2  # 2: finished episodes waiting for a batch update ("pending_*")
-_PENDING_KEYS = ("X", "I", "A", "R", "boot", "tin", "term", "trunc")
+SUFFIX = ".pgfast"
 
+#: Largest ``__meta__`` document read, in bytes (an RBF map stores its centres there).
+META_LIMIT = 4 * 1024 * 1024
+#: Largest number of JSON values (commas, colons, brackets) in ``__meta__``: bounds the
+#: memory ``json.loads`` may use (~60 bytes per value at worst) whatever the text holds.
+META_VALUES_LIMIT = 500_000
+
+_PENDING_KEYS = ("X", "I", "A", "R", "boot", "tin", "term", "trunc")
 _HISTORY_KEYS = (
     "episode_return", "episode_length", "episode_end_step", "update_grad_norm",
     "update_entropy", "update_baseline_loss", "update_step",
 )
+_MAX_MEMBERS = 64  # a model has at most 24
+_MAX_CENTRAL_DIRECTORY = 64 * 1024  # bytes; a model's is ~3 KB
+_MAX_NPY_HEADER = 4096  # numpy writes headers of 128 bytes (more only for huge ndim)
+_CHUNK = 1 << 20
+_MAX_COUNT = 2**62  # counters and sizes in the metadata fit a C++ int64 with room
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: saving is reproducible
+_F8, _I8, _B1, _U1 = np.dtype(np.float64), np.dtype(np.int64), np.dtype(np.bool_), np.dtype(np.uint8)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+# =====================================================================================
+# Saving
+# =====================================================================================
+def _checksum_header(name: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> bytes:
+    return f"{name}|{dtype.str}|{shape}|".encode()
 
 
 def _checksum(meta: bytes, arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 of the metadata and of every array (name, dtype, shape, C-order bytes)."""
     h = hashlib.sha256()
     h.update(meta)
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(_checksum_header(name, a.dtype, a.shape))
         h.update(a.tobytes())
     return h.hexdigest()
 
@@ -54,9 +127,151 @@ def _features_meta(agent: Any) -> dict[str, Any]:
     return {"kind": "identity"} if agent.features is None else {"kind": "callable"}
 
 
-def save_agent(agent: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``agent`` to ``path`` (see the module docstring for the format)."""
+def model_path(path: PathLike) -> pathlib.Path:
+    """Return the file :func:`save_agent` writes for ``path`` (``.pgfast`` added when it has no suffix)."""
+    p = pathlib.Path(os.fspath(path))
+    return p.with_name(p.name + SUFFIX) if p.name and not p.suffix else p
+
+
+def _meta_json_limits(meta_bytes: bytes) -> Optional[str]:
+    """Why this metadata is beyond what :func:`read_model` reads, or None."""
+    if len(meta_bytes) > META_LIMIT:
+        return f"metadata of {len(meta_bytes)} bytes (at most {META_LIMIT})"
+    n = sum(meta_bytes.count(c) for c in (b",", b":", b"[", b"{"))
+    if n > META_VALUES_LIMIT:
+        return f"metadata of {n} JSON values (at most {META_VALUES_LIMIT})"
+    return None
+
+
+def _write_npz(f: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
+    """Write what ``numpy.savez`` writes (uncompressed ``.npy`` members), with fixed timestamps."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED) as zf:
+        for name, a in arrays.items():
+            info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            with zf.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(a), allow_pickle=False)
+
+
+def _is_pgfast_model(path: pathlib.Path) -> bool:
+    """Whether ``path`` is a file whose metadata names the pgfast model format (any version)."""
+    try:
+        with open(path, "rb") as f:
+            _check_central_directory(f)
+            with zipfile.ZipFile(f) as zf:
+                members = _scan_members(zf, os.fstat(f.fileno()).st_size)
+                meta = json.loads(_read_meta_bytes(zf, members))
+        return isinstance(meta, dict) and meta.get("format") == FORMAT
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, RuntimeError, NotImplementedError,
+            EOFError, RecursionError, struct.error):
+        return False
+
+
+def _fsync_directory(directory: pathlib.Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename itself is atomic
+    finally:
+        os.close(fd)
+
+
+def _open_temporary(target: pathlib.Path) -> tuple[pathlib.Path, IO[bytes]]:
+    """Create a new, uniquely named file next to ``target``.
+
+    ``tempfile.mkstemp`` would create it with mode 0600 (a model only its owner can
+    read); ``O_CREAT | O_EXCL`` with mode 0666 gets the same uniqueness with the
+    permissions of an ordinary new file (the umask applies).
+    """
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except FileExistsError:
+            continue
+        return tmp, os.fdopen(fd, "wb")
+    raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
+
+
+def check_save_target(path: PathLike, overwrite: bool = False) -> pathlib.Path:
+    """Return the file :func:`save_agent` would write for ``path``, if it may be written.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; ``.pgfast`` is added when it has no suffix.
+    overwrite : bool
+        Whether an existing file that is not a pgfast model may be replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The file to write.
+
+    Raises
+    ------
+    FileExistsError
+        When the file exists, is not a pgfast model and ``overwrite`` is False.
+    IsADirectoryError
+        When the file is a directory.
+    """
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be a bool, got {type(overwrite).__name__}")
+    target = model_path(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "cannot save a model onto a directory", str(target))
+    if target.exists() and not overwrite and not _is_pgfast_model(target):
+        raise FileExistsError(
+            errno.EEXIST,
+            "refusing to replace a file that is not a pgfast model: pass overwrite=True "
+            "(pgfast train: --force) or choose another path",
+            str(target),
+        )
+    return target
+
+
+def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.Path:
+    """Write ``agent`` to ``path`` atomically (see the module docstring for the format).
+
+    Parameters
+    ----------
+    agent : pgfast.Reinforce
+        The agent.
+    path : str or os.PathLike
+        The file; ``.pgfast`` is added when it has no suffix.
+    overwrite : bool
+        Replace an existing file that is not a pgfast model. An existing pgfast model
+        is always replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    FileExistsError
+        When ``path`` exists, is not a pgfast model and ``overwrite`` is False.
+    IsADirectoryError
+        When ``path`` is a directory.
+    ValueError
+        When the model's metadata is larger than :func:`read_model` reads.
+    """
     from . import __version__
+
+    target = check_save_target(path, overwrite)
+    # Write through a symbolic link (as open() would) rather than replace the link itself.
+    real = pathlib.Path(os.path.realpath(target)) if target.is_symlink() else target
+    try:
+        mode: Optional[int] = real.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
 
     sp = agent.spaces
     t, m, v = _optimizer_state(agent.optimizer)
@@ -95,113 +310,600 @@ def save_agent(agent: Any, path: str | os.PathLike[str]) -> None:
         "eval_rng_state": agent._eval_rng.bit_generator.state,
     }
     meta_bytes = json.dumps(meta, sort_keys=True).encode("utf-8")
+    too_big = _meta_json_limits(meta_bytes)
+    if too_big is not None:  # never write a file that load() would refuse
+        raise ValueError(f"cannot save this model: its {too_big} could not be loaded again")
     arrays["__meta__"] = np.frombuffer(meta_bytes, dtype=np.uint8)
     digest = _checksum(meta_bytes, {k: a for k, a in arrays.items() if k != "__meta__"})
     arrays["__checksum__"] = np.frombuffer(digest.encode("ascii"), dtype=np.uint8)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # type: ignore[arg-type]
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "wb") as f:  # write then rename: a crash never leaves half a model
-        f.write(buf.getvalue())
-    os.replace(tmp, path)
 
-
-def read_model(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Read and verify a model file; returns (metadata, arrays). Raises ValueError."""
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"model file not found: {path}")
+    tmp, f = _open_temporary(real)
     try:
-        # Open the file here: np.load leaks its own handle when the zip is unreadable.
-        with open(path, "rb") as f:
-            z = np.load(f, allow_pickle=False)
-            if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array
-                raise ValueError("not an .npz archive")
-            with z:
-                arrays = {k: z[k] for k in z.files}
-    # zipfile raises RuntimeError for a flag bit saying "encrypted", NotImplementedError for
-    # an unknown compression method: a flipped bit must still be a clear ValueError.
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError,
-            NotImplementedError) as e:
-        raise ValueError(f"{path} is corrupt or not a pgfast model file (unreadable: {e})") from e
-    if "__meta__" not in arrays or "__checksum__" not in arrays:
-        raise ValueError(f"{path} is not a pgfast model file (no pgfast metadata)")
-    meta_bytes = arrays.pop("__meta__").tobytes()
-    stored = arrays.pop("__checksum__").tobytes().decode("ascii", "replace")
+        with f:
+            _write_npz(f, arrays)
+            f.flush()
+            if mode is not None:  # replacing a model keeps its permissions
+                os.chmod(tmp, mode)
+            os.fsync(f.fileno())
+        os.replace(tmp, real)  # atomic: readers see the old model or the new one
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(real.parent)
+    return target
+
+
+# =====================================================================================
+# Reading: everything is checked before it is used
+# =====================================================================================
+class _Refuse(ValueError):
+    """A file refused; the message is completed with the path by :func:`read_model`."""
+
+
+def _not_a_model(why: str) -> _Refuse:
+    return _Refuse(f"is corrupt or not a pgfast model file ({why})")
+
+
+def _corrupt(why: str) -> _Refuse:
+    return _Refuse(f"is corrupt: {why}")
+
+
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_EOCD64_LOCATOR = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+
+
+def _check_central_directory(f: IO[bytes]) -> None:
+    """Refuse a ZIP whose central directory is larger than a model's.
+
+    :class:`zipfile.ZipFile` builds one object per entry while it opens an archive: a
+    10 MB file can list 200,000 entries (2 s, 80 MB). The end-of-central-directory
+    record gives the count and size first.
+    """
+    size = f.seek(0, os.SEEK_END)
+    tail_len = min(size, _EOCD.size + 65535)
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _EOCD.size:
+        raise _not_a_model("not a zip archive")
+    _, _, _, _, entries, cd_size, cd_offset, _ = _EOCD.unpack_from(tail, at)
+    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:  # ZIP64
+        loc = at - _EOCD64_LOCATOR.size
+        if loc < 0:
+            raise _not_a_model("broken ZIP64 directory")
+        sig, _, eocd64_offset, _ = _EOCD64_LOCATOR.unpack_from(tail, loc)
+        if sig != b"PK\x06\x07" or eocd64_offset > size - _EOCD64.size:
+            raise _not_a_model("broken ZIP64 directory")
+        f.seek(eocd64_offset)
+        rec = f.read(_EOCD64.size)
+        if len(rec) < _EOCD64.size or rec[:4] != b"PK\x06\x06":
+            raise _not_a_model("broken ZIP64 directory")
+        fields = _EOCD64.unpack(rec)
+        entries, cd_size = fields[7], fields[8]
+    if entries > _MAX_MEMBERS or cd_size > _MAX_CENTRAL_DIRECTORY:
+        raise _not_a_model(f"a zip archive of {entries} members; a model has at most {_MAX_MEMBERS}")
+    f.seek(0)
+
+
+def _read_npy_header(fp: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype[Any], int]:
+    """(shape, fortran_order, dtype, header length) of an .npy member; no data is read."""
+    try:
+        version = np.lib.format.read_magic(fp)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp, max_header_size=_MAX_NPY_HEADER)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp, max_header_size=_MAX_NPY_HEADER)
+        else:
+            raise _not_a_model(f"member {name!r} has .npy format version {version}")
+    except _Refuse:
+        raise
+    except (ValueError, OSError, EOFError, SyntaxError, TypeError) as e:
+        raise _not_a_model(f"member {name!r} is not a valid .npy array: {e}") from None
+    if any(n < 0 for n in shape):
+        raise _not_a_model(f"member {name!r} declares a negative dimension {shape}")
+    header_len = fp.tell()
+    return tuple(int(n) for n in shape), bool(fortran), np.dtype(dtype), header_len
+
+
+class _Member:
+    __slots__ = ("dtype", "header_len", "info", "shape")
+
+    def __init__(self, info: zipfile.ZipInfo, shape: tuple[int, ...], dtype: np.dtype[Any], header_len: int):
+        self.info, self.shape, self.dtype, self.header_len = info, shape, dtype, header_len
+
+
+def _scan_members(zf: zipfile.ZipFile, file_size: int) -> dict[str, _Member]:
+    """Names, sizes and ``.npy`` headers of every member, checked; no array data is read."""
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if "__meta__.npy" not in names:
+        raise _not_a_model("no pgfast metadata")
+    if len(set(names)) != len(names):
+        raise _not_a_model("a member name appears twice")
+    total = 0
+    members: dict[str, _Member] = {}
+    for info in infos:
+        name = info.filename
+        if not name.endswith(".npy") or "/" in name or "\\" in name:
+            raise _not_a_model(f"unexpected member {name!r}")
+        name = name[:-4]  # the array's name, as numpy.load gives it
+        if info.flag_bits & 0x1:
+            raise _not_a_model(f"member {name!r} is encrypted")
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise _not_a_model(f"member {name!r} is compressed; pgfast writes uncompressed members")
+        total += info.compress_size
+        if total > file_size:
+            raise _not_a_model("its members are larger than the file")
+        with zf.open(info) as fp:
+            shape, fortran, dtype, header_len = _read_npy_header(fp, name)
+        if fortran and len(shape) > 1:
+            raise _not_a_model(f"member {name!r} is stored in Fortran order; pgfast writes C order")
+        if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:
+            raise _not_a_model(
+                f"member {name!r} holds objects or records (dtype {dtype}); pgfast stores numbers"
+            )
+        nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+        if header_len + nbytes != info.file_size:
+            raise _not_a_model(
+                f"member {name!r} declares shape {shape} of {dtype} ({nbytes} bytes) but holds "
+                f"{info.file_size - header_len} bytes"
+            )
+        members[name] = _Member(info, shape, dtype, header_len)
+    return members
+
+
+def _read_member(zf: zipfile.ZipFile, m: _Member, name: str, h: Optional[Any] = None) -> np.ndarray:
+    """Read the member's array in chunks (into ``h``, a running hash, as well)."""
+    out = np.empty(m.shape, dtype=m.dtype)
+    view = memoryview(out.reshape(-1).view(np.uint8).data)
+    with zf.open(m.info) as fp:
+        fp.read(m.header_len)
+        pos = 0
+        while pos < len(view):
+            chunk = fp.read(min(_CHUNK, len(view) - pos))
+            if not chunk:
+                raise _corrupt(f"member {name!r} ends early")
+            view[pos:pos + len(chunk)] = chunk
+            if h is not None:
+                h.update(chunk)
+            pos += len(chunk)
+        if fp.read(1):  # also makes zipfile check the member's CRC-32
+            raise _corrupt(f"member {name!r} is longer than it declares")
+    return out
+
+
+def _read_meta_bytes(zf: zipfile.ZipFile, members: dict[str, _Member]) -> bytes:
+    m = members["__meta__"]
+    if m.dtype != _U1 or len(m.shape) != 1:
+        raise _not_a_model(f"metadata of dtype {m.dtype} and shape {m.shape}")
+    if m.shape[0] > META_LIMIT:
+        raise _not_a_model(f"metadata of {m.shape[0]} bytes (at most {META_LIMIT})")
+    return _read_member(zf, m, "__meta__").tobytes()
+
+
+def _parse_meta(meta_bytes: bytes) -> dict[str, Any]:
+    too_big = _meta_json_limits(meta_bytes)
+    if too_big is not None:
+        raise _not_a_model(too_big)
     try:
         meta = json.loads(meta_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path} is not a pgfast model file (bad metadata)") from e
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise _not_a_model(f"bad metadata: {e}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a pgfast model file (format {meta.get('format')!r})"
-                         if isinstance(meta, dict) else f"{path} is not a pgfast model file")
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise _not_a_model(f"format {found!r}")
     version = meta.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(
-            f"{path} has model format version {version!r}; this pgfast reads versions "
+    if isinstance(version, bool) or not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise _Refuse(
+            f"has model format version {version!r}; this pgfast reads versions "
             f"<= {FORMAT_VERSION}: upgrade pgfast"
         )
-    if _checksum(meta_bytes, arrays) != stored:
-        raise ValueError(f"{path} is corrupt: checksum mismatch")
+    return meta
+
+
+# ---- the metadata's schema -----------------------------------------------------------
+def _get(d: dict[str, Any], key: str, where: str) -> Any:
+    if key not in d:
+        raise _corrupt(f"metadata {where}{key!r} is missing")
+    return d[key]
+
+
+def _int_field(d: dict[str, Any], key: str, where: str = "", low: int = 0) -> int:
+    v = _get(d, key, where)
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v < _MAX_COUNT:
+        raise _corrupt(f"metadata {where}{key!r} must be an int in [{low}, 2**62), got {v!r:.80}")
+    return v
+
+
+def _dict_field(d: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+    v = _get(d, key, where)
+    if not isinstance(v, dict):
+        raise _corrupt(f"metadata {where}{key!r} must be an object, got {type(v).__name__}")
+    return v
+
+
+def _config_n_features(cfg: dict[str, Any], limit: int) -> int:
+    """n_features of a feature-map configuration, by arithmetic (nothing is built).
+
+    Returns ``limit + 1`` as soon as the count exceeds ``limit``.
+    """
+
+    def num(key: str, low: int) -> int:
+        return _int_field(cfg, key, "features.config.", low)
+
+    def product(factors: list[int]) -> int:
+        out = 1
+        for f in factors:
+            out *= f
+            if out > limit:
+                return limit + 1
+        return out
+
+    def n_inputs() -> int:
+        bounds = _get(cfg, "bounds", "features.config.")
+        if not isinstance(bounds, list) or not bounds:
+            raise _corrupt("metadata features.config.'bounds' must be a list of (low, high)")
+        return len(bounds)
+
+    kind = _get(cfg, "type", "features.config.")
+    if kind == "Identity":
+        return num("n_inputs", 1) + (1 if cfg.get("bias", True) else 0)
+    if kind == "Polynomial":
+        k, n = num("n_inputs", 1), num("degree", 0)
+        return product([n + 1] * k) if cfg.get("interaction", True) else 1 + k * n
+    if kind == "Fourier":
+        k, n = n_inputs(), num("order", 0)
+        cos = product([n + 1] * k) if cfg.get("coupled", True) else 1 + k * n
+        return 2 * cos - 1 if cfg.get("kind") == "full" else cos
+    if kind == "RBF":
+        centers = _get(cfg, "centers", "features.config.")
+        if not isinstance(centers, list):
+            raise _corrupt("metadata features.config.'centers' must be a list")
+        return len(centers)
+    if kind == "TileCoding":
+        k, tilings = n_inputs(), num("n_tilings", 1)
+        tiles = _get(cfg, "tiles_per_dim", "features.config.")
+        per_dim = [tiles] * k if not isinstance(tiles, list) else tiles
+        if len(per_dim) != k or any(isinstance(t, bool) or not isinstance(t, int) or t < 1 for t in per_dim):
+            raise _corrupt(f"metadata features.config.'tiles_per_dim' must be {k} ints >= 1")
+        return product([tilings] + [t + 1 for t in per_dim])
+    raise _corrupt(f"metadata features.config has an unknown feature map {kind!r:.80}")
+
+
+_Expected = dict[str, tuple[np.dtype[Any], tuple[int, ...]]]
+
+
+def _expected_members(meta: dict[str, Any], members: dict[str, _Member]) -> _Expected:
+    """Return every member's dtype and shape as the metadata requires them.
+
+    -1 stands for any length (equal across a group). A feature map whose size disagrees
+    with the parameters in the file is refused here, before anything is built.
+    """
+    spaces = _dict_field(meta, "spaces")
+    d = _int_field(spaces, "n_features", "spaces.", 1)
+    discrete = _get(spaces, "discrete_actions", "spaces.")
+    if not isinstance(discrete, bool):
+        raise _corrupt("metadata spaces.'discrete_actions' must be true or false")
+    hp = _dict_field(meta, "hyperparameters")
+    if discrete:
+        rows = _int_field(spaces, "n_actions", "spaces.", 1)
+        n_params = rows * (d + 1)
+        width = 1
+    else:
+        rows = _int_field(spaces, "action_dim", "spaces.", 1)
+        state_dependent = hp.get("state_dependent_std", False)
+        n_params = rows * (d + 1) + (rows * (d + 1) if state_dependent is True else rows)
+        width = rows
+    # The parameters are the largest thing a model allocates from its metadata: the file
+    # must hold them, whatever size the metadata claims.
+    params = members.get("params")
+    if params is None:
+        raise _corrupt("member 'params' is missing")
+    if params.shape != (n_params,):
+        raise _corrupt(
+            f"the metadata describes {n_params} policy parameters ({rows} x {d} features) but "
+            f"'params' has shape {params.shape}"
+        )
+    features = _dict_field(meta, "features")
+    kind = _get(features, "kind", "features.")
+    sparse_active = 0
+    if kind == "map":
+        cfg = _dict_field(features, "config", "features.")
+        n = _config_n_features(cfg, d)
+        if n != d:
+            shown = f"more than {d}" if n > d else str(n)
+            raise _corrupt(f"the feature map's configuration gives {shown} features, the parameters {d}")
+        if cfg.get("type") == "TileCoding":
+            sparse_active = _int_field(cfg, "n_tilings", "features.config.", 1)
+    elif kind not in ("identity", "callable"):
+        raise _corrupt(f"metadata has an unknown feature kind {kind!r:.80}")
+
+    baseline = hp.get("baseline")
+    n_baseline = d + 1 if baseline == "linear" else 0
+
+    def moments(t_key: str, n: int, optimizer: Any) -> int:
+        t = _int_field(meta, t_key)
+        if t > 0 and (n == 0 or optimizer != "adam"):
+            raise _corrupt(f"metadata {t_key!r} is {t} but there is no Adam optimiser to restore")
+        return n if t > 0 else 0
+
+    optimizer = hp.get("optimizer", "adam")
+    n_m = moments("optimizer_t", n_params, optimizer)
+    n_bm = moments("baseline_optimizer_t", n_baseline, optimizer)
+    exp: _Expected = {
+        "__meta__": (_U1, (-1,)), "__checksum__": (_U1, (64,)),
+        "params": (_F8, (n_params,)), "baseline_params": (_F8, (n_baseline,)),
+        "optimizer_m": (_F8, (n_m,)), "optimizer_v": (_F8, (n_m,)),
+        "baseline_optimizer_m": (_F8, (n_bm,)), "baseline_optimizer_v": (_F8, (n_bm,)),
+    }
+    for k in _HISTORY_KEYS:
+        exp["history_" + k] = (_F8, (-1,))
+    if meta["format_version"] >= 2:
+        if sparse_active:
+            exp["pending_I"] = (_I8, (-1, sparse_active))
+        else:
+            exp["pending_X"] = (_F8, (-1, d))
+        exp["pending_A"] = (_F8, (-1, width))
+        for k in ("R", "boot", "tin"):
+            exp["pending_" + k] = (_F8, (-1,))
+        for k in ("term", "trunc"):
+            exp["pending_" + k] = (_B1, (-1,))
+    return exp
+
+
+def _check_members(meta: dict[str, Any], members: dict[str, _Member], exp: _Expected) -> None:
+    for name in members:
+        if name not in exp:
+            raise _corrupt(f"unexpected member {name!r}")
+    for name, (dtype, shape) in exp.items():
+        m = members.get(name)
+        if m is None:
+            raise _corrupt(f"member {name!r} is missing")
+        if m.dtype.kind != dtype.kind or m.dtype.itemsize != dtype.itemsize:
+            raise _corrupt(f"member {name!r} has dtype {m.dtype}, expected {dtype}")
+        if len(m.shape) != len(shape) or any(e not in (-1, s) for e, s in zip(shape, m.shape)):
+            want = str(tuple("n" if e == -1 else e for e in shape)).replace("'", "")
+            raise _corrupt(f"member {name!r} has shape {m.shape}, expected {want}")
+
+    def same_length(group: list[str], what: str) -> int:
+        lengths = {name: members[name].shape[0] for name in group if name in members}
+        if len(set(lengths.values())) > 1:
+            shown = ", ".join(f"{k} {v}" for k, v in lengths.items())
+            raise _corrupt(f"{what} have unequal lengths: {shown}")
+        return next(iter(lengths.values()), 0)
+
+    same_length(["history_" + k for k in _HISTORY_KEYS[:3]], "the episode history arrays")
+    same_length(["history_" + k for k in _HISTORY_KEYS[3:]], "the update history arrays")
+    if meta["format_version"] >= 2:
+        n = same_length(["pending_" + k for k in _PENDING_KEYS], "the pending-episode arrays")
+        episodes = _int_field(meta, "pending_episodes")
+        if (n == 0) != (episodes == 0):
+            raise _corrupt(f"metadata 'pending_episodes' is {episodes} but {n} pending steps are stored")
+
+
+def _check_values(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Values a model can hold (run after the checksum matched)."""
+    for name in ("params", "baseline_params", "optimizer_m", "optimizer_v",
+                 "baseline_optimizer_m", "baseline_optimizer_v", "history_episode_return"):
+        if not np.all(np.isfinite(arrays[name])):
+            raise _corrupt(f"{name!r} contains NaN or inf")
+    for name in ("optimizer_v", "baseline_optimizer_v"):
+        if np.any(arrays[name] < 0):
+            raise _corrupt(f"{name!r} (Adam's second moments) contains negative values")
+    total = _int_field(meta, "total_steps")
+    _int_field(meta, "num_timesteps")
+    for name in ("history_episode_length", "history_episode_end_step", "history_update_step"):
+        a = arrays[name]
+        whole = np.isfinite(a) & (a == np.floor(a)) & (a >= 0) & (a <= total)
+        if not np.all(whole):
+            raise _corrupt(f"{name!r} must hold whole numbers of steps in [0, total_steps={total}]")
+        if name != "history_episode_length" and np.any(np.diff(a) < 0):
+            raise _corrupt(f"{name!r} must not decrease")
+    for key in ("rng_state", "eval_rng_state"):
+        state = _dict_field(meta, key)
+        if state.get("bit_generator") != "PCG64":
+            raise _corrupt(f"metadata {key!r} is not the state of a PCG64 generator")
+        try:
+            np.random.PCG64().state = state  # type: ignore[assignment]
+        except (TypeError, ValueError, KeyError, OverflowError) as e:
+            raise _corrupt(f"metadata {key!r} is not a valid PCG64 state ({e})") from None
+
+
+def _resolve(path: PathLike) -> pathlib.Path:
+    """``path``, or ``path + ".pgfast"`` when only that exists (what ``save(path)`` wrote)."""
+    p = pathlib.Path(os.fspath(path))
+    return model_path(p) if not p.exists() and model_path(p).is_file() else p
+
+
+def read_model(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read and verify a model file; returns (metadata, arrays).
+
+    Member names, ``.npy`` headers and sizes are checked against the metadata before
+    any array is read; the checksum is verified while streaming the data.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path`` (nor at ``path + ".pgfast"`` for a path
+        without a suffix).
+    ValueError
+        For anything else that is not a complete, consistent pgfast model.
+    """
+    p = _resolve(path)
+    if not p.exists():
+        raise FileNotFoundError(errno.ENOENT, "model file not found", str(p))
+    if p.is_dir():
+        raise ValueError(f"{p} is a directory, not a pgfast model file")
+    try:
+        with open(p, "rb") as f:
+            start = f.read(8)
+            if start.startswith(b"\x93NUMPY"):
+                raise _not_a_model("a single .npy array")
+            if not start.startswith(b"PK"):
+                raise _not_a_model("not a zip archive")
+            _check_central_directory(f)
+            file_size = os.fstat(f.fileno()).st_size
+            with zipfile.ZipFile(f) as zf:
+                members = _scan_members(zf, file_size)
+                meta_bytes = _read_meta_bytes(zf, members)
+                meta = _parse_meta(meta_bytes)
+                _check_hyperparameter_values(meta)
+                exp = _expected_members(meta, members)
+                _check_members(meta, members, exp)
+                stored = _read_member(zf, members["__checksum__"], "__checksum__").tobytes()
+                h = hashlib.sha256(meta_bytes)
+                arrays: dict[str, np.ndarray] = {}
+                for name in sorted(exp):
+                    if name in ("__meta__", "__checksum__"):
+                        continue
+                    m = members[name]
+                    h.update(_checksum_header(name, m.dtype, m.shape))
+                    arrays[name] = _read_member(zf, m, name, h).astype(exp[name][0], copy=False)
+            if h.hexdigest().encode("ascii") != stored:
+                raise _corrupt("checksum mismatch")
+            _check_values(meta, arrays)
+    except _Refuse as e:
+        raise ValueError(f"{p} {e}") from None
+    # zipfile raises RuntimeError for a flag bit saying "encrypted", NotImplementedError for
+    # an unknown compression method: a flipped bit must still be a clear ValueError.
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError,
+            struct.error, ValueError) as e:
+        raise ValueError(f"{p} is corrupt or not a pgfast model file (unreadable: {e})") from None
     return meta, arrays
 
 
-def load_agent(cls: Any, path: str | os.PathLike[str], env: Any, backend: str, features: Any = None) -> Any:
+# =====================================================================================
+# Loading
+# =====================================================================================
+def _env_from_meta(meta: dict[str, Any], path: pathlib.Path) -> str:
+    """Return the saved environment id if it is safe to make: registered, no ``module:`` prefix."""
+    import gymnasium as gym
+
+    env_id = meta.get("env_id")
+    if env_id is None:
+        raise ValueError(f"{path} does not name its environment: pass env=")
+    how = (
+        "a model file never imports code: import the package that registers it and load "
+        "again, or create the environment yourself and pass env= (an id or a gymnasium.Env)"
+    )
+    if not isinstance(env_id, str):
+        raise ValueError(f"{path} is corrupt: metadata 'env_id' must be a string or null")
+    if ":" in env_id:
+        raise ValueError(
+            f"{path} names the environment {env_id!r}, whose 'module:' prefix would make "
+            f"gymnasium import that module; {how}"
+        )
+    if env_id not in gym.registry:
+        raise ValueError(
+            f"{path} names the environment {env_id!r}, which is not registered with gymnasium; {how}"
+        )
+    return env_id
+
+
+def _real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+_HP_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "lr": lambda v: _real(v) and v > 0,
+    "baseline_lr": lambda v: _real(v) and v > 0,
+    "optimizer": lambda v: v in ("adam", "sgd"),
+    "gamma": lambda v: _real(v) and 0.0 <= v <= 1.0,
+    "baseline": lambda v: v is None or v == "linear",
+    "normalize_returns": lambda v: isinstance(v, bool),
+    "discount_gradient": lambda v: isinstance(v, bool),
+    "update": lambda v: v in ("per_step", "per_episode", "batch"),
+    "batch_episodes": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v < 2**31,
+    "entropy_coef": lambda v: _real(v) and v >= 0,
+    "max_grad_norm": lambda v: v is None or (_real(v) and v > 0),
+    "truncation": lambda v: v in ("bootstrap", "terminal"),
+    "seed": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+    "log_std_init": _real,
+    "state_dependent_std": lambda v: isinstance(v, bool),
+}
+
+
+def _check_hyperparameter_values(meta: dict[str, Any]) -> None:
+    """Check the saved hyper-parameters pgfast knows (others are checked by :func:`load_agent`)."""
+    for key, value in _dict_field(meta, "hyperparameters").items():
+        check = _HP_CHECKS.get(key)
+        if check is not None and not check(value):
+            raise _corrupt(f"hyperparameter {key!r} has an invalid value {value!r:.80}")
+
+
+def load_agent(
+    cls: Any, path: PathLike, env: Any = None, backend: str = "cpp", features: Any = None
+) -> Any:
     """Rebuild a :class:`pgfast.Reinforce` from a file written by :func:`save_agent`."""
     from .features import from_config
 
     meta, arrays = read_model(path)
+    p = _resolve(path)
+    hp = dict(meta["hyperparameters"])
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "env", "features", "backend"}
+    unknown = sorted(set(hp) - accepted)
+    if unknown:
+        raise ValueError(f"{p} is corrupt: unknown hyperparameter {unknown[0]!r:.80}")
+    env_given = env is not None
     if env is None:
-        env = meta.get("env_id")
-        if env is None:
-            raise ValueError(f"{path} does not name its environment: pass env=")
-    kind = meta["features"].get("kind")
+        env = _env_from_meta(meta, p)
+    kind = meta["features"]["kind"]
     if kind == "map":
         if features is not None:
-            raise ValueError(f"{path} stores its feature map; do not pass features=")
-        features = from_config(meta["features"]["config"])
+            raise ValueError(f"{p} stores its feature map; do not pass features=")
+        try:
+            features = from_config(meta["features"]["config"])
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"{p} is corrupt: its feature map cannot be rebuilt: {e}") from None
     elif kind == "callable":
         if features is None:
             raise ValueError(
-                f"{path} was trained with a custom features callable, which is not stored in the "
+                f"{p} was trained with a custom features callable, which is not stored in the "
                 "file: pass the same callable as features="
             )
-    elif kind == "identity":
-        if features is not None:
-            raise ValueError(f"{path} was trained without features; do not pass features=")
-    else:
-        raise ValueError(f"{path} has an unknown feature kind {kind!r}")
-    hp = dict(meta["hyperparameters"])
-    agent = cls(env, backend=backend, features=features, **hp)
+    elif features is not None:
+        raise ValueError(f"{p} was trained without features; do not pass features=")
+    try:
+        agent = cls(env, backend=backend, features=features, **hp)
+    except TypeError as e:  # a saved hyper-parameter of the wrong type
+        if env_given:
+            raise
+        raise ValueError(f"{p} is corrupt: {e}") from None
     saved = meta["spaces"]
     sp = agent.spaces
-    if (sp.n_features, sp.n_actions, sp.action_dim) != (
-        saved["n_features"], saved["n_actions"], saved["action_dim"]
+    if (sp.n_features, sp.n_actions, sp.action_dim, sp.discrete_actions) != (
+        saved["n_features"], saved.get("n_actions"), saved.get("action_dim"), saved["discrete_actions"]
     ):
         raise ValueError(
             f"env: its spaces ({sp.observation_space}, {sp.action_space}) do not match the "
-            f"saved model's ({saved['observation']}, {saved['action']})"
+            f"saved model's ({saved.get('observation')}, {saved.get('action')})"
         )
-    agent.policy.params = arrays["params"]
-    if len(arrays["baseline_params"]):
-        agent.baseline_params[:] = arrays["baseline_params"]
-    if meta["optimizer_t"] > 0 and hasattr(agent.optimizer, "set_state"):
-        agent.optimizer.set_state(meta["optimizer_t"], arrays["optimizer_m"], arrays["optimizer_v"])
-    if meta["baseline_optimizer_t"] > 0 and hasattr(agent.baseline_optimizer, "set_state"):
-        agent.baseline_optimizer.set_state(
-            meta["baseline_optimizer_t"], arrays["baseline_optimizer_m"],
-            arrays["baseline_optimizer_v"],
-        )
-    agent._learner.restore({k: arrays["history_" + k] for k in _HISTORY_KEYS}, meta["total_steps"])
-    if meta.get("pending_episodes", 0):
-        pending: dict[str, Any] = {
-            k: arrays["pending_" + k] for k in _PENDING_KEYS if "pending_" + k in arrays
-        }
-        pending["n_episodes"] = int(meta["pending_episodes"])
-        try:
+    if (agent.policy.n_params, agent.baseline_params.size) != (arrays["params"].size,
+                                                               arrays["baseline_params"].size):
+        raise ValueError(f"{p} is corrupt: its parameters do not fit the policy it describes")
+    try:
+        agent.policy.params = arrays["params"]
+        if len(arrays["baseline_params"]):
+            agent.baseline_params[:] = arrays["baseline_params"]
+        if meta["optimizer_t"] > 0:
+            agent.optimizer.set_state(meta["optimizer_t"], arrays["optimizer_m"], arrays["optimizer_v"])
+        if meta["baseline_optimizer_t"] > 0:
+            agent.baseline_optimizer.set_state(
+                meta["baseline_optimizer_t"], arrays["baseline_optimizer_m"], arrays["baseline_optimizer_v"]
+            )
+        agent._learner.restore({k: arrays["history_" + k] for k in _HISTORY_KEYS}, meta["total_steps"])
+        if meta.get("pending_episodes", 0):
+            pending: dict[str, Any] = {
+                k: arrays["pending_" + k] for k in _PENDING_KEYS if "pending_" + k in arrays
+            }
+            pending["n_episodes"] = int(meta["pending_episodes"])
             agent._learner.restore_pending(pending)
-        except (ValueError, TypeError, IndexError) as e:
-            raise ValueError(f"{path} is corrupt: {e}") from e
-    agent.rng.bit_generator.state = meta["rng_state"]
-    agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
+        agent.rng.bit_generator.state = meta["rng_state"]
+        agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, RuntimeError) as e:
+        raise ValueError(f"{p} is corrupt: {e}") from None
     return agent

@@ -12,11 +12,11 @@ from . import envs
 from ._timing import Progress, Settings, compare
 
 _CARTPOLE_BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
-_HP = dict(gamma=0.99, lambda_actor=0.8, lambda_critic=0.8, lr=0.001, critic_lr=0.01)
+_HP: dict[str, Any] = dict(gamma=0.99, lambda_actor=0.8, lambda_critic=0.8, lr=0.001, critic_lr=0.01)
 
 
 def _pair(features: Any, obs_dim: int) -> tuple[Any, Any, Any, Any, int]:
-    """A C++ engine and the twin's (policy, state, x-map) over the same bound features."""
+    """Make a C++ engine and the twin's (policy, state, x-map) over the same bound features."""
     import pgfast
     import pgfast.reference as ref
     from pgfast import _core
@@ -84,7 +84,8 @@ def bench_actor_critic(s: Settings, progress: Progress) -> list[dict[str, Any]]:
     obs4 = rng.uniform(-1, 1, (steps, 4))
     t = compare(_timers(F.Fourier(3, bounds=_CARTPOLE_BOUNDS), obs4, True), s, number=1)
     out.append({"name": "actor-critic step, CartPole Fourier(3), lambda 0.8", "kind": "ac_step",
-                "seconds": {k: v / steps for k, v in t.items()}, "speedup_vs_numpy": t["numpy"] / t["pgfast"]})
+                "seconds": {k: v / steps for k, v in t.items()},
+                "speedup_vs_numpy": t["numpy"] / t["pgfast"]})
     per_step: dict[int, float] = {}
     walk = rng.normal(0.0, 1.0, (steps, 2))
     for tiles in ([10, 35] if s.tiny else [10, 35, 111]):  # 968 ... 100,352 tiles
