@@ -111,5 +111,6 @@ void register_optim(py::module_& m);
 void register_features(py::module_& m);
 void register_learner(py::module_& m);
 void register_envs(py::module_& m);
+void register_fused(py::module_& m);
 
 }  // namespace pgfast::bind

@@ -347,3 +347,20 @@ class PendulumCoreVector(_VectorEnvCore):
 def float32_trig(
     x: _ArrayLike, mode: int
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+
+# The fused learning loop (pgfast._fused drives it from Reinforce.learn).
+class FusedState:
+    def __init__(self) -> None: ...
+    need_reset: bool
+    @property
+    def action(self) -> _F64: ...
+
+def run_fused(
+    env: _EnvCore,
+    learner: _Learner,
+    agent_rng: np.random.Generator,
+    env_rng: np.random.Generator,
+    state: FusedState,
+    max_steps: int,
+    max_episodes: int = 0,
+) -> tuple[int, int]: ...

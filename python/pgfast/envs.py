@@ -140,6 +140,15 @@ class NativeEnv(gym.Env[_Obs, Any]):
         obs, reward, terminated, truncated = self._core.step(action)
         return obs, reward, terminated, truncated, {}
 
+    def seed_for_fused(self, seed: int | None) -> None:
+        """Seed ``np_random`` as ``reset(seed=seed)`` does, leaving the reset to C++.
+
+        The fused learning loop (:mod:`pgfast._fused`) resets the core itself, drawing
+        from ``np_random``: the same draws as ``reset(seed=seed)``.
+        """
+        super().reset(seed=seed)
+        self._needs_reset = False
+
     def _sync_render_env(self, env: gym.Env[Any, Any]) -> None:
         env.state = self._core.state  # type: ignore[attr-defined]
 

@@ -80,6 +80,8 @@ class MountainCarContinuous {
   static constexpr double kPower = 0.0015;
   static constexpr double kResetLow = -0.6;
   static constexpr double kResetHigh = -0.4;
+  static constexpr double kActionLow = kMinAction;  // the action space's bounds
+  static constexpr double kActionHigh = kMaxAction;
 
   explicit MountainCarContinuous(double goal_velocity = 0.0,
                                  std::int64_t max_episode_steps = kMaxEpisodeSteps)

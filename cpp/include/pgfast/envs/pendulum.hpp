@@ -27,6 +27,8 @@ class Pendulum {
   static constexpr double kLength = 1.0;
   static constexpr double kDefaultX = M_PI;
   static constexpr double kDefaultY = 1.0;
+  static constexpr double kActionLow = -kMaxTorque;  // the action space's bounds
+  static constexpr double kActionHigh = kMaxTorque;
 
   explicit Pendulum(double g = 10.0, std::int64_t max_episode_steps = kMaxEpisodeSteps)
       : g_(g), time_limit_(max_episode_steps) {}
