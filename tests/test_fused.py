@@ -122,3 +122,55 @@ def test_run_fused_rejects_one_generator_for_agent_and_env():
         pgfast._core.run_fused(
             cart.env.core, cart._learner, cart.rng, cart.rng, pgfast._core.FusedState(), 10
         )
+
+
+# ------------------------------------------------------------------- vector envs
+
+
+def vector_pair(env_id, n, seed=0, **kwargs):
+    ref_env = gym.make_vec(env_id, n, vectorization_mode="sync")
+    return (
+        pgfast.Reinforce(ref_env, seed=seed, **kwargs),
+        pgfast.Reinforce(native.make_vec(env_id, n), seed=seed, **kwargs),
+    )
+
+
+@pytest.mark.parametrize("config", ["default", "per_step_baseline"])
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])
+def test_fused_vector_learn_is_bit_identical_to_sync_vector_env(env_id, config):
+    ref, fused = vector_pair(env_id, 4, seed=2, **CONFIGS[config])
+    assert _fused.supported(fused, None)
+    for steps in (3_000, 1_001):
+        ref.learn(steps)
+        fused.learn(steps)
+        assert_same_agent(ref, fused)
+
+
+def test_fused_vector_episode_callback_stops_where_the_python_loop_stops():
+    seen = {"ref": [], "fused": []}
+
+    def stopper(key):
+        def on_episode_end(agent, ret, length):
+            seen[key].append((agent.num_timesteps, ret, length))
+            return len(seen[key]) < 9
+
+        return type("CB", (), {"on_episode_end": staticmethod(on_episode_end)})()
+
+    ref, fused = vector_pair("CartPole-v1", 3, seed=7)
+    ref.learn(100_000, callback=stopper("ref"))
+    fused.learn(100_000, callback=stopper("fused"))
+    assert seen["ref"] == seen["fused"] and len(seen["ref"]) >= 9
+    assert_same_agent(ref, fused)
+
+
+def test_same_step_native_vector_env_takes_the_python_loop_bit_identically():
+    mode = gym.vector.AutoresetMode.SAME_STEP
+    ref = pgfast.Reinforce(
+        gym.make_vec("MountainCar-v0", 2, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode}),
+        seed=1,
+    )
+    nat = pgfast.Reinforce(native.make_vec("MountainCar-v0", 2, autoreset_mode=mode), seed=1)
+    assert not _fused.supported(nat, None)
+    ref.learn(1_500)
+    nat.learn(1_500)
+    assert_same_agent(ref, nat)

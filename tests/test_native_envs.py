@@ -207,6 +207,13 @@ def test_max_episode_steps_truncates_at_the_given_step():
     assert flags == [False] * 6 + [True]
 
 
+def test_render_delegates_to_gymnasium_and_warns_without_a_render_mode():
+    env = native.make("CartPole-v1")
+    env.reset(seed=0)
+    with pytest.warns(UserWarning, match="without specifying any render mode"):
+        assert env.render() is None
+
+
 def test_step_before_reset_raises_reset_needed():
     with pytest.raises(gym.error.ResetNeeded):
         native.make("CartPole-v1").step(0)

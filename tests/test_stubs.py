@@ -11,7 +11,7 @@ PYBIND11_CLASSES = [
     "TileCodingFeatures",
     "CartPoleCore", "CartPoleCoreVector", "AcrobotCore", "AcrobotCoreVector", "MountainCarCore",
     "MountainCarCoreVector", "MountainCarContinuousCore", "MountainCarContinuousCoreVector", "PendulumCore",
-    "PendulumCoreVector", "FusedState",
+    "PendulumCoreVector", "FusedState", "FusedVectorState",
 ]
 
 

@@ -364,3 +364,17 @@ def run_fused(
     max_steps: int,
     max_episodes: int = 0,
 ) -> tuple[int, int]: ...
+
+class FusedVectorState:
+    def __init__(self, obs: _ArrayLike) -> None: ...
+    @property
+    def obs(self) -> _F64: ...
+
+def run_fused_vector(
+    env: _VectorEnvCore,
+    learner: _Learner,
+    agent_rng: np.random.Generator,
+    state: FusedVectorState,
+    max_steps: int,
+    stop_at_episode_end: bool = False,
+) -> int: ...

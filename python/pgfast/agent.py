@@ -314,7 +314,7 @@ class Reinforce:
         on_step, on_episode = _split_callback(callback)
         try:
             if _fused.supported(self, on_step):  # a native env: the loop runs in C++
-                _fused.run_single(self, int(total_timesteps), on_episode, logger)
+                _fused.run(self, int(total_timesteps), on_episode, logger)
             elif self.spaces.n_envs == 1 and not self.spaces.is_vector:
                 self._run_single(int(total_timesteps), on_step, on_episode, logger)
             else:

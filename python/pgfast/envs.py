@@ -57,6 +57,7 @@ __all__ = [
     "NativeVectorEnv",
     "PendulumEnv",
     "PendulumVectorEnv",
+    "is_native",
     "make",
     "make_vec",
 ]

@@ -15,10 +15,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
 #include "pgfast/envs/common.hpp"
+#include "pgfast/envs/vector.hpp"
 #include "pgfast/learner.hpp"
 #include "pgfast/util.hpp"
 
@@ -95,6 +97,66 @@ FusedProgress run_fused(Env& env, Learner<P>& learner, RandomSource& agent_rng, 
     learner.act(obs, agent_rng, a);
   }
   return done;
+}
+
+// A vector env with autoreset NEXT_STEP, as agent.py's _run_vector_with: after each
+// step, record the steps of the envs that were not resetting (mask = not done at the
+// previous step; final observation = the observation), then act for every env.
+struct FusedVectorState {
+  std::vector<double> obs;      // the current observations (n_envs x obs_dim)
+  std::vector<double> actions;  // the pending actions (n_envs x action_width)
+  std::vector<std::uint8_t> prev_done;
+  bool need_act = true;  // obs holds the first observations: sample before stepping
+};
+
+// Runs until max_steps transitions are recorded (counted as agent.py counts them), or
+// after the first step that finishes an episode when stop_at_episode_end.
+template <class Env, class P, class RngFor>
+long long run_fused_vector(envs::VectorEnv<Env>& venv, Learner<P>& learner, RandomSource& agent_rng,
+                           RngFor&& rng_for, FusedVectorState& st, long long max_steps, bool stop_at_episode_end) {
+  const std::size_t n = venv.num_envs();
+  constexpr std::size_t d = Env::kObsDim;
+  const std::size_t aw = learner.action_width();
+  st.obs.resize(n * d);
+  st.actions.resize(n * aw);
+  st.prev_done.resize(n, 0);
+  std::vector<float> obs32(n * d);
+  std::vector<double> rewards(n);
+  std::unique_ptr<bool[]> term(new bool[n]), trunc(new bool[n]);
+  std::vector<std::uint8_t> te(n), tr(n), mask(n);
+  using EnvAction = std::conditional_t<fused_detail::IsDiscrete<Env>::value, std::int64_t, double>;
+  std::vector<EnvAction> env_actions(n);
+  if (st.need_act) {
+    learner.act(st.obs.data(), agent_rng, st.actions.data());
+    st.need_act = false;
+  }
+  long long t = 0;
+  while (t < max_steps) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if constexpr (fused_detail::IsDiscrete<Env>::value) {
+        env_actions[i] = static_cast<std::int64_t>(st.actions[i * aw]);
+      } else {
+        env_actions[i] = std::min(std::max(st.actions[i * aw], Env::kActionLow), Env::kActionHigh);
+      }
+    }
+    venv.step(env_actions.data(), rng_for, obs32.data(), rewards.data(), term.get(), trunc.get());
+    for (std::size_t j = 0; j < n * d; ++j) st.obs[j] = static_cast<double>(obs32[j]);
+    std::size_t resetting = 0;
+    bool ended = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      mask[i] = st.prev_done[i] ? 0 : 1;
+      resetting += st.prev_done[i];
+      te[i] = term[i];
+      tr[i] = trunc[i];
+      ended = ended || ((term[i] || trunc[i]) && mask[i]);
+    }
+    learner.record(rewards.data(), te.data(), tr.data(), st.obs.data(), mask.data());
+    learner.act(st.obs.data(), agent_rng, st.actions.data());
+    t += static_cast<long long>(n - resetting);
+    for (std::size_t i = 0; i < n; ++i) st.prev_done[i] = (term[i] || trunc[i]) ? 1 : 0;
+    if (stop_at_episode_end && ended) break;
+  }
+  return t;
 }
 
 }  // namespace pgfast
