@@ -7,7 +7,8 @@ settings) is timed on ``pgfast.envs.make(id)`` (the fused C++ loop, GIL released
 ``gymnasium.make(id)`` (the Python loop), medians over repeats, ratio in the same run.
 Both runs end with the same parameters (checked: the fused loop is bit-identical).
 Also timed: the same native env with a per-step callback (the Python loop on the native
-env), to separate the gain of the native env from that of the fused loop.
+env), to separate the gain of the native env from that of the fused loop; and
+CartPole-v1 x64 as a native vector env (fused) against gymnasium's SyncVectorEnv.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import statistics
 import sys
+import threading
 import time
 from typing import Any, Callable
 
@@ -67,6 +69,44 @@ def main(argv: list[str] | None = None) -> int:
             f"{r_fused / r_gym:6.1f}x | bit-identical: {identical}",
             flush=True,
         )
+    n = 64
+    r_vfused, _ = steps_per_s(lambda: native.make_vec("CartPole-v1", n), fused_steps, repeat)
+    r_vgym, _ = steps_per_s(
+        lambda: gym.make_vec("CartPole-v1", n, vectorization_mode="sync"), gym_steps, repeat
+    )
+    result["CartPole-v1 x64"] = {
+        "fused_steps_per_s": r_vfused,
+        "python_loop_sync_vector_env_steps_per_s": r_vgym,
+        "fused_vs_gymnasium": r_vfused / r_vgym,
+    }
+    print(
+        f"CartPole-v1 x{n} vector: fused {r_vfused / 1e6:6.2f} M steps/s | Python loop on SyncVectorEnv "
+        f"{r_vgym / 1e3:6.1f} k/s | {r_vfused / r_vgym:6.1f}x",
+        flush=True,
+    )
+
+    # Two independent fused runs: one after the other, then in two threads (GIL released).
+    def two_runs(threaded: bool) -> float:
+        agents = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s) for s in (0, 1)]
+        t0 = time.perf_counter()
+        if threaded:
+            workers = [threading.Thread(target=a.learn, args=(fused_steps,)) for a in agents]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        else:
+            for a in agents:
+                a.learn(fused_steps)
+        return time.perf_counter() - t0
+
+    serial = statistics.median(two_runs(False) for _ in range(repeat))
+    threaded = statistics.median(two_runs(True) for _ in range(repeat))
+    result["threads"] = {"serial_s": serial, "two_threads_s": threaded, "speedup": serial / threaded}
+    print(
+        f"two fused CartPole runs: serial {serial:.3f} s, two threads {threaded:.3f} s "
+        f"({serial / threaded:.2f}x)"
+    )
     if args.out:
         with open(args.out, "w") as f:
             json.dump(result, f, indent=2)
