@@ -8,10 +8,13 @@ observations, rewards, ``terminated``, ``truncated`` and ``info`` equal those of
 its BitGenerator, and the arithmetic repeats gymnasium's, float32 casts, NumPy 2
 promotion rules and operation order included.
 
->>> import pgfast
+>>> import gymnasium, pgfast
 >>> env = pgfast.envs.make("CartPole-v1")            # a gymnasium.Env, TimeLimit built in
 >>> venv = pgfast.envs.make_vec("CartPole-v1", 64)   # a gymnasium.vector.VectorEnv
 >>> env = gymnasium.make("pgfast/CartPole-v1")       # registered when pgfast is imported
+
+``pgfast.Reinforce(pgfast.envs.make(id))`` (or ``make_vec``) learns in one C++ loop,
+bit-identical to the same agent on ``gymnasium.make(id)`` (see :mod:`pgfast._fused`).
 
 Platform note: Acrobot's first observation takes NumPy's float32 ``cos``/``sin`` of the
 float32 reset state. NumPy computes those with its own SIMD algorithm on CPUs with FMA3
