@@ -92,6 +92,36 @@ def test_native_env_equals_gymnasium_over_1e5_steps(env_id):
     assert episodes >= 20  # the run crossed many episode boundaries
 
 
+# Energy pumping: push along the velocity. Random actions almost never reach the goal of
+# these three; this policy does, so their termination branches are compared too.
+PUMP = {
+    "Acrobot-v1": lambda obs: 2 if obs[5] > 0 else 0,
+    "MountainCar-v0": lambda obs: 2 if obs[1] > 0 else 0,
+    "MountainCarContinuous-v0": lambda obs: np.array([1.0 if obs[1] > 0 else -1.0], dtype=np.float32),
+}
+
+
+@pytest.mark.parametrize("env_id", list(PUMP))
+def test_native_env_equals_gymnasium_when_episodes_terminate_at_the_goal(env_id):
+    env, ref = native.make(env_id), gym.make(env_id)
+    policy = PUMP[env_id]
+    terminations = 0
+    for seed in range(30):
+        got, _ = env.reset(seed=seed)
+        want, _ = ref.reset(seed=seed)
+        assert_same_obs(got, want, f"seed {seed} reset")
+        for t in range(1_000):
+            action = policy(want)
+            g, w = env.step(action), ref.step(action)
+            assert_same_obs(g[0], w[0], f"{env_id} seed {seed} step {t}")
+            assert g[1:] == w[1:], f"{env_id} seed {seed} step {t}: {g[1:]} vs {w[1:]}"
+            want = w[0]
+            if w[2] or w[3]:
+                terminations += int(w[2])
+                break
+    assert terminations >= 25
+
+
 @pytest.mark.parametrize("env_id", CONTINUOUS)
 def test_native_env_equals_gymnasium_with_float64_actions(env_id):
     run_side_by_side(env_id, seeds=[3, 4], steps=4_000, action_dtype=np.float64)
