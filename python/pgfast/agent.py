@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 import gymnasium as gym
 import numpy as np
 
-from . import _core
+from . import _core, _fused
 from ._spaces import SpaceAdapter
 from .features import FeatureMap
 
@@ -317,7 +317,9 @@ class Reinforce:
         logger = RunLogger(self, int(total_timesteps), progress_bar, log_dir)
         on_step, on_episode = _split_callback(callback)
         try:
-            if self.spaces.n_envs == 1 and not self.spaces.is_vector:
+            if _fused.supported(self, on_step):  # a native env: the loop runs in C++
+                _fused.run(self, int(total_timesteps), on_episode, logger)
+            elif self.spaces.n_envs == 1 and not self.spaces.is_vector:
                 self._run_single(int(total_timesteps), on_step, on_episode, logger)
             else:
                 self._run_vector(int(total_timesteps), on_step, on_episode, logger)
