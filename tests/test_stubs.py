@@ -10,6 +10,9 @@ PYBIND11_CLASSES = [
     "FourierFeatures", "GaussianLearner", "IdentityFeatures", "LinearGaussian",
     "LinearSoftmax", "Optimizer", "PolynomialFeatures", "RBFFeatures", "SGD", "SoftmaxLearner",
     "TileCodingFeatures",
+    "CartPoleCore", "CartPoleCoreVector", "AcrobotCore", "AcrobotCoreVector", "MountainCarCore",
+    "MountainCarCoreVector", "MountainCarContinuousCore", "MountainCarContinuousCoreVector", "PendulumCore",
+    "PendulumCoreVector", "FusedState", "FusedVectorState",
 ]
 
 

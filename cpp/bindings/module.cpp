@@ -9,4 +9,6 @@ PYBIND11_MODULE(_core, m) {
   pgfast::bind::register_optim(m);
   pgfast::bind::register_features(m);
   pgfast::bind::register_learner(m);
+  pgfast::bind::register_envs(m);
+  pgfast::bind::register_fused(m);
 }

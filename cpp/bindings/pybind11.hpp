@@ -110,5 +110,7 @@ void register_returns(py::module_& m);
 void register_optim(py::module_& m);
 void register_features(py::module_& m);
 void register_learner(py::module_& m);
+void register_envs(py::module_& m);
+void register_fused(py::module_& m);
 
 }  // namespace pgfast::bind

@@ -7,7 +7,7 @@ drives gymnasium environments; :func:`sweep` runs it over grids of arguments and
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import features, optim
+from . import envs, features, optim  # envs registers pgfast/<id> with gymnasium
 from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
 from ._sweep import SweepResults, plot_sweep, sweep
 from .actor_critic import ActorCritic
@@ -26,6 +26,7 @@ __all__ = [
     "SweepResults",
     "__version__",
     "discounted_returns",
+    "envs",
     "features",
     "optim",
     "plot_sweep",

@@ -325,3 +325,109 @@ class TileCodingFeatures(FeatureMap):
     ) -> None: ...
     @property
     def n_tilings(self) -> int: ...
+
+# Native classic-control environments (pgfast.envs wraps them as gymnasium envs).
+class _EnvCore:
+    def reset(self, rng: np.random.Generator, a: float, b: float) -> npt.NDArray[np.float32]: ...
+    def step(self, action: Any) -> tuple[npt.NDArray[np.float32], float, bool, bool]: ...
+    @property
+    def state(self) -> _F64: ...
+    @property
+    def elapsed_steps(self) -> int: ...
+    @property
+    def max_episode_steps(self) -> int: ...
+
+class _VectorEnvCore:
+    @property
+    def num_envs(self) -> int: ...
+    def set_rng(self, index: int, rng: np.random.Generator) -> None: ...
+    def get_rng(self, index: int) -> Optional[np.random.Generator]: ...
+    def reset(self, index: int, a: float, b: float) -> npt.NDArray[np.float32]: ...
+    def step(
+        self, actions: _ArrayLike
+    ) -> tuple[
+        npt.NDArray[np.float32],
+        _F64,
+        npt.NDArray[np.bool_],
+        npt.NDArray[np.bool_],
+        Optional[npt.NDArray[np.float32]],
+        Optional[npt.NDArray[np.bool_]],
+    ]: ...
+    def state(self, index: int) -> _F64: ...
+
+class CartPoleCore(_EnvCore):
+    def __init__(self, sutton_barto_reward: bool, max_episode_steps: int) -> None: ...
+    @property
+    def steps_beyond_terminated(self) -> int: ...
+
+class CartPoleCoreVector(_VectorEnvCore):
+    def __init__(
+        self, num_envs: int, autoreset_mode: int, sutton_barto_reward: bool, max_episode_steps: int
+    ) -> None: ...
+
+class AcrobotCore(_EnvCore):
+    def __init__(self, max_episode_steps: int, float32_trig: int) -> None: ...
+
+class AcrobotCoreVector(_VectorEnvCore):
+    def __init__(
+        self, num_envs: int, autoreset_mode: int, max_episode_steps: int, float32_trig: int
+    ) -> None: ...
+
+class MountainCarCore(_EnvCore):
+    def __init__(self, goal_velocity: float, max_episode_steps: int) -> None: ...
+
+class MountainCarCoreVector(_VectorEnvCore):
+    def __init__(
+        self, num_envs: int, autoreset_mode: int, goal_velocity: float, max_episode_steps: int
+    ) -> None: ...
+
+class MountainCarContinuousCore(_EnvCore):
+    def __init__(self, goal_velocity: float, max_episode_steps: int) -> None: ...
+
+class MountainCarContinuousCoreVector(_VectorEnvCore):
+    def __init__(
+        self, num_envs: int, autoreset_mode: int, goal_velocity: float, max_episode_steps: int
+    ) -> None: ...
+
+class PendulumCore(_EnvCore):
+    def __init__(self, g: float, max_episode_steps: int) -> None: ...
+
+class PendulumCoreVector(_VectorEnvCore):
+    def __init__(
+        self, num_envs: int, autoreset_mode: int, g: float, max_episode_steps: int
+    ) -> None: ...
+
+def float32_trig(
+    x: _ArrayLike, mode: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+
+# The fused learning loop (pgfast._fused drives it from Reinforce.learn).
+class FusedState:
+    def __init__(self) -> None: ...
+    need_reset: bool
+    @property
+    def action(self) -> _F64: ...
+
+def run_fused(
+    env: _EnvCore,
+    learner: _Learner,
+    agent_rng: np.random.Generator,
+    env_rng: np.random.Generator,
+    state: FusedState,
+    max_steps: int,
+    max_episodes: int = 0,
+) -> tuple[int, int]: ...
+
+class FusedVectorState:
+    def __init__(self, obs: _ArrayLike) -> None: ...
+    @property
+    def obs(self) -> _F64: ...
+
+def run_fused_vector(
+    env: _VectorEnvCore,
+    learner: _Learner,
+    agent_rng: np.random.Generator,
+    state: FusedVectorState,
+    max_steps: int,
+    stop_at_episode_end: bool = False,
+) -> int: ...

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 import gymnasium as gym
 import numpy as np
 
-from . import _core
+from . import _core, _fused
 from . import _validate as V
 from ._spaces import SpaceAdapter
 from .features import FeatureMap
@@ -155,7 +155,9 @@ class _Agent:
         on_step, on_episode = _split_callback(callback)
         start = self.num_timesteps
         try:
-            if self.spaces.n_envs == 1 and not self.spaces.is_vector:
+            if _fused.supported(self, on_step):  # a native env: the loop runs in C++
+                _fused.run(self, total_timesteps, on_episode, logger)
+            elif self.spaces.n_envs == 1 and not self.spaces.is_vector:
                 self._run_single(total_timesteps, on_step, on_episode, logger)
             else:
                 self._run_vector(total_timesteps, on_step, on_episode, logger)

@@ -1,0 +1,133 @@
+"""``Reinforce.learn`` on a native env: the whole loop in C++ (``pgfast/fused.hpp``).
+
+The C++ loop releases the GIL and holds the agent's and the env's Generator locks for
+each call. It returns to Python only when something in Python must run:
+
+- with ``on_episode_end`` callbacks or a log directory: at every episode end (a single
+  env: before the reset, where the Python loop calls them; a vector env: after the
+  vector step in which episodes ended, as its Python loop does);
+- with a progress bar only: every ``CHUNK_STEPS`` steps, and the episodes finished
+  meanwhile are logged then;
+- otherwise once, at the end.
+
+Per-step callbacks (``callback(agent)`` / ``on_step``) need Python at every step: those
+runs take the Python loop (still on the native env, still bit-identical), as do vector
+envs with the SAME_STEP or DISABLED autoreset modes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+from gymnasium.vector import AutoresetMode
+
+from . import _core
+from .envs import NativeEnv, NativeVectorEnv
+
+#: Steps per C++ call when only the progress bar or the logs need Python.
+CHUNK_STEPS = 100_000
+
+
+def supported(agent: Any, on_step: Any) -> bool:
+    """Tell whether ``agent.learn`` can run fused.
+
+    It can with a native env that has its time limit built in (:func:`pgfast.envs.make`)
+    or a native vector env with ``autoreset_mode=NEXT_STEP`` (:func:`pgfast.envs.make_vec`),
+    the C++ learner, features computed in C++ (none or a :mod:`pgfast.features` map) and
+    no per-step callback.
+    """
+    env, sp = agent.env, agent.spaces
+    if on_step is not None or sp.obs_in is not None:
+        return False
+    if isinstance(env, NativeEnv):
+        if env.max_episode_steps is None or sp.is_vector:
+            return False
+    elif isinstance(env, NativeVectorEnv):
+        if env.autoreset_mode != AutoresetMode.NEXT_STEP:
+            return False
+    else:
+        return False
+    if isinstance(env.single_action_space if sp.is_vector else env.action_space, gym.spaces.Discrete):
+        if sp.action_out is not None:
+            return False
+    return isinstance(agent._learner, (_core.SoftmaxLearner, _core.GaussianLearner, _core.SoftmaxActorCritic,
+                                       _core.GaussianActorCritic))
+
+
+def run(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
+    """Run ``agent.learn``'s loop in C++ (see :func:`supported`)."""
+    if isinstance(agent.env, NativeVectorEnv):
+        run_vector(agent, total, on_episode, logger)
+    else:
+        run_single(agent, total, on_episode, logger)
+
+
+def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
+    """Run ``Reinforce._run_vector``'s loop (autoreset NEXT_STEP) in C++, bit-identically."""
+    env: NativeVectorEnv = agent.env
+    learner = agent._learner
+    start, n_envs = agent.num_timesteps, env.num_envs
+    t = 0
+    per_episode = on_episode is not None or logger.log_dir is not None
+    chunk = CHUNK_STEPS if logger.bar is not None else total
+    seed = agent._reset_seed()
+    try:
+        obs, _ = env.reset(seed=seed)
+        state = _core.FusedVectorState(obs.reshape(n_envs, -1))
+        n_seen = learner.n_episodes()
+        stop = False
+        while t < total and not stop:
+            t += _core.run_fused_vector(
+                env.core, learner, agent.rng, state, min(chunk, total - t), per_episode
+            )
+            n_now = learner.n_episodes()
+            if n_now != n_seen:
+                for i in range(n_seen, n_now):
+                    ret, length = learner.episode(i)
+                    logger.episode(ret, length)
+                    if on_episode is not None and on_episode(agent, ret, length) is False:
+                        stop = True
+                n_seen = n_now
+    except ValueError as e:
+        raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+
+def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
+    """Run ``Reinforce._run_single``'s loop in C++: same seeds, same draws, same updates."""
+    env: NativeEnv = agent.env
+    learner = agent._learner
+    start = agent.num_timesteps
+    t = 0
+    state = _core.FusedState()
+    # Python runs at every episode end for callbacks and CSV rows (they read the agent's
+    # state then), every CHUNK_STEPS steps for the progress bar alone.
+    per_episode = on_episode is not None or logger.log_dir is not None
+    chunk = CHUNK_STEPS if logger.bar is not None else total
+    try:
+        env.seed_for_fused(agent._reset_seed())
+        n_seen = learner.n_episodes()
+        stop = False
+        while t < total and not stop:
+            steps, _ = _core.run_fused(
+                env.core,
+                learner,
+                agent.rng,
+                env.np_random,
+                state,
+                min(chunk, total - t),
+                1 if per_episode else 0,
+            )
+            t += steps
+            n_now = learner.n_episodes()
+            if n_now != n_seen:
+                for i in range(n_seen, n_now):
+                    ret, length = learner.episode(i)
+                    logger.episode(ret, length)
+                    if on_episode is not None and on_episode(agent, ret, length) is False:
+                        stop = True
+                n_seen = n_now
+        if state.need_reset and not stop:  # the Python loop resets and acts after its last episode end
+            _core.run_fused(env.core, learner, agent.rng, env.np_random, state, 0, 0)
+    except ValueError as e:
+        raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+    finally:

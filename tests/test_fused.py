@@ -1,0 +1,176 @@
+"""Reinforce.learn on a native env runs in one C++ loop, bit-identical to gymnasium's env."""
+
+import threading
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import pgfast
+from pgfast import _fused
+from pgfast import envs as native
+
+CONFIGS = {
+    "default": {},
+    "per_step_baseline": {"update": "per_step", "baseline": "linear", "optimizer": "sgd", "lr": 1e-3},
+    "batch_entropy": {"update": "batch", "batch_episodes": 3, "entropy_coef": 0.01, "max_grad_norm": 1.0},
+}
+
+
+def assert_same_agent(a, b):
+    assert np.array_equal(a.policy.params, b.policy.params)
+    assert a.num_timesteps == b.num_timesteps
+    ha, hb = a.history, b.history
+    assert ha.keys() == hb.keys()
+    for k in ha:
+        assert np.array_equal(ha[k], hb[k], equal_nan=True), k
+    assert a.rng.bit_generator.state == b.rng.bit_generator.state
+
+
+def pair(env_id, seed=0, **kwargs):
+    return (
+        pgfast.Reinforce(gym.make(env_id), seed=seed, **kwargs),
+        pgfast.Reinforce(native.make(env_id), seed=seed, **kwargs),
+    )
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("env_id", list(native.ENV_IDS))
+def test_fused_learn_is_bit_identical_to_gymnasium(env_id, config):
+    ref, fused = pair(env_id, seed=3, **CONFIGS[config])
+    assert _fused.supported(fused, None) and not _fused.supported(ref, None)
+    ref.learn(3_000)
+    fused.learn(3_000)
+    assert_same_agent(ref, fused)
+    assert len(fused.history["episode_return"]) > 0
+
+
+def test_fused_learn_continues_bit_identically_across_calls():
+    ref, fused = pair("CartPole-v1", seed=1)
+    for steps in (1_000, 2_345, 10):
+        ref.learn(steps)
+        fused.learn(steps)
+        assert_same_agent(ref, fused)
+
+
+def test_fused_learn_with_baseline_and_fourier_features_is_bit_identical():
+    kwargs = {"features": pgfast.features.Fourier(order=2), "baseline": "linear"}
+    ref, fused = pair("Pendulum-v1", seed=2, **kwargs)
+    ref.learn(2_000)
+    fused.learn(2_000)
+    assert_same_agent(ref, fused)
+
+
+def test_episode_callback_sees_the_same_episodes_and_can_stop_the_fused_run():
+    seen = {"ref": [], "fused": []}
+
+    def stopper(key):
+        def on_episode_end(agent, ret, length):
+            seen[key].append((agent.num_timesteps, ret, length))
+            return len(seen[key]) < 7
+
+        return type("CB", (), {"on_episode_end": staticmethod(on_episode_end)})()
+
+    ref, fused = pair("CartPole-v1", seed=4)
+    ref.learn(50_000, callback=stopper("ref"))
+    fused.learn(50_000, callback=stopper("fused"))
+    assert seen["ref"] == seen["fused"] and len(seen["ref"]) == 7
+    assert_same_agent(ref, fused)
+
+
+def test_per_step_callback_takes_the_python_loop_on_the_native_env_bit_identically():
+    calls = []
+    ref, fused = pair("Acrobot-v1", seed=5)
+    assert not _fused.supported(fused, lambda agent: None)
+    ref.learn(800, callback=lambda agent: None)
+    fused.learn(800, callback=lambda agent: calls.append(agent.num_timesteps))
+    assert calls == list(range(1, 801))
+    assert_same_agent(ref, fused)
+
+
+def test_fused_learn_with_a_progress_bar_is_bit_identical(capsys):
+    ref, fused = pair("MountainCar-v0", seed=6)
+    ref.learn(1_500)
+    fused.learn(1_500, progress_bar=True)
+    assert_same_agent(ref, fused)
+
+
+def test_fused_runs_in_two_threads_give_the_serial_results():
+    serial = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s).learn(20_000) for s in (0, 1)]
+    threaded = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s) for s in (0, 1)]
+    workers = [threading.Thread(target=agent.learn, args=(20_000,)) for agent in threaded]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for a, b in zip(serial, threaded):
+        assert_same_agent(a, b)
+
+
+def test_run_fused_rejects_an_env_and_learner_that_do_not_match():
+    cart = pgfast.Reinforce(native.make("CartPole-v1"), seed=0)
+    acro = native.make("Acrobot-v1")
+    with pytest.raises(ValueError, match="obs_dim"):
+        pgfast._core.run_fused(
+            acro.core, cart._learner, cart.rng, np.random.default_rng(1), pgfast._core.FusedState(), 10
+        )
+
+
+def test_run_fused_rejects_one_generator_for_agent_and_env():
+    cart = pgfast.Reinforce(native.make("CartPole-v1"), seed=0)
+    with pytest.raises(ValueError, match="different Generators"):
+        pgfast._core.run_fused(
+            cart.env.core, cart._learner, cart.rng, cart.rng, pgfast._core.FusedState(), 10
+        )
+
+
+# ------------------------------------------------------------------- vector envs
+
+
+def vector_pair(env_id, n, seed=0, **kwargs):
+    ref_env = gym.make_vec(env_id, n, vectorization_mode="sync")
+    return (
+        pgfast.Reinforce(ref_env, seed=seed, **kwargs),
+        pgfast.Reinforce(native.make_vec(env_id, n), seed=seed, **kwargs),
+    )
+
+
+@pytest.mark.parametrize("config", ["default", "per_step_baseline"])
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1", "Pendulum-v1"])
+def test_fused_vector_learn_is_bit_identical_to_sync_vector_env(env_id, config):
+    ref, fused = vector_pair(env_id, 4, seed=2, **CONFIGS[config])
+    assert _fused.supported(fused, None)
+    for steps in (3_000, 1_001):
+        ref.learn(steps)
+        fused.learn(steps)
+        assert_same_agent(ref, fused)
+
+
+def test_fused_vector_episode_callback_stops_where_the_python_loop_stops():
+    seen = {"ref": [], "fused": []}
+
+    def stopper(key):
+        def on_episode_end(agent, ret, length):
+            seen[key].append((agent.num_timesteps, ret, length))
+            return len(seen[key]) < 9
+
+        return type("CB", (), {"on_episode_end": staticmethod(on_episode_end)})()
+
+    ref, fused = vector_pair("CartPole-v1", 3, seed=7)
+    ref.learn(100_000, callback=stopper("ref"))
+    fused.learn(100_000, callback=stopper("fused"))
+    assert seen["ref"] == seen["fused"] and len(seen["ref"]) >= 9
+    assert_same_agent(ref, fused)
+
+
+def test_same_step_native_vector_env_takes_the_python_loop_bit_identically():
+    mode = gym.vector.AutoresetMode.SAME_STEP
+    ref = pgfast.Reinforce(
+        gym.make_vec("MountainCar-v0", 2, vectorization_mode="sync", vector_kwargs={"autoreset_mode": mode}),
+        seed=1,
+    )
+    nat = pgfast.Reinforce(native.make_vec("MountainCar-v0", 2, autoreset_mode=mode), seed=1)
+    assert not _fused.supported(nat, None)
+    ref.learn(1_500)
+    nat.learn(1_500)
+    assert_same_agent(ref, nat)
