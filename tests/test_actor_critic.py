@@ -375,3 +375,21 @@ def test_average_reward_actor_critic_swings_up_pendulum(seed):
     mean, _ = agent.evaluate(20, seed=100)
     assert mean >= -300
     assert agent.average_reward > -1.5  # -6 a step for a random policy
+
+
+@pytest.mark.parametrize(
+    ("env_id", "config"),
+    [("CartPole-v1", dict(lambda_actor=0.8, lambda_critic=0.8, traces="dutch")),
+     ("Pendulum-v1", dict(average_reward=True, lr=1e-4, critic_lr=0.0125, lambda_actor=0.75,
+                          lambda_critic=0.75, features=pgfast.features.TileCoding(4, 4)))],
+)
+def test_actor_critic_on_a_native_env_is_bit_identical_to_gymnasium(env_id, config):
+    """The fused C++ loop drives actor-critic exactly as the Python loop over gymnasium."""
+    native = pgfast.ActorCritic(pgfast.envs.make(env_id), seed=3, **config).learn(5000)
+    gym_agent = pgfast.ActorCritic(env_id, seed=3, **config).learn(5000)
+    assert_array_equal(native.policy.params, gym_agent.policy.params)
+    assert_array_equal(native.critic_params, gym_agent.critic_params)
+    assert native.average_reward == gym_agent.average_reward
+    assert native.num_timesteps == gym_agent.num_timesteps == 5000
+    for key, value in gym_agent.history.items():
+        assert_array_equal(native.history[key], value, err_msg=key)

@@ -92,6 +92,7 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     except ValueError as e:
         raise ValueError(f"{e} (at timestep {start + t + 1})") from e
 
+
 def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     """Run ``Reinforce._run_single``'s loop in C++: same seeds, same draws, same updates."""
     env: NativeEnv = agent.env
@@ -130,4 +131,3 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
             _core.run_fused(env.core, learner, agent.rng, env.np_random, state, 0, 0)
     except ValueError as e:
         raise ValueError(f"{e} (at timestep {start + t + 1})") from e
-    finally:

@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--algo", choices=["reinforce", "actor-critic"], default="reinforce",
                    help="REINFORCE (S&B 13.3-13.4, default) or actor-critic (13.5-13.6)")
     t.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
+    t.add_argument("--env-backend", choices=["native", "gymnasium"], default=None,
+                   help="native: pgfast's C++ env, bit-identical to gymnasium's, with the whole "
+                        "loop in C++ (default where one exists: see pgfast.envs.ENV_IDS); gymnasium")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--save", default=None, help="model file to write (default ENV_ID.pgfast)")
     t.add_argument("--force", action="store_true",
@@ -216,12 +219,22 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--timesteps must be >= 0")
     if args.num_envs < 1:
         raise ValueError("--num-envs must be >= 1")
+    from . import envs as native
+
+    backend = args.env_backend or ("native" if args.env_id in native.ENV_IDS else "gymnasium")
+    if backend == "native" and args.env_id not in native.ENV_IDS:
+        raise ValueError(f"--env-backend native: no native {args.env_id!r}; "
+                         f"there are {', '.join(native.ENV_IDS)}")
     env: object = args.env_id
-    if args.num_envs > 1:
+    if backend == "native":
+        env = native.make(args.env_id) if args.num_envs == 1 else native.make_vec(args.env_id, args.num_envs)
+    elif args.num_envs > 1:
         try:
             env = gym.make_vec(args.env_id, num_envs=args.num_envs, vectorization_mode="sync")
         except gym.error.Error as e:
             raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
+    which = "pgfast native, bit-identical to gymnasium" if backend == "native" else "gymnasium"
+    print(f"environment: {args.env_id} ({which})")
     features = parse_features(args.features, args.bounds, env)
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
     kwargs = _agent_kwargs(args, agent_cls)
