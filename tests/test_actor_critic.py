@@ -393,3 +393,28 @@ def test_actor_critic_on_a_native_env_is_bit_identical_to_gymnasium(env_id, conf
     assert native.num_timesteps == gym_agent.num_timesteps == 5000
     for key, value in gym_agent.history.items():
         assert_array_equal(native.history[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("features", [None, pgfast.features.TileCoding(4, 4)], ids=["raw", "tiles"])
+def test_actor_critic_saves_loads_and_keeps_training_identically(tmp_path, features):
+    kwargs = dict(average_reward=True, lambda_actor=0.5, lambda_critic=0.5, seed=1, features=features)
+    a = pgfast.ActorCritic("Pendulum-v1", **kwargs).learn(3000)
+    path = a.save(tmp_path / "ac")
+    assert path.name == "ac.pgfast"
+    b = pgfast.ActorCritic.load(path)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
+    assert b.average_reward == a.average_reward and b.num_timesteps == a.num_timesteps
+    assert b.hyperparameters == a.hyperparameters
+    a.learn(2000)
+    b.learn(2000)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
+    with pytest.raises(ValueError, match=r"holds a actor-critic model: load it with pgfast\.ActorCritic\.load"):
+        pgfast.Reinforce.load(path)
+
+
+def test_a_reinforce_file_is_not_an_actor_critic(tmp_path):
+    path = pgfast.Reinforce("CartPole-v1", seed=0).learn(500).save(tmp_path / "r.pgfast")
+    with pytest.raises(ValueError, match=r"holds a reinforce model: load it with pgfast\.Reinforce\.load"):
+        pgfast.ActorCritic.load(path)

@@ -392,6 +392,82 @@ class _Agent:
             )
         return float(np.mean(returns)), float(np.std(returns))
 
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: Union[str, PathLike[str]], overwrite: bool = False) -> Path:
+        """Save to a versioned, checksummed, pickle-free file (see :mod:`pgfast.io`).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file; ``.pgfast`` is added when it has no suffix (``"cartpole"`` ->
+            ``cartpole.pgfast``; ``"m.npz"`` is kept).
+        overwrite : bool
+            Replace an existing file that is not a pgfast model. An existing pgfast
+            model is always replaced.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+
+        Raises
+        ------
+        FileExistsError
+            When ``path`` exists, is not a pgfast model and ``overwrite`` is False.
+
+        Notes
+        -----
+        The model is written to a new temporary file in the same directory, synced to
+        disk and renamed over ``path``: a crash or a concurrent save never leaves half a
+        model, and nothing but ``path`` is created or removed.
+        """
+        from .io import save_agent
+
+        return save_agent(self, path, overwrite=overwrite)
+
+    @classmethod
+    def load(
+        cls: type[_A], path: Union[str, PathLike[str]], env: Any = None, backend: str = "cpp",
+        features: Optional[Callable[[Any], Any]] = None,
+    ) -> _A:
+        """Load a model saved by :meth:`save` (a file holds one agent class: load it with that one).
+
+        Loading never runs code: the file is data, checked against its own metadata
+        before it is read (see :mod:`pgfast.io`; its checksum detects corruption, it is
+        not a signature).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file (``path + ".pgfast"`` is tried when ``path`` has no suffix and does
+            not exist).
+        env : str or gymnasium.Env or VectorEnv, optional
+            Environment to attach. Default: the saved environment id, used only when it
+            is registered with gymnasium (after ``import pgfast``) and has no
+            ``module:`` prefix — a file never makes gymnasium import a module. Pass
+            ``env=`` for any other environment.
+        backend : {"cpp", "numpy"}
+            Backend of the loaded agent.
+        features : callable, optional
+            Only for a model trained with a custom ``features`` callable (not stored in
+            the file): the same callable. Maps from :mod:`pgfast.features` are stored.
+
+        Returns
+        -------
+        agent
+            The agent with parameters, optimiser state, history and random state restored.
+
+        Raises
+        ------
+        ValueError
+            For a file that is corrupt, inconsistent, not a pgfast model, or names an
+            environment that is not registered.
+        """
+        from .io import load_agent
+
+        agent: _A = load_agent(cls, path, env, backend, features)
+        return agent
+
 
 class Reinforce(_Agent):
     """REINFORCE with a linear policy (Sutton & Barto 2nd ed., ch. 13).
@@ -573,82 +649,6 @@ class Reinforce(_Agent):
         """Weights w of the linear baseline v(s, w) = w . [x(s), 1] (empty without one)."""
         w: np.ndarray = self._learner.baseline_params
         return w
-
-    # ------------------------------------------------------------------ persistence
-    def save(self, path: Union[str, PathLike[str]], overwrite: bool = False) -> Path:
-        """Save to a versioned, checksummed, pickle-free file (see :mod:`pgfast.io`).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            The file; ``.pgfast`` is added when it has no suffix (``"cartpole"`` ->
-            ``cartpole.pgfast``; ``"m.npz"`` is kept).
-        overwrite : bool
-            Replace an existing file that is not a pgfast model. An existing pgfast
-            model is always replaced.
-
-        Returns
-        -------
-        pathlib.Path
-            The file written.
-
-        Raises
-        ------
-        FileExistsError
-            When ``path`` exists, is not a pgfast model and ``overwrite`` is False.
-
-        Notes
-        -----
-        The model is written to a new temporary file in the same directory, synced to
-        disk and renamed over ``path``: a crash or a concurrent save never leaves half a
-        model, and nothing but ``path`` is created or removed.
-        """
-        from .io import save_agent
-
-        return save_agent(self, path, overwrite=overwrite)
-
-    @classmethod
-    def load(
-        cls, path: Union[str, PathLike[str]], env: Any = None, backend: str = "cpp",
-        features: Optional[Callable[[Any], Any]] = None,
-    ) -> Reinforce:
-        """Load a model saved by :meth:`save`.
-
-        Loading never runs code: the file is data, checked against its own metadata
-        before it is read (see :mod:`pgfast.io`; its checksum detects corruption, it is
-        not a signature).
-
-        Parameters
-        ----------
-        path : str or os.PathLike
-            The file (``path + ".pgfast"`` is tried when ``path`` has no suffix and does
-            not exist).
-        env : str or gymnasium.Env or VectorEnv, optional
-            Environment to attach. Default: the saved environment id, used only when it
-            is registered with gymnasium (after ``import pgfast``) and has no
-            ``module:`` prefix — a file never makes gymnasium import a module. Pass
-            ``env=`` for any other environment.
-        backend : {"cpp", "numpy"}
-            Backend of the loaded agent.
-        features : callable, optional
-            Only for a model trained with a custom ``features`` callable (not stored in
-            the file): the same callable. Maps from :mod:`pgfast.features` are stored.
-
-        Returns
-        -------
-        Reinforce
-            The agent with parameters, optimiser state, history and random state restored.
-
-        Raises
-        ------
-        ValueError
-            For a file that is corrupt, inconsistent, not a pgfast model, or names an
-            environment that is not registered.
-        """
-        from .io import load_agent
-
-        agent: Reinforce = load_agent(cls, path, env, backend, features)
-        return agent
 
     def __repr__(self) -> str:
         return f"Reinforce(env={self.spaces.env_id!r}, policy={self.policy!r}, backend={self.backend!r})"

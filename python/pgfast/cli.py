@@ -239,15 +239,10 @@ def _train(args: argparse.Namespace) -> int:
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
     kwargs = _agent_kwargs(args, agent_cls)
     agent = agent_cls(env, features=features, seed=args.seed, **kwargs)
-    saving = hasattr(agent, "save")
-    if saving:  # before training: a refused save must not waste the run
-        save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)
-    elif args.save is not None:
-        raise ValueError(f"--save: {args.algo} models cannot be saved yet")
+    save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)  # before training
     log_dir = args.log_dir or os.path.join("runs", args.env_id)
     agent.learn(args.timesteps, progress_bar=not args.no_progress, log_dir=log_dir)
-    if saving:
-        save = agent.save(save, overwrite=args.force)
+    save = agent.save(save, overwrite=args.force)
     h = agent.history
     last = h["episode_return"][-100:]  # the progress bar's and the CSV's window
     print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; "
@@ -256,16 +251,17 @@ def _train(args: argparse.Namespace) -> int:
     if args.eval_episodes > 0:
         mean, std = agent.evaluate(args.eval_episodes, seed=args.seed)
         print(f"greedy evaluation, mean over {args.eval_episodes} new episodes: {mean:.1f} +/- {std:.1f}")
-    print((f"model saved to {save}; " if saving else "") + f"logs and learning curve in {log_dir}/")
+    print(f"model saved to {save}; logs and learning curve in {log_dir}/")
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .agent import Reinforce
+    from .io import agent_class
 
     if args.episodes < 1:
         raise ValueError("--episodes must be >= 1")
-    agent = Reinforce.load(args.model, env=args.env)
+
+    agent = agent_class(args.model).load(args.model, env=args.env)
     mean, std = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
     print(f"{args.model}: mean return {mean:.2f} +/- {std:.2f} over {args.episodes} episodes")
     return 0
