@@ -348,7 +348,7 @@ def _cpu_count() -> int:
 
 
 def _worker_died(error: BaseException) -> str:
-    """The error recorded for a run whose worker process died, with loky's exit codes."""
+    """Describe the death of the worker that was running a run (with loky's exit codes)."""
     found = re.search(r"exit codes of the workers are (\{[^}]*\})", str(error))
     return ("WorkerDied: the process running this run died (a crash in native code, the "
             "out-of-memory killer or a kill signal)" + (f", exit code {found[1]}" if found else ""))
