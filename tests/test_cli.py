@@ -114,6 +114,36 @@ def test_bad_arguments_through_the_console_script(tmp_path):
                           "model file not found")
 
 
+@pytest.mark.parametrize("console_script", [True, False])
+def test_version_prints_the_installed_distribution_version(tmp_path, console_script):
+    from importlib.metadata import version
+
+    out = run(["--version"], tmp_path, console_script)
+    assert out.returncode == 0 and out.stderr == ""
+    assert out.stdout == f"pgfast {version('pgfast')}\n"
+
+
+def test_eval_of_an_env_id_reads_the_model_that_train_wrote(tmp_path):
+    out = run(["train", "CartPole-v1", "--timesteps", "1000", "--no-progress", "--eval-episodes", "0"],
+              tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "CartPole-v1.pgfast").is_file()
+    out = run(["eval", "CartPole-v1", "--episodes", "2", "--seed", "0"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    line = out.stdout.strip().splitlines()[-1]
+    assert line.startswith("CartPole-v1.pgfast: mean return") and "over 2 episodes" in line
+    mean = float(line.split("mean return")[1].split()[0])
+    agent = Reinforce.load(tmp_path / "CartPole-v1.pgfast")
+    assert mean == pytest.approx(agent.evaluate(2, seed=0)[0], abs=0.01)
+
+
+def test_eval_of_an_env_id_without_a_model_says_what_it_looked_for(tmp_path):
+    out = run(["eval", "CartPole-v1"], tmp_path)
+    assert_one_line_error(out, "model file not found", repr(str(tmp_path / "CartPole-v1")),
+                          repr(str(tmp_path / "CartPole-v1.pgfast")),
+                          "`pgfast train CartPole-v1` writes CartPole-v1.pgfast")
+
+
 def test_eval_of_a_corrupt_or_foreign_file(tmp_path):
     with open(tmp_path / "bad.pgfast", "w") as f:
         f.write("not a model\n")

@@ -5,18 +5,26 @@ equals a plain ``Reinforce(...).learn()`` of the same seed, bit for bit, on ever
 executor (serial, the local process pool, Ray); the table has one row per run with
 the documented columns (and the same as a DataFrame); a failing configuration is
 recorded per run while the others finish; an interrupted sweep resumes from its
-results file without redoing finished runs; mistakes in the call raise before any run;
-the command line and the Fig. 13.2 example run.
+results file without redoing finished runs; mistakes in the call, and configurations
+that every run would fail with, raise before any run; the local executor works from a
+script without a ``__main__`` guard, from stdin and from ``python -c``, and a worker
+killed with SIGKILL costs only its own run; the command line and the Fig. 13.2 example
+run.
 """
 
 import functools
+import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import gymnasium as gym
+from gymnasium.envs.classic_control import CartPoleEnv
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -40,6 +48,32 @@ def same_runs(a, b):
 
 def lines(path):
     return [json.loads(x) for x in Path(path).read_text().splitlines()]
+
+
+class Ladder(gym.Env):
+    """Observation [t / 10] at step t, reward 1, 20 steps an episode (leaves its Box at t = 11)."""
+
+    observation_space = gym.spaces.Box(0.0, 1.0, (1,), dtype=np.float64)
+    action_space = gym.spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(1), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.array([self.t / 10]), 1.0, self.t >= 20, False, {}
+
+
+def in_bounds_only(obs):
+    """Features that are fine on the space's samples but fail once learning leaves the Box."""
+    if obs[0] > 1.0:
+        raise ArithmeticError(f"observation {obs[0]:g} is outside [0, 1]")
+    return np.array([obs[0], 1.0])
+
+
+FAILS_WHILE_LEARNING = {"features": [None, in_bounds_only]}  # the second configuration fails
 
 
 # ---------------------------------------------------------------------------------
@@ -135,12 +169,13 @@ def test_curve_and_steps_to_threshold_follow_their_definitions():
 def test_dataframe_has_the_same_rows_and_columns():
     import pandas as pd  # in the test extra
 
-    res = pgfast.sweep(ENV, {"lr": [0.05, -1.0]}, seeds=2, total_timesteps=STEPS, executor="serial")
+    res = pgfast.sweep(Ladder, FAILS_WHILE_LEARNING, seeds=2, total_timesteps=200, executor="serial")
     df = res.to_dataframe()
     assert isinstance(df, pd.DataFrame) and list(df.columns) == res.columns and len(df) == 4
     assert df["steps_to_threshold"].isna().all()  # no threshold given
-    assert df.loc[df["lr"] == -1.0, "eval_mean"].isna().all()
-    assert df.groupby("label")["eval_mean"].count().to_dict() == {"lr=-1.0": 0, "lr=0.05": 2}
+    assert df.loc[df["config_id"] == 1, "eval_mean"].isna().all()
+    assert df.groupby("label")["eval_mean"].count().to_dict() == {
+        "features=None": 2, "features=test_sweep.in_bounds_only": 0}
     assert_array_equal(df["params"][0], res[0]["params"])
 
 
@@ -154,14 +189,16 @@ def test_plot_writes_a_png_of_mean_and_std_per_configuration(tmp_path):
 # ---------------------------------------------------------------------------------
 # Failures and resume
 # ---------------------------------------------------------------------------------
-def test_a_failing_configuration_is_recorded_per_run_and_the_others_finish(tmp_path):
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_a_run_failing_while_learning_is_recorded_and_the_others_finish(tmp_path, executor):
     out = tmp_path / "runs.jsonl"
-    res = pgfast.sweep(ENV, {"lr": [0.1, -1.0]}, seeds=[0, 1, 2], total_timesteps=STEPS,
-                       results_file=out)
+    res = pgfast.sweep(Ladder, FAILS_WHILE_LEARNING, seeds=[0, 1, 2], total_timesteps=200,
+                       results_file=out, executor=executor, n_workers=2)
     good, bad = res[:3], res[3:]
-    assert all(r["error"] is None and np.isfinite(r["eval_mean"]) for r in good)
-    assert all(r["error"] == "ValueError: lr must be finite and > 0, got -1.0" for r in bad)
-    assert all(np.isnan(r["eval_mean"]) and r["params"] == [] and r["timesteps"] == 0 for r in bad)
+    assert all(r["error"] is None and r["eval_mean"] == 20.0 and r["timesteps"] == 200 for r in good)
+    assert all(r["error"] == "ArithmeticError: observation 1.1 is outside [0, 1]" for r in bad)
+    # a run that failed part-way reports what it did before the error
+    assert all(np.isnan(r["eval_mean"]) and r["timesteps"] == 10 and r["n_episodes"] == 0 for r in bad)
     assert res.errors == list(bad)
     assert len(lines(out)) == 6  # every run, failed or not, is in the file
 
@@ -206,12 +243,12 @@ def test_an_interrupted_sweep_resumes_and_repairs_a_torn_last_line(tmp_path):
 
 def test_errors_are_kept_on_resume_unless_retried(tmp_path):
     out = tmp_path / "runs.jsonl"
-    pgfast.sweep(ENV, {"lr": [-1.0]}, seeds=[0], total_timesteps=STEPS, results_file=out,
-                 executor="serial")
-    kept = pgfast.sweep(ENV, {"lr": [-1.0]}, seeds=[0], total_timesteps=STEPS, results_file=out,
+    fails = {"features": [in_bounds_only]}
+    pgfast.sweep(Ladder, fails, seeds=[0], total_timesteps=200, results_file=out, executor="serial")
+    kept = pgfast.sweep(Ladder, fails, seeds=[0], total_timesteps=200, results_file=out,
                         executor="serial")
-    assert kept.n_reused == 1 and kept[0]["error"].startswith("ValueError")
-    retried = pgfast.sweep(ENV, {"lr": [-1.0]}, seeds=[0], total_timesteps=STEPS,
+    assert kept.n_reused == 1 and kept[0]["error"].startswith("ArithmeticError")
+    retried = pgfast.sweep(Ladder, fails, seeds=[0], total_timesteps=200,
                            results_file=out, executor="serial", retry_errors=True)
     assert retried.n_reused == 0 and len(lines(out)) == 2
 
@@ -258,14 +295,139 @@ def test_an_environment_factory_runs_in_the_worker_processes():
         ({"total_timesteps": 0}, ValueError, "total_timesteps must be >= 1"),
         ({"env": gym.make(ENV)}, TypeError, "zero-argument factory"),
         ({"n_workers": 0}, ValueError, "n_workers must be >= 1"),
+        ({"progress_bar": "yes"}, TypeError, "progress_bar must be True, False or None"),
+        ({"env": "Nope-v0"}, ValueError, "env: cannot make environment 'Nope-v0'"),
+        ({"grid": {"lr": [0.1, -1.0]}}, ValueError,
+         r"every run of configuration lr=-1.0 would fail: lr must be finite and > 0"),
+        ({"grid": {"lr": [0.1, "abc"], "baseline": [None, "linear"]}}, TypeError,
+         r"configuration lr='abc', baseline=None would fail: lr must be a number, got str"),
+        ({"grid": {"baseline": ["quadratic"]}}, ValueError, "configuration baseline='quadratic'"),
     ],
 )
 def test_mistakes_in_the_call_raise_before_any_run(tmp_path, kwargs, error, match):
+    ran = []
     call = {"env": ENV, "grid": {}, "seeds": [0], "total_timesteps": STEPS,
-            "results_file": tmp_path / "runs.jsonl", **kwargs}
+            "results_file": tmp_path / "runs.jsonl", "callback": ran.append, **kwargs}
     with pytest.raises(error, match=match):
         pgfast.sweep(**call)
-    assert not (tmp_path / "runs.jsonl").exists()
+    assert not (tmp_path / "runs.jsonl").exists() and ran == []
+
+
+# ---------------------------------------------------------------------------------
+# The local executor in ordinary use
+# ---------------------------------------------------------------------------------
+# No `if __name__ == "__main__":` guard, and an environment factory defined in __main__.
+SCRIPT = f"""
+import json
+import gymnasium as gym
+import pgfast
+
+res = pgfast.sweep(lambda: gym.make("{ENV}", max_episode_steps=50), {{"lr": [0.05, 0.2]}},
+                   seeds=2, total_timesteps={STEPS}, executor="local", n_workers=2)
+print(json.dumps([[r["error"], r["params"]] for r in res]))
+"""
+
+
+@pytest.mark.parametrize("how", ["script", "stdin", "dash-c"])
+def test_local_executor_runs_from_a_script_without_guard_from_stdin_and_from_dash_c(tmp_path, how):
+    (tmp_path / "sweep_script.py").write_text(SCRIPT)
+    cmd = {"script": [sys.executable, "sweep_script.py"], "stdin": [sys.executable, "-"],
+           "dash-c": [sys.executable, "-c", SCRIPT]}[how]
+    out = subprocess.run(cmd, input=SCRIPT if how == "stdin" else None, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""  # no traceback, no warning (and no progress bar: not a terminal)
+    factory = functools.partial(gym.make, ENV, max_episode_steps=50)
+    serial = pgfast.sweep(factory, {"lr": [0.05, 0.2]}, seeds=2, total_timesteps=STEPS,
+                          executor="serial")
+    assert json.loads(out.stdout) == [[None, r["params"]] for r in serial]
+
+
+class KilledOnFirstReset(CartPoleEnv):
+    """CartPole (100-step episodes) whose first reset in any process waits to be killed.
+
+    The first process to reset claims the file ``claim``, writes its pid next to it and
+    sleeps; every other reset, in any process, is CartPole's.
+    """
+
+    def __init__(self, claim):
+        super().__init__()
+        self.claim = Path(claim)
+
+    def step(self, action):
+        self.t += 1
+        obs, reward, terminated, _, info = super().step(action)
+        return obs, reward, terminated, self.t >= 100, info
+
+    def reset(self, **kwargs):
+        self.t = 0
+        try:
+            os.close(os.open(self.claim, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return super().reset(**kwargs)
+        tmp = self.claim.with_suffix(".tmp")
+        tmp.write_text(str(os.getpid()))
+        os.replace(tmp, self.claim.with_suffix(".pid"))
+        time.sleep(60)  # killed long before
+        raise AssertionError("the victim was not killed")
+
+
+def test_a_worker_killed_with_sigkill_costs_only_the_run_it_was_doing(tmp_path):
+    claim = tmp_path / "victim.claim"
+    pid_file = claim.with_suffix(".pid")
+    killed = []
+
+    def kill_the_victim():
+        deadline = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    killer = threading.Thread(target=kill_the_victim, daemon=True)
+    killer.start()
+    factory = functools.partial(KilledOnFirstReset, str(claim))
+    out = tmp_path / "runs.jsonl"
+    res = pgfast.sweep(factory, {}, seeds=[0, 1, 2, 3], total_timesteps=STEPS, executor="local",
+                       n_workers=2, results_file=out)
+    killer.join(timeout=5)
+    assert killed and killed[0] != os.getpid()
+    (victim,) = res.errors
+    assert victim["error"].startswith("WorkerDied: the process running this run died")
+    assert victim["error"].endswith("exit code {SIGKILL(-9)}")
+    assert np.isnan(victim["eval_mean"]) and victim["params"] == [] and victim["timesteps"] == 0
+    assert len(lines(out)) == 4  # the victim too is recorded
+    # the three other runs finished, exactly as they do without any kill
+    serial = pgfast.sweep(factory, {}, seeds=[0, 1, 2, 3], total_timesteps=STEPS, executor="serial")
+    assert not serial.errors  # the claim is taken: nobody waits
+    for a, b in zip(res, serial):
+        if a is not victim:
+            same_runs(a, b)
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize(("stream", "shown"), [(FakeTerminal, True), (io.StringIO, False)])
+def test_progress_bar_is_shown_by_default_only_on_a_terminal(monkeypatch, stream, shown):
+    err = stream()
+    monkeypatch.setattr(sys, "stderr", err)
+    pgfast.sweep(ENV, {}, seeds=[0, 1], total_timesteps=200, executor="serial")
+    assert ("2/2" in err.getvalue() and "run" in err.getvalue()) is shown
+
+
+def test_progress_bar_false_hides_it_and_true_forces_it(monkeypatch):
+    err = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    pgfast.sweep(ENV, {}, seeds=[0], total_timesteps=200, executor="serial", progress_bar=False)
+    assert err.getvalue() == ""
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    pgfast.sweep(ENV, {}, seeds=[0], total_timesteps=200, executor="serial", progress_bar=True)
+    assert "1/1" in err.getvalue()
 
 
 # ---------------------------------------------------------------------------------
@@ -294,13 +456,25 @@ def test_cli_sweep_writes_results_and_plot_and_resumes(tmp_path):
 
 
 def test_cli_failed_runs_exit_1_with_one_line(tmp_path):
-    out = cli([ENV, "--grid", "lr=0.05,-1", "--seeds", "2", "--timesteps", "500", "--no-progress",
-               "--no-plot"], tmp_path)
+    # lr = 1e300 with plain SGD and a baseline diverges while learning: every run of that
+    # configuration fails part-way, the others finish
+    out = cli([ENV, "--grid", "lr=0.05,1e300", "--grid", "optimizer=sgd", "--grid", "baseline=linear",
+               "--grid", "normalize_returns=false", "--seeds", "2", "--timesteps", "500",
+               "--no-progress", "--no-plot"], tmp_path)
     assert out.returncode == 1
-    assert out.stderr.strip().splitlines() == [
-        "pgfast: 2 of 4 runs failed, e.g. lr=-1, seed 0: ValueError: lr must be finite and > 0, "
-        "got -1 (see the error column of sweep.jsonl)"]
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("pgfast: 2 of 4 runs failed, e.g. lr=1e+300, seed 0: ValueError: ")
+    assert line.endswith("(see the error column of sweep.jsonl)")
     assert len(lines(tmp_path / "sweep.jsonl")) == 4
+
+
+def test_cli_a_grid_value_every_run_would_fail_with_is_an_error_before_any_run(tmp_path):
+    out = cli([ENV, "--grid", "lr=abc", "--seeds", "2", "--timesteps", "500"], tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "pgfast: error: grid: every run of configuration lr='abc' would fail: lr must be a number, "
+        "got str"]
+    assert not any(tmp_path.iterdir())  # no results file, no empty PNG
 
 
 @pytest.mark.parametrize(

@@ -5,18 +5,21 @@ Policy-gradient results mean little from one seed (S&B Fig. 13.2 averages 100 ru
 arguments and a list of seeds, each run an independent ``Reinforce(env, seed=seed,
 **config).learn(total_timesteps)`` followed by a greedy evaluation, on
 
-- ``executor="local"`` (default): a process pool with one worker per core
-  (``concurrent.futures`` over a ``forkserver`` context, ``spawn`` where there is none:
-  never ``fork``, which copies the parent's threads' locks mid-flight);
+- ``executor="local"`` (default): one worker process per core, started by loky (the
+  process pool behind joblib), which never re-imports the caller's ``__main__``: a
+  sweep works from a script without an ``if __name__ == "__main__":`` guard, from
+  ``python -`` (stdin), from ``python -c`` and from a Jupyter kernel;
 - ``executor="ray"``: one Ray task per run on the cluster that ``ray.init(address=...)``
   connects to (``pip install "pgfast[ray]"``);
-- ``executor="serial"``: in this process, one run after another (for debugging).
+- ``executor="serial"``: in this process, one run after another (for debugging, or
+  where starting processes is not allowed).
 
 Every run is seeded by its own seed only, so its result does not depend on the executor,
 the number of workers or the order of completion: parameters are bit-identical.
-A run that raises is recorded with its error and the others go on. With a
-``results_file``, every finished run is appended to it as one JSON line as soon as it
-arrives; calling :func:`sweep` again with the same file resumes, skipping finished runs.
+A run that raises, or whose worker process dies (a crash, the out-of-memory killer,
+``kill -9``), is recorded with its error and the others go on. With a ``results_file``,
+every finished run is appended to it as one JSON line as soon as it arrives; calling
+:func:`sweep` again with the same file resumes, skipping finished runs.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ import inspect
 import itertools
 import json
 import math
-import multiprocessing
 import os
+import re
 import signal
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -344,32 +347,68 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def _worker_died(error: BaseException) -> str:
+    """Describe the death of the worker that was running a run (with loky's exit codes)."""
+    found = re.search(r"exit codes of the workers are (\{[^}]*\})", str(error))
+    return ("WorkerDied: the process running this run died (a crash in native code, the "
+            "out-of-memory killer or a kill signal)" + (f", exit code {found[1]}" if found else ""))
+
+
 def _run_local(specs: list[dict[str, Any]], n_workers: Optional[int]) -> Iterator[tuple[int, dict[str, Any]]]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    """Run ``specs`` on worker processes of this machine, yielding (index, record) as they finish.
+
+    Why loky: its workers are started afresh (``fork`` + ``exec``, never a bare ``fork``
+    of this possibly threaded process) and, unlike ``multiprocessing``'s ``spawn`` and
+    ``forkserver``, without re-running the caller's ``__main__``. The worker function
+    :func:`_run_one` lives in pgfast, so the workers never need the main module; callables
+    in a spec (an environment factory, a features callable) travel by cloudpickle.
+
+    Each worker is its own one-process executor, so the parent always knows which run a
+    worker is doing: when a worker dies, that run is recorded with its error, a new
+    worker takes its place, and no other run is touched.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+    import loky
 
     n = min(n_workers or _cpu_count(), len(specs))
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_ignore_sigint)
+    queue = list(range(len(specs)))[::-1]  # popped from the end: grid order
+    slots: list[Any] = [None] * n
+    running: dict[Future[dict[str, Any]], tuple[int, int]] = {}
+
+    def submit(slot: int) -> None:
+        if not queue:
+            return
+        if slots[slot] is None:
+            slots[slot] = loky.ProcessPoolExecutor(max_workers=1, initializer=_ignore_sigint)
+        i = queue.pop()
+        running[slots[slot].submit(_run_one, specs[i])] = (slot, i)
+
     finished = False
     try:
-        futures = {pool.submit(_run_one, s): i for i, s in enumerate(specs)}
-        for fut in as_completed(futures):
-            try:
-                result = fut.result()  # _run_one catches the run's own exceptions
-            except BrokenProcessPool as e:
-                raise RuntimeError(
-                    "the local process pool broke: a worker process died (a crash in native "
-                    "code, out of memory, or a script that calls sweep() outside an "
-                    "`if __name__ == '__main__':` block); finished runs are kept in the "
-                    "results file, and a new call resumes from it") from e
-            yield futures[fut], result
+        for slot in range(n):
+            submit(slot)
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in done:
+                slot, i = running.pop(fut)
+                try:
+                    result = fut.result()  # _run_one catches the run's own exceptions
+                except loky.BrokenProcessPool as e:  # the worker died mid-run
+                    result = _failed(_worker_died(e), specs[i])
+                    slots[slot].shutdown(wait=False, kill_workers=True)
+                    slots[slot] = None
+                except Exception as e:  # e.g. a spec or a result that cannot be pickled
+                    result = _failed(f"{type(e).__name__}: {e}", specs[i])
+                yield i, result
+                submit(slot)
         finished = True
     finally:
-        # Interrupted: drop the queued runs and do not wait for the running ones (the
+        # Interrupted: drop the queued runs and stop the running ones at once (the
         # results file already holds every finished run).
-        pool.shutdown(wait=finished, cancel_futures=True)
+        for ex in slots:
+            if ex is not None:
+                ex.shutdown(wait=finished, kill_workers=not finished)
 
 
 def _run_ray(specs: list[dict[str, Any]], address: Optional[str],
@@ -434,6 +473,37 @@ def _check_grid(grid: Mapping[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
+def _check_configs(env: EnvSpec, configs: Sequence[Mapping[str, Any]], seed: int) -> None:
+    """Build ``Reinforce(env, seed=seed, **config)`` once per configuration; raise on the first failure.
+
+    What fails here would fail in every run of the configuration (construction does not
+    depend on the seed beyond its type), so it is an error of the call, raised before
+    any worker starts. The environment is made once and shared: nothing is stepped.
+    """
+    import gymnasium as gym
+
+    from .agent import Reinforce
+
+    try:
+        made = gym.make(env) if isinstance(env, str) else env()
+    except Exception as e:
+        raise ValueError(f"env: cannot make environment {_env_name(env)!r}: {type(e).__name__}: {e}") from e
+    try:
+        for config in configs:
+            try:
+                Reinforce(made, seed=seed, **config)
+            except Exception as e:
+                shown = ", ".join(f"{k}={v!r}" for k, v in config.items()) or "the defaults"
+                msg = f"grid: every run of configuration {shown} would fail: {e}"
+                if isinstance(e, TypeError):
+                    raise TypeError(msg) from e
+                raise ValueError(msg) from e
+    finally:
+        close = getattr(made, "close", None)
+        if close is not None:
+            close()
+
+
 def _check_seeds(seeds: Any) -> list[int]:
     if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
         if seeds < 1:
@@ -479,7 +549,7 @@ def sweep(
     results_file: Optional[Union[str, os.PathLike[str]]] = None,
     resume: bool = True,
     retry_errors: bool = False,
-    progress_bar: bool = False,
+    progress_bar: Optional[bool] = None,
     callback: Optional[Callable[[dict[str, Any]], None]] = None,
 ) -> SweepResults:
     """Train REINFORCE over a grid of arguments × seeds and tabulate the runs.
@@ -503,7 +573,15 @@ def sweep(
     total_timesteps : int
         Environment steps of each run.
     executor : {"local", "ray", "serial"}
-        Process pool on this machine, Ray tasks, or one after another in this process.
+        Where the runs execute:
+
+        - ``"local"``: worker processes on this machine (loky, the pool behind joblib).
+          It needs no ``if __name__ == "__main__":`` guard and works from a script, from
+          stdin, from ``python -c`` and in Jupyter; see Notes.
+        - ``"ray"``: one Ray task per run (``pip install "pgfast[ray]"``).
+        - ``"serial"``: one run after another in this process: no worker processes, the
+          same results; for debugging (a breakpoint or a profiler sees the run) or where
+          starting processes is not allowed.
     n_workers : int, optional
         Processes of the local pool (default: the usable cores).
     address : str, optional
@@ -536,8 +614,10 @@ def sweep(
         again. ``False`` starts the file afresh.
     retry_errors : bool
         With ``resume``, run again the runs recorded with an error.
-    progress_bar : bool
-        A tqdm bar over runs.
+    progress_bar : bool, optional
+        A tqdm bar over runs. ``None`` (default): shown when run interactively (tqdm's
+        own detection: a terminal on stderr, or a Jupyter notebook), hidden when the
+        output goes to a file or a pipe.
     callback : callable, optional
         ``callback(record)`` for each run as it finishes (not for reused ones).
 
@@ -550,21 +630,32 @@ def sweep(
 
     Raises
     ------
-    RuntimeError
-        When a worker process of the local pool dies (the runs finished before are in
-        ``results_file``).
     ValueError, TypeError
-        For a malformed grid, seeds or settings (before any run starts). An invalid
-        *value* inside the grid (e.g. ``lr=-1``) is not raised: the runs of that
-        configuration are recorded with their ``error``.
+        Before any run starts (and before ``results_file`` is touched): for a malformed
+        grid, seeds or settings, and for a configuration that every run would fail with.
+        Each configuration is checked once by building ``Reinforce(env, **config)`` in
+        this process (which also makes the environment once), so a bad value such as
+        ``lr="abc"`` or ``lr=-1`` names the configuration at once instead of yielding a
+        table of failed runs. What only fails while learning (e.g. diverging) is
+        recorded per run in its ``error``.
 
     Notes
     -----
-    The local pool starts its workers with ``forkserver`` (``spawn`` where there is
-    none), which imports the main module again in each worker: in a script, call
-    :func:`sweep` under ``if __name__ == "__main__":``, and pass features or env
-    factories defined at module level. Each worker runs one run at a time; NumPy's
-    BLAS is not used by the linear policies, so there is no thread oversubscription.
+    ``executor="local"`` runs each run in a worker process started by loky (the
+    executor of joblib), one worker per core, each one run at a time. The start method
+    matters: ``multiprocessing``'s ``spawn`` and ``forkserver`` re-run the caller's main
+    module in every worker (a script without an ``if __name__ == "__main__":`` guard then
+    starts sweeps recursively, and ``python -`` fails because stdin cannot be read
+    again), and a bare ``fork`` copies the parent's threads' locks mid-flight. loky
+    starts a fresh interpreter (``fork`` + ``exec``) and does not import ``__main__``:
+    the worker function is in pgfast, and an environment factory or a features
+    callable defined in ``__main__`` (even a lambda) is sent by value (cloudpickle).
+    Each worker is its own one-process executor, so when a worker dies (``kill -9``, the
+    out-of-memory killer, a crash in native code) exactly the run it was doing is
+    recorded with a ``WorkerDied`` error; a new worker takes its place and the other
+    runs go on. Ctrl-C stops every worker at once; the finished runs are in
+    ``results_file``. NumPy's BLAS is not used by the linear policies, so there is no
+    thread oversubscription.
 
     Examples
     --------
@@ -591,11 +682,15 @@ def sweep(
         if not math.isfinite(threshold):
             raise ValueError(f"threshold must be finite, got {threshold}")
 
+    if not isinstance(progress_bar, (bool, type(None))):
+        raise TypeError(f"progress_bar must be True, False or None, got {type(progress_bar).__name__}")
+
     steps = (np.arange(1, curve_points + 1, dtype=np.int64) * total_timesteps) // curve_points
     env_name = _env_name(env)
     keys = list(axes)
     configs = [dict(zip(keys, vals)) for vals in itertools.product(*axes.values())]
     varying = [k for k in keys if len(axes[k]) > 1]
+    _check_configs(env, configs, seed_list[0])
 
     records: list[dict[str, Any]] = []
     specs: list[dict[str, Any]] = []
@@ -632,10 +727,12 @@ def sweep(
     todo = [i for i in range(len(specs)) if i not in done]
 
     bar: Any = None
-    if progress_bar:
+    if progress_bar is not False:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(specs), initial=n_reused, unit="run", dynamic_ncols=True)
+        # disable=None: tqdm decides (hidden when stderr is not a terminal)
+        bar = tqdm(total=len(specs), initial=n_reused, unit="run", dynamic_ncols=True,
+                   disable=None if progress_bar is None else False)
     out = open(path, "a", encoding="utf-8") if path is not None else None
     stream: Iterator[tuple[int, dict[str, Any]]] = iter(())
     try:

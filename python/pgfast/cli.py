@@ -12,9 +12,12 @@ import numpy as np
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(
         prog="pgfast", description="Policy-gradient (REINFORCE) training of linear policies."
     )
+    p.add_argument("--version", action="version", version=f"pgfast {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser(
@@ -72,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     e = sub.add_parser("eval", help="evaluate a saved model")
-    e.add_argument("model", help="a file written by `pgfast train --save` or Reinforce.save")
+    e.add_argument("model", help="a file written by `pgfast train --save` or Reinforce.save, or the "
+                                 "ENV_ID given to `pgfast train` (reads ENV_ID.pgfast)")
     e.add_argument("--episodes", type=int, default=10)
     e.add_argument("--seed", type=int, default=None)
     e.add_argument("--env", default=None, help="environment id (default: the one saved)")
@@ -255,15 +259,45 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def find_model(name: str) -> str:
+    """Return the model file that ``pgfast eval NAME`` means.
+
+    ``NAME`` itself when it is a file, else ``NAME.pgfast`` (what ``pgfast train NAME``
+    writes by default).
+
+    Parameters
+    ----------
+    name : str
+        A path, or the ENV_ID that ``pgfast train`` was given.
+
+    Returns
+    -------
+    str
+        An existing file.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming every path that was looked for.
+    """
+    candidates = [name] if name.endswith(".pgfast") else [name, f"{name}.pgfast"]
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    looked = " or ".join(repr(os.path.abspath(c)) for c in candidates)
+    hint = "" if name.endswith(".pgfast") else f" (`pgfast train {name}` writes {name}.pgfast)"
+    raise FileNotFoundError(f"model file not found: no {looked}{hint}")
+
+
 def _eval(args: argparse.Namespace) -> int:
     from .io import agent_class
 
     if args.episodes < 1:
         raise ValueError("--episodes must be >= 1")
-
-    agent = agent_class(args.model).load(args.model, env=args.env)
+    path = find_model(args.model)
+    agent = agent_class(path).load(path, env=args.env)
     mean, std = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
-    print(f"{args.model}: mean return {mean:.2f} +/- {std:.2f} over {args.episodes} episodes")
+    print(f"{path}: mean return {mean:.2f} +/- {std:.2f} over {args.episodes} episodes")
     return 0
 
 
@@ -336,7 +370,7 @@ def _sweep(args: argparse.Namespace) -> int:
             n_workers=args.workers, address=args.address, eval_episodes=args.eval_episodes,
             threshold=args.threshold, curve_points=args.curve_points, results_file=args.out,
             resume=not args.fresh, retry_errors=args.retry_errors,
-            progress_bar=not args.no_progress, callback=count,
+            progress_bar=False if args.no_progress else None, callback=count,
         )
     except (ImportError, RuntimeError) as e:
         raise ValueError(str(e)) from e
