@@ -501,3 +501,22 @@ def test_fig13_2_example_smoke_runs(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "baseline=linear" in out.stdout and "over 2 seeds" in out.stdout
     assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_sweep_compares_reinforce_and_actor_critic():
+    res = pgfast.sweep(
+        "CartPole-v1", {"algo": ["reinforce", "actor-critic"], "lr": 0.01},
+        seeds=2, total_timesteps=2000, executor="serial", eval_episodes=2,
+    )
+    rows = res.summary()
+    assert [r["label"] for r in rows] == ["algo=reinforce", "algo=actor-critic"]
+    assert all(r["n_failed"] == 0 for r in rows)
+    ac = pgfast.ActorCritic("CartPole-v1", lr=0.01, seed=1).learn(2000)
+    rec = next(r for r in res if r["algo"] == "actor-critic" and r["seed"] == 1)
+    np.testing.assert_array_equal(rec["params"], ac.policy.params)
+
+
+def test_an_argument_of_the_other_algorithm_is_an_error_before_any_run():
+    with pytest.raises(TypeError, match="every run of configuration algo='reinforce', critic_lr=0.1"):
+        pgfast.sweep("CartPole-v1", {"algo": ["reinforce"], "critic_lr": 0.1}, seeds=1,
+                     total_timesteps=100, executor="serial")
