@@ -418,3 +418,15 @@ def test_a_reinforce_file_is_not_an_actor_critic(tmp_path):
     path = pgfast.Reinforce("CartPole-v1", seed=0).learn(500).save(tmp_path / "r.pgfast")
     with pytest.raises(ValueError, match=r"holds a reinforce model: load it with pgfast\.Reinforce\.load"):
         pgfast.ActorCritic.load(path)
+
+
+def test_the_comparison_example_runs_tiny(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "fig13_2_actor_critic.py"
+    proc = subprocess.run([sys.executable, str(script), "--tiny", "--out", str(tmp_path / "f.png")],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "f.png").is_file() and proc.stdout.count("greedy return") == 3
