@@ -284,7 +284,7 @@ def test_an_environment_factory_runs_in_the_worker_processes():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"grid": {"lrr": [0.1]}}, ValueError, "unknown Reinforce argument 'lrr'"),
+        ({"grid": {"lrr": [0.1]}}, ValueError, "unknown agent argument 'lrr'"),
         ({"grid": {"seed": [1]}}, ValueError, "pass seeds="),
         ({"grid": {"lr": []}}, ValueError, "'lr' has no values"),
         ({"grid": [("lr", 0.1)]}, TypeError, "grid must be a dict"),
@@ -300,7 +300,7 @@ def test_an_environment_factory_runs_in_the_worker_processes():
         ({"grid": {"lr": [0.1, -1.0]}}, ValueError,
          r"every run of configuration lr=-1.0 would fail: lr must be finite and > 0"),
         ({"grid": {"lr": [0.1, "abc"], "baseline": [None, "linear"]}}, TypeError,
-         r"configuration lr='abc', baseline=None would fail: lr must be a number, got str"),
+         r"configuration lr='abc', baseline=None would fail: lr must be a number, got 'abc' \(str\)"),
         ({"grid": {"baseline": ["quadratic"]}}, ValueError, "configuration baseline='quadratic'"),
     ],
 )
@@ -473,7 +473,7 @@ def test_cli_a_grid_value_every_run_would_fail_with_is_an_error_before_any_run(t
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "pgfast: error: grid: every run of configuration lr='abc' would fail: lr must be a number, "
-        "got str"]
+        "got 'abc' (str)"]
     assert not any(tmp_path.iterdir())  # no results file, no empty PNG
 
 
@@ -482,7 +482,7 @@ def test_cli_a_grid_value_every_run_would_fail_with_is_an_error_before_any_run(t
     [
         (["Nope-v0"], "cannot make environment 'Nope-v0'"),
         ([ENV, "--grid", "lr"], "expected NAME=V1,V2"),
-        ([ENV, "--grid", "lrr=1"], "unknown Reinforce argument 'lrr'"),
+        ([ENV, "--grid", "lrr=1"], "unknown agent argument 'lrr'"),
         ([ENV, "--seeds", "x"], "--seeds 'x'"),
         ([ENV, "--timesteps", "0"], "total_timesteps must be >= 1"),
     ],
