@@ -35,15 +35,15 @@ std::size_t states(const FeatureMap& f, const darray& a) {
   return n;
 }
 
-// One state as a 1-D C-contiguous float64 array of k values: its data, else nullptr
-// (the per-step case, read without a conversion; everything else goes through as_f64).
+// One state as a 1-D float64 array of k values readable in place (C-contiguous, aligned,
+// native byte order): its data, else nullptr (the per-step case, read without a
+// conversion; everything else goes through as_f64).
 const double* one_state(py::handle obs, std::size_t k) {
-  if (!py::isinstance<py::array>(obs)) return nullptr;
-  auto* proxy = py::detail::array_proxy(obs.ptr());
-  const bool ok = proxy->nd == 1 && static_cast<std::size_t>(proxy->dimensions[0]) == k &&
-                  py::detail::array_descriptor_proxy(proxy->descr)->type_num == py::detail::npy_api::NPY_DOUBLE_ &&
-                  (proxy->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_) != 0;
-  return ok ? reinterpret_cast<const double*>(proxy->data) : nullptr;
+  const void* data = plain_data(obs, py::detail::npy_api::NPY_DOUBLE_);
+  if (data == nullptr) return nullptr;
+  const auto* proxy = py::detail::array_proxy(obs.ptr());
+  const bool ok = proxy->nd == 1 && static_cast<std::size_t>(proxy->dimensions[0]) == k;
+  return ok ? static_cast<const double*>(data) : nullptr;
 }
 
 py::array_t<double> dense(const FeatureMap& f, py::handle obs_) {
