@@ -887,15 +887,17 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
 
 
 def _inplace(params: object, name: str = "params") -> FloatArray:
-    """Check that ``params`` can be updated in place: never copy it."""
+    """Check that ``params`` can be updated in place: never replace it by a copy.
+
+    Any writable 1-D float64 array is accepted, whatever its byte order, alignment or
+    strides: NumPy's in-place operators convert into its buffer.
+    """
     if not isinstance(params, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray updated in place")
-    if params.dtype != np.float64:
+    if params.dtype.kind != "f" or params.dtype.itemsize != 8:
         raise TypeError(f"{name} must have dtype float64 to be updated in place, got {params.dtype}")
     if params.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {params.shape}")
-    if not params.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous to be updated in place")
     if not params.flags.writeable:
         raise ValueError(f"{name} is read-only")
     return params
@@ -986,8 +988,8 @@ class SGD:
         Parameters
         ----------
         params : numpy.ndarray
-            Writable, C-contiguous, 1-D float64 array (e.g. ``policy.params``); it is
-            never copied.
+            Writable 1-D float64 array (e.g. ``policy.params``) of any byte order,
+            alignment or strides, updated in place.
         grad : array_like, shape (n_params,)
             The gradient of J with respect to ``params``.
 
@@ -1117,8 +1119,8 @@ class Adam:
         Parameters
         ----------
         params : numpy.ndarray
-            Writable, C-contiguous, 1-D float64 array (e.g. ``policy.params``); it is
-            never copied.
+            Writable 1-D float64 array (e.g. ``policy.params``) of any byte order,
+            alignment or strides, updated in place.
         grad : array_like, shape (n_params,)
             The gradient of J with respect to ``params``.
 
