@@ -98,7 +98,16 @@ def call(pol, method, x, a=None):
 
 
 SOFTMAX_METHODS = ["probs", "log_prob", "grad_log_prob", "entropy", "grad_entropy", "sample", "mode"]
-GAUSSIAN_METHODS = ["mean", "log_prob", "grad_log_prob", "entropy", "grad_entropy", "sample", "mode", "log_std_at"]
+GAUSSIAN_METHODS = [
+    "mean",
+    "log_prob",
+    "grad_log_prob",
+    "entropy",
+    "grad_entropy",
+    "sample",
+    "mode",
+    "log_std_at",
+]
 SOFTMAX_ACTIONS = np.array([0, 2, 1, 2])
 GAUSSIAN_ACTIONS = np.array([[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0], [0.0, 3.0]])
 
@@ -225,7 +234,9 @@ def two_steps(optim, name, kwargs, params, grad):
 def test_step_takes_grad_in_any_layout(optim, name, kwargs, layout):
     grad = np.array([1.0, -2.0, 0.0, 3.0, 4.0])
     a, b = np.linspace(-1, 1, 5), np.linspace(-1, 1, 5)
-    assert two_steps(optim, name, kwargs, a, make_layout(grad, layout)) == two_steps(optim, name, kwargs, b, grad)
+    assert two_steps(optim, name, kwargs, a, make_layout(grad, layout)) == two_steps(
+        optim, name, kwargs, b, grad
+    )
     assert_array_equal(a, b)
 
 
@@ -357,6 +368,8 @@ def test_predict_takes_observations_in_any_layout(layout):
     agent = trained(cartpole(), "per_episode")
     obs = np.array([[0.5, -1.0, 0.25, 2.0], [-0.5, 1.0, -0.25, -2.0]])
     batch = make_layout(obs * 4, layout)  # integer-valued: exact in every dtype
-    assert_array_equal(agent.predict(batch, deterministic=True)[0], agent.predict(native(batch), deterministic=True)[0])
+    assert_array_equal(
+        agent.predict(batch, deterministic=True)[0], agent.predict(native(batch), deterministic=True)[0]
+    )
     one = make_layout(obs[1] * 4, layout)
     assert agent.predict(one, deterministic=True)[0] == agent.predict(native(one), deterministic=True)[0]
