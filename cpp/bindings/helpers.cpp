@@ -95,6 +95,10 @@ void require_finite(const darray& a, const char* name) {
   }
 }
 
+void require_finite_result(const double* x, std::size_t n, const char* what, const char* why) {
+  if (!all_finite_wide(x, n)) throw py::value_error(std::string(what) + ": the result overflows (" + why + ")");
+}
+
 std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d) {
   if (allow_1d && a.ndim() == 1 && static_cast<std::size_t>(a.shape(0)) == d) return 0;
   if (a.ndim() == 2 && static_cast<std::size_t>(a.shape(1)) == d) {

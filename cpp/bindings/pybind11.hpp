@@ -47,6 +47,10 @@ darray as_f64(py::handle obj, const char* name);
 barray as_bool(py::handle obj, const char* name);
 
 void require_finite(const darray& a, const char* name);
+// The rule for extreme but finite input, shared with the NumPy twin: a result that is not
+// finite is refused with ValueError "<what>: the result overflows (<why>)", never
+// returned as inf or NaN (the inputs were checked finite before).
+void require_finite_result(const double* x, std::size_t n, const char* what, const char* why);
 // x must be (d,) (returns 0) or (N, d) with N >= 1 (returns N); `what` is the
 // meaning of d used in the message, e.g. "n_features".
 std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d = true);

@@ -72,9 +72,10 @@ torch.nn.utils.clip_grad_norm_: c = min(1, max_grad_norm / (||grad|| + 1e-6))).)
       .def(
           "step", [](SGD& o, py::handle p, py::handle g) { return step_inplace(o, p, g); },
           py::arg("params"), py::arg("grad"),
-          R"pbdoc(Update params IN PLACE along +grad. params must be a writable C-contiguous
-float64 1-D array (e.g. policy.params); it is never copied. Returns the gradient norm
-before clipping.)pbdoc");
+          R"pbdoc(Update params IN PLACE along +grad. params must be a writable float64 1-D
+array (e.g. policy.params) of any byte order, alignment or strides; it is never
+replaced by a copy. A step whose result would overflow raises ValueError and leaves
+params unchanged. Returns the gradient norm before clipping.)pbdoc");
 
   py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam", R"pbdoc(
 Adam (Kingma & Ba 2015, Algorithm 1) as gradient ASCENT, with bias correction:
@@ -124,8 +125,9 @@ the first step; later steps must use parameters of the same size.)pbdoc")
           "step", [](Adam& o, py::handle p, py::handle g) { return step_inplace(o, p, g); },
           py::arg("params"), py::arg("grad"),
           R"pbdoc(Update params IN PLACE along the Adam direction of +grad. params must be a
-writable C-contiguous float64 1-D array; it is never copied. Returns the gradient
-norm before clipping.)pbdoc");
+writable float64 1-D array of any byte order, alignment or strides; it is never
+replaced by a copy. A step whose result would overflow raises ValueError and leaves
+params and the state (t, m, v) unchanged. Returns the gradient norm before clipping.)pbdoc");
 }
 
 }  // namespace pgfast::bind
