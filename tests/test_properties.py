@@ -23,7 +23,7 @@ import sys
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -122,6 +122,8 @@ def check_against_twin(cpp, twin, names, *, compare=True):
     """The property: a clean error naming an argument, or the twin's (finite) result."""
     kind, got = cpp
     twin_kind, expected = twin
+    # Counted by pytest --hypothesis-show-statistics: how many cases were refused, and how.
+    event(f"C++ {kind}" + (f" ({type(got).__name__})" if kind == "error" else ""))
     if kind == "error":
         message = str(got)
         assert any(name in message for name in names), f"the error names no argument: {message!r}"
