@@ -49,9 +49,9 @@ NATIVE = "<" if sys.byteorder == "little" else ">"
 
 SMALL = st.floats(-4.0, 4.0, allow_nan=False, width=32)  # exact in float32 and float64
 SPECIAL = st.sampled_from([np.nan, np.inf, -np.inf])
-MOSTLY_SMALL = st.one_of(SMALL, SMALL, SMALL, SMALL, SMALL, SMALL, SMALL, SPECIAL)
+MOSTLY_SMALL = SMALL  # one array in four also gets NaN/inf elements (see arrays())
 EXTREME = st.one_of(
-    st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([1e308, -1e308, 1e300, 1e154])
+    SMALL, st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([1e308, -1e308, 1e300, 1e154])
 )
 
 ANY_DTYPE = st.one_of(
@@ -61,6 +61,8 @@ ANY_DTYPE = st.one_of(
     hnp.boolean_dtypes(),
 )
 FLOAT64_ANY_ORDER = hnp.floating_dtypes(endianness="?", sizes=(64,))
+INTEGER_DTYPE = st.one_of(hnp.integer_dtypes(endianness="?"), hnp.unsigned_integer_dtypes(endianness="?"))
+ACTION_DTYPE = st.one_of(INTEGER_DTYPE, INTEGER_DTYPE, INTEGER_DTYPE, ANY_DTYPE)  # mostly valid
 
 
 def place(arr, order, misaligned):
@@ -95,8 +97,18 @@ def arrays(draw, shape, elements=MOSTLY_SMALL, dtypes=ANY_DTYPE):
     """An array of the given shape (or, one time in eight, of a wrong shape)."""
     if draw(st.integers(0, 7)) == 0:
         shape = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+    if draw(st.integers(0, 3)) == 0:
+        elements = st.one_of(elements, SPECIAL)
     values = draw(hnp.arrays(np.float64, shape, elements=elements))
     return draw(laid_out(values, dtypes))
+
+
+@st.composite
+def actions(draw, k, n):
+    """n discrete actions (one array in four may hold -1 or k) in any integer layout, mostly."""
+    values = st.integers(-1, k) if draw(st.integers(0, 3)) == 0 else st.integers(0, k - 1)
+    chosen = np.asarray(draw(st.lists(values, min_size=n, max_size=n)), np.float64)
+    return draw(laid_out(chosen, ACTION_DTYPE))
 
 
 def native(value):
@@ -204,9 +216,7 @@ def policy_case(draw, kind, elements=MOSTLY_SMALL, dtypes=ANY_DTYPE):
         if n == 0:
             a = draw(st.one_of(st.integers(-1, k), st.floats(0, 2), st.just(None)))
         else:
-            a = draw(
-                laid_out(np.asarray(draw(st.lists(st.integers(-1, k), min_size=n, max_size=n)), np.float64))
-            )
+            a = draw(actions(k, n))
     else:
         a = draw(arrays((k,) if n == 0 else (n, k), elements, dtypes))
     return d, k, x, a, draw(st.sampled_from(SOFTMAX_METHODS if kind == "softmax" else GAUSSIAN_METHODS))
@@ -271,9 +281,7 @@ def test_policy_gradient_on_any_arrays(kind, values, data):
     cpp, twin = twins(kind, d, k, data.draw(st.integers(0, 99)))
     X = data.draw(arrays((T, d), elements, dtypes))
     if kind == "softmax":
-        A = data.draw(
-            laid_out(np.asarray(data.draw(st.lists(st.integers(-1, k), min_size=T, max_size=T)), float))
-        )
+        A = data.draw(actions(k, T))
     else:
         A = data.draw(arrays((T, k), elements, dtypes))
     w = data.draw(arrays((T,), elements, dtypes))

@@ -180,24 +180,33 @@ void assign_vector(double* dst, std::size_t n, py::handle value, const char* nam
   std::copy(a.data(), a.data() + n, dst);
 }
 
-InplaceParams::InplaceParams(py::handle obj, const char* name) {
+namespace {
+
+py::array inplace_target(py::handle obj, const char* name) {
   if (!py::isinstance<py::array>(obj)) {
     throw py::type_error(std::string(name) + " must be a numpy.ndarray updated in place");
   }
-  target_ = py::reinterpret_borrow<py::array>(obj);
-  const auto dt = target_.dtype();
+  auto a = py::reinterpret_borrow<py::array>(obj);
+  const auto dt = a.dtype();
   if (dt.kind() != 'f' || dt.itemsize() != static_cast<py::ssize_t>(sizeof(double))) {
     throw py::type_error(std::string(name) + " must have dtype float64 to be updated in place, got " +
                          py::str(dt).cast<std::string>());
   }
-  if (target_.ndim() != 1) {
-    throw py::value_error(std::string(name) + " must be 1-D, got shape " + shape_str(target_));
-  }
-  if (!target_.writeable()) throw py::value_error(std::string(name) + " is read-only");
-  copied_ = plain_data(obj, py::detail::npy_api::NPY_DOUBLE_) == nullptr;
-  // Not usable in place (byte-swapped, misaligned or strided): step on a native copy,
-  // written back by commit().
-  work_ = copied_ ? darray::ensure(target_) : py::reinterpret_borrow<darray>(obj);
+  if (a.ndim() != 1) throw py::value_error(std::string(name) + " must be 1-D, got shape " + shape_str(a));
+  if (!a.writeable()) throw py::value_error(std::string(name) + " is read-only");
+  return a;
+}
+
+}  // namespace
+
+// Members are built in the initialiser list: a default-constructed py::array allocates
+// an empty NumPy array, which would cost more than a small optimiser step.
+InplaceParams::InplaceParams(py::handle obj, const char* name)
+    : target_(inplace_target(obj, name)),
+      copied_(plain_data(obj, py::detail::npy_api::NPY_DOUBLE_) == nullptr),
+      // Not usable in place (byte-swapped, misaligned or strided): step on a native copy,
+      // written back by commit().
+      work_(copied_ ? darray::ensure(target_) : py::reinterpret_borrow<darray>(obj)) {
   if (!work_) throw py::error_already_set();
 }
 

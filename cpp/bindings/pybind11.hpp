@@ -96,8 +96,8 @@ class InplaceParams {
 
  private:
   py::array target_;
+  bool copied_;
   darray work_;
-  bool copied_ = false;
 };
 
 // Draws from a numpy.random.Generator's BitGenerator while holding its lock, so the
