@@ -41,19 +41,19 @@ py::array numeric_array(py::handle obj, const char* name, bool allow_bool) {
 
 }  // namespace
 
-// True for a C-contiguous, aligned float64 ndarray: usable as is, without a NumPy call.
-bool is_plain_f64(py::handle obj) {
-  if (!py::isinstance<py::array>(obj)) return false;
+const void* plain_data(py::handle obj, int type_num) {
+  if (!py::isinstance<py::array>(obj)) return nullptr;
   const auto* a = py::detail::array_proxy(obj.ptr());
-  constexpr int need = py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_ | py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+  constexpr int need = py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_ | kAligned;
   const auto* descr = py::detail::array_descriptor_proxy(a->descr);
   const bool native = descr->byteorder == '=' || descr->byteorder == '|' ||
                       descr->byteorder == (PGFAST_BIG_ENDIAN ? '>' : '<');
-  return (a->flags & need) == need && native && descr->type_num == py::detail::npy_api::NPY_DOUBLE_;
+  return (a->flags & need) == need && native && descr->type_num == type_num ? a->data : nullptr;
 }
 
 darray as_f64(py::handle obj, const char* name) {
-  if (is_plain_f64(obj)) return py::reinterpret_borrow<darray>(obj);  // the per-step fast path
+  // The per-step fast path: an array usable as is, without a NumPy call.
+  if (plain_data(obj, py::detail::npy_api::NPY_DOUBLE_) != nullptr) return py::reinterpret_borrow<darray>(obj);
   auto a = darray::ensure(numeric_array(obj, name, true));
   if (!a) {
     throw py::type_error(std::string(name) + " must be convertible to a float64 array, got " +
@@ -95,6 +95,10 @@ void require_finite(const darray& a, const char* name) {
   }
 }
 
+void require_finite_result(const double* x, std::size_t n, const char* what, const char* why) {
+  if (!all_finite_wide(x, n)) throw py::value_error(std::string(what) + ": the result overflows (" + why + ")");
+}
+
 std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d) {
   if (allow_1d && a.ndim() == 1 && static_cast<std::size_t>(a.shape(0)) == d) return 0;
   if (a.ndim() == 2 && static_cast<std::size_t>(a.shape(1)) == d) {
@@ -124,7 +128,7 @@ ActionArray as_actions(py::handle obj, const char* name, std::size_t k, std::siz
                          py::str(raw.dtype()).cast<std::string>());
   }
   require_shape_1d(raw, name, expected_n);
-  ActionArray out(py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(raw));
+  ActionArray out(iarray::ensure(raw));
   // Branch-free min/max over the batch; the first offending index is looked for only
   // when there is one.
   std::int64_t lo = 0, hi = 0;
@@ -176,21 +180,40 @@ void assign_vector(double* dst, std::size_t n, py::handle value, const char* nam
   std::copy(a.data(), a.data() + n, dst);
 }
 
-py::array_t<double> require_inplace(py::handle obj, const char* name) {
+namespace {
+
+py::array inplace_target(py::handle obj, const char* name) {
   if (!py::isinstance<py::array>(obj)) {
     throw py::type_error(std::string(name) + " must be a numpy.ndarray updated in place");
   }
   auto a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<double>())) {
+  const auto dt = a.dtype();
+  if (dt.kind() != 'f' || dt.itemsize() != static_cast<py::ssize_t>(sizeof(double))) {
     throw py::type_error(std::string(name) + " must have dtype float64 to be updated in place, got " +
-                         py::str(a.dtype()).cast<std::string>());
+                         py::str(dt).cast<std::string>());
   }
   if (a.ndim() != 1) throw py::value_error(std::string(name) + " must be 1-D, got shape " + shape_str(a));
-  if (!(a.flags() & py::array::c_style)) {
-    throw py::value_error(std::string(name) + " must be C-contiguous to be updated in place");
-  }
   if (!a.writeable()) throw py::value_error(std::string(name) + " is read-only");
-  return py::array_t<double>(a);
+  return a;
+}
+
+}  // namespace
+
+// Members are built in the initialiser list: a default-constructed py::array allocates
+// an empty NumPy array, which would cost more than a small optimiser step.
+InplaceParams::InplaceParams(py::handle obj, const char* name)
+    : target_(inplace_target(obj, name)),
+      copied_(plain_data(obj, py::detail::npy_api::NPY_DOUBLE_) == nullptr),
+      // Not usable in place (byte-swapped, misaligned or strided): step on a native copy,
+      // written back by commit().
+      work_(copied_ ? darray::ensure(target_) : py::reinterpret_borrow<darray>(obj)) {
+  if (!work_) throw py::error_already_set();
+}
+
+void InplaceParams::commit() {
+  if (!copied_) return;
+  // NumPy converts back into the caller's buffer: its byte order, alignment and strides.
+  target_.attr("__setitem__")(py::ellipsis(), work_);
 }
 
 // ---------------------------------------------------------------------------------

@@ -22,10 +22,23 @@ namespace py = pybind11;
 
 namespace pgfast::bind {
 
-using darray = py::array_t<double, py::array::c_style | py::array::forcecast>;
-using barray = py::array_t<bool, py::array::c_style | py::array::forcecast>;
+// Every array read through a raw pointer is C-contiguous, aligned and in native byte
+// order: array_t::ensure() with these flags is NumPy's own conversion (PyArray_FromAny),
+// which returns the array itself when it already is so and a converted copy otherwise.
+// Without kAligned a misaligned buffer (np.frombuffer(buf, offset=1)) would be handed
+// out as is and read with unaligned loads, which is undefined behaviour in C++.
+constexpr int kAligned = py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+constexpr int kReadable = py::array::c_style | py::array::forcecast | kAligned;
+using darray = py::array_t<double, kReadable>;
+using barray = py::array_t<bool, kReadable>;
+using iarray = py::array_t<std::int64_t, kReadable>;
 
 std::string shape_str(const py::array& a);
+
+// The data of `obj` when it is an ndarray of NumPy type `type_num` (NPY_DOUBLE_, ...)
+// that is C-contiguous, aligned and in native byte order -- readable in place --, else
+// nullptr. The per-step fast paths use it; everything else goes through as_f64.
+const void* plain_data(py::handle obj, int type_num);
 
 // Any array-like -> C-contiguous float64 (a copy only when needed), rejecting
 // strings, objects and other non-numeric dtypes with a TypeError naming `name`.
@@ -34,6 +47,10 @@ darray as_f64(py::handle obj, const char* name);
 barray as_bool(py::handle obj, const char* name);
 
 void require_finite(const darray& a, const char* name);
+// The rule for extreme but finite input, shared with the NumPy twin: a result that is not
+// finite is refused with ValueError "<what>: the result overflows (<why>)", never
+// returned as inf or NaN (the inputs were checked finite before).
+void require_finite_result(const double* x, std::size_t n, const char* what, const char* why);
 // x must be (d,) (returns 0) or (N, d) with N >= 1 (returns N); `what` is the
 // meaning of d used in the message, e.g. "n_features".
 std::size_t require_rows(const darray& a, const char* name, std::size_t d, bool allow_1d = true);
@@ -45,14 +62,14 @@ void require_shape_1d(const py::array& a, const char* name, std::size_t n);
 class ActionArray {
  public:
   ActionArray() = default;
-  explicit ActionArray(py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> a)
+  explicit ActionArray(iarray a)
       : arr_(std::move(a)) {}
   const std::int64_t* data() const { return arr_.data(); }
   std::size_t size() const { return static_cast<std::size_t>(arr_.size()); }
   std::int64_t operator[](std::size_t i) const { return arr_.data()[i]; }
 
  private:
-  py::array_t<std::int64_t, py::array::c_style | py::array::forcecast> arr_;
+  iarray arr_;
 };
 
 // Validated integer actions: (N,) int64, every entry in [0, k).
@@ -64,9 +81,24 @@ std::size_t as_action(py::handle obj, const char* name, std::size_t k);
 py::array_t<double> owned_view(double* data, std::size_t n, py::handle owner);
 // Copies a validated (n,) array into dst (used by `params` setters).
 void assign_vector(double* dst, std::size_t n, py::handle value, const char* name);
-// Checks that `arr` is a writable C-contiguous float64 1-D array of n elements that
-// can be updated in place; never copies.
-py::array_t<double> require_inplace(py::handle arr, const char* name);
+// The parameters of an in-place update (optimiser steps): a writable 1-D float64 ndarray,
+// never replaced by a copy the caller does not see. One readable in place (C-contiguous,
+// aligned, native byte order: the usual policy.params) is written directly; any other
+// (byte-swapped, misaligned, strided) is updated on a native copy that commit() converts
+// back into the caller's buffer, as NumPy's `params += ...` would. Call commit() only
+// after the update succeeded: on an exception the caller's array is left unchanged.
+class InplaceParams {
+ public:
+  InplaceParams(py::handle obj, const char* name);
+  double* data() { return work_.mutable_data(); }
+  std::size_t size() const { return static_cast<std::size_t>(work_.size()); }
+  void commit();
+
+ private:
+  py::array target_;
+  bool copied_;
+  darray work_;
+};
 
 // Draws from a numpy.random.Generator's BitGenerator while holding its lock, so the
 // C++ core and NumPy code consume one stream. Construct with the GIL held; the lock is

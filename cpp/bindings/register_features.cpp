@@ -35,22 +35,25 @@ std::size_t states(const FeatureMap& f, const darray& a) {
   return n;
 }
 
-// One state as a 1-D C-contiguous float64 array of k values: its data, else nullptr
-// (the per-step case, read without a conversion; everything else goes through as_f64).
+// One state as a 1-D float64 array of k values readable in place (C-contiguous, aligned,
+// native byte order): its data, else nullptr (the per-step case, read without a
+// conversion; everything else goes through as_f64).
 const double* one_state(py::handle obs, std::size_t k) {
-  if (!py::isinstance<py::array>(obs)) return nullptr;
-  auto* proxy = py::detail::array_proxy(obs.ptr());
-  const bool ok = proxy->nd == 1 && static_cast<std::size_t>(proxy->dimensions[0]) == k &&
-                  py::detail::array_descriptor_proxy(proxy->descr)->type_num == py::detail::npy_api::NPY_DOUBLE_ &&
-                  (proxy->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_) != 0;
-  return ok ? reinterpret_cast<const double*>(proxy->data) : nullptr;
+  const void* data = plain_data(obs, py::detail::npy_api::NPY_DOUBLE_);
+  if (data == nullptr) return nullptr;
+  const auto* proxy = py::detail::array_proxy(obs.ptr());
+  const bool ok = proxy->nd == 1 && static_cast<std::size_t>(proxy->dimensions[0]) == k;
+  return ok ? static_cast<const double*>(data) : nullptr;
 }
+
+constexpr const char* kWhyFeatures = "|obs| is too large for this feature map";
 
 py::array_t<double> dense(const FeatureMap& f, py::handle obs_) {
   if (const double* s = one_state(obs_, f.n_inputs())) {
     if (!all_finite(s, f.n_inputs())) throw py::value_error("obs contains NaN or inf");
     py::array_t<double> x(static_cast<py::ssize_t>(f.n_features()));
     f.dense(s, x.mutable_data());
+    require_finite_result(x.data(), f.n_features(), "features", kWhyFeatures);
     return x;
   }
   auto obs = as_f64(obs_, "obs");
@@ -59,6 +62,7 @@ py::array_t<double> dense(const FeatureMap& f, py::handle obs_) {
   if (n == 0) {
     py::array_t<double> x(static_cast<py::ssize_t>(d));
     f.dense(obs.data(), x.mutable_data());
+    require_finite_result(x.data(), d, "features", kWhyFeatures);
     return x;
   }
   py::array_t<double> x({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(d)});
@@ -69,6 +73,7 @@ py::array_t<double> dense(const FeatureMap& f, py::handle obs_) {
     const py::gil_scoped_release unlock;
     for (std::size_t i = 0; i < n; ++i) f.dense(s + i * k, out + i * d);
   }
+  require_finite_result(out, n * d, "features", kWhyFeatures);
   return x;
 }
 

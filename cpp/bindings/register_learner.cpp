@@ -17,21 +17,17 @@ namespace pgfast::bind {
 namespace {
 
 // Reads one observation row of n values into `out` without allocating for the common
-// cases (a float32/float64 C-contiguous array, a Python int or float).
+// cases (a float32/float64 array readable in place, a Python int or float); any other
+// byte order, alignment or layout is converted by as_f64.
 void read_row(py::handle obs, double* out, std::size_t n, const char* name) {
   if (py::isinstance<py::array>(obs)) {
-    auto* proxy = py::detail::array_proxy(obs.ptr());
-    const int type = py::detail::array_descriptor_proxy(proxy->descr)->type_num;
-    const bool contiguous = (proxy->flags & py::detail::npy_api::NPY_ARRAY_C_CONTIGUOUS_) != 0;
-    std::size_t size = 1;
-    for (int i = 0; i < proxy->nd; ++i) size *= static_cast<std::size_t>(proxy->dimensions[i]);
-    if (contiguous && size == n) {
-      if (type == py::detail::npy_api::NPY_DOUBLE_) {
-        std::copy_n(reinterpret_cast<const double*>(proxy->data), n, out);
+    if (static_cast<std::size_t>(py::reinterpret_borrow<py::array>(obs).size()) == n) {
+      if (const void* d = plain_data(obs, py::detail::npy_api::NPY_DOUBLE_)) {
+        std::copy_n(static_cast<const double*>(d), n, out);
         return;
       }
-      if (type == py::detail::npy_api::NPY_FLOAT_) {
-        std::copy_n(reinterpret_cast<const float*>(proxy->data), n, out);
+      if (const void* f = plain_data(obs, py::detail::npy_api::NPY_FLOAT_)) {
+        std::copy_n(static_cast<const float*>(f), n, out);
         return;
       }
     }

@@ -20,12 +20,14 @@ double max_norm_arg(const py::object& v) {
 // Validates (params, grad) and runs `step` on raw pointers; returns the grad norm.
 template <class Opt>
 double step_inplace(Opt& opt, py::handle params_, py::handle grad_) {
-  auto params = require_inplace(params_, "params");
-  const auto n = static_cast<std::size_t>(params.shape(0));
+  InplaceParams params(params_, "params");
+  const std::size_t n = params.size();
   auto grad = as_f64(grad_, "grad");
   require_shape_1d(grad, "grad", n);
   require_finite(grad, "grad");
-  return opt.step(params.mutable_data(), grad.data(), n);
+  const double norm = opt.step(params.data(), grad.data(), n);
+  params.commit();
+  return norm;
 }
 
 // The value given to `opt.lr = value`: a real number (not a bool, a string or None).
@@ -80,9 +82,10 @@ torch.nn.utils.clip_grad_norm_: c = min(1, max_grad_norm / (||grad|| + 1e-6))).)
       .def(
           "step", [](SGD& o, py::handle p, py::handle g) { return step_inplace(o, p, g); },
           py::arg("params"), py::arg("grad"),
-          R"pbdoc(Update params IN PLACE along +grad. params must be a writable C-contiguous
-float64 1-D array (e.g. policy.params); it is never copied. Returns the gradient norm
-before clipping.)pbdoc");
+          R"pbdoc(Update params IN PLACE along +grad. params must be a writable float64 1-D
+array (e.g. policy.params) of any byte order, alignment or strides; it is never
+replaced by a copy. A step whose result would overflow raises ValueError and leaves
+params unchanged. Returns the gradient norm before clipping.)pbdoc");
 
   py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam", R"pbdoc(
 Adam (Kingma & Ba 2015, Algorithm 1) as gradient ASCENT, with bias correction:
@@ -119,22 +122,23 @@ the first step; later steps must use parameters of the same size.)pbdoc")
       .def(
           "set_state",
           [](Adam& o, long long t, py::handle m_, py::handle v_) {
-            auto m = as_f64(m_, "m");
-            auto v = as_f64(v_, "v");
-            if (m.ndim() != 1) throw py::value_error("m must be 1-D, got " + shape_str(m));
-            require_shape_1d(v, "v", static_cast<std::size_t>(m.shape(0)));
-            require_finite(m, "m");
-            require_finite(v, "v");
-            o.set_state(t, std::vector<double>(m.data(), m.data() + m.size()),
-                        std::vector<double>(v.data(), v.data() + v.size()));
+            auto m_arr = as_f64(m_, "m");
+            auto v_arr = as_f64(v_, "v");
+            if (m_arr.ndim() != 1) throw py::value_error("m must be 1-D, got " + shape_str(m_arr));
+            require_shape_1d(v_arr, "v", static_cast<std::size_t>(m_arr.shape(0)));
+            require_finite(m_arr, "m");
+            require_finite(v_arr, "v");
+            o.set_state(t, std::vector<double>(m_arr.data(), m_arr.data() + m_arr.size()),
+                        std::vector<double>(v_arr.data(), v_arr.data() + v_arr.size()));
           },
           py::arg("t"), py::arg("m"), py::arg("v"), "Restore a state returned by state().")
       .def(
           "step", [](Adam& o, py::handle p, py::handle g) { return step_inplace(o, p, g); },
           py::arg("params"), py::arg("grad"),
           R"pbdoc(Update params IN PLACE along the Adam direction of +grad. params must be a
-writable C-contiguous float64 1-D array; it is never copied. Returns the gradient
-norm before clipping.)pbdoc");
+writable float64 1-D array of any byte order, alignment or strides; it is never
+replaced by a copy. A step whose result would overflow raises ValueError and leaves
+params and the state (t, m, v) unchanged. Returns the gradient norm before clipping.)pbdoc");
 }
 
 }  // namespace pgfast::bind

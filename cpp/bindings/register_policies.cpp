@@ -76,6 +76,20 @@ struct Actions<LinearGaussian> {
   }
 };
 
+// Why a result of finite inputs can overflow, for the ValueError of require_finite_result.
+template <class P>
+struct Why;
+template <>
+struct Why<LinearSoftmax> {
+  static constexpr const char* log_prob = "the action preferences of x are too far apart";
+  static constexpr const char* grad = "x is too large";
+};
+template <>
+struct Why<LinearGaussian> {
+  static constexpr const char* log_prob = "|a - mean| is too large for the standard deviation";
+  static constexpr const char* grad = "|a - mean| or x is too large for the standard deviation";
+};
+
 // x -> validated float64 states; returns N (0 for a single state).
 template <class P>
 std::size_t states(const P& p, const darray& x) {
@@ -134,11 +148,17 @@ memory, and the view keeps the policy alive). Assigning copies into it.)pbdoc")
             const P& p = self_as<P>(self);
             auto x = as_f64(x_, "x");
             const std::size_t n = states(p, x);
-            if (n == 0) return py::float_(p.log_prob(x.data(), A::one(p, a_).arg()));
+            if (n == 0) {
+              const double lp = p.log_prob(x.data(), A::one(p, a_).arg());
+              require_finite_result(&lp, 1, "log_prob", Why<P>::log_prob);
+              return py::float_(lp);
+            }
             auto a = A::many(p, a_, n);
-            return per_row_scalar(p, x, n, [&](const double* xt, std::size_t t) {
+            auto out = per_row_scalar(p, x, n, [&](const double* xt, std::size_t t) {
               return p.log_prob(xt, a.arg(t));
             });
+            require_finite_result(out.data(), n, "log_prob", Why<P>::log_prob);
+            return out;
           },
           py::arg("x"), py::arg("a"),
           R"pbdoc(ln pi(a|x): a float for one state, an (N,) array for a batch.)pbdoc")
@@ -153,13 +173,16 @@ memory, and the view keeps the policy alive). Assigning copies into it.)pbdoc")
               py::array_t<double> g(static_cast<py::ssize_t>(p.n_params()));
               std::fill(g.mutable_data(), g.mutable_data() + p.n_params(), 0.0);
               p.add_grad_log_prob(x.data(), a.arg(), 1.0, g.mutable_data());
+              require_finite_result(g.data(), p.n_params(), "grad_log_prob", Why<P>::grad);
               return g;
             }
             auto a = A::many(p, a_, n);
-            return per_row_vector(p, x, n, p.n_params(),
-                                  [&](const double* xt, std::size_t t, double* g) {
-                                    p.add_grad_log_prob(xt, a.arg(t), 1.0, g);
-                                  });
+            auto out = per_row_vector(p, x, n, p.n_params(),
+                                      [&](const double* xt, std::size_t t, double* g) {
+                                        p.add_grad_log_prob(xt, a.arg(t), 1.0, g);
+                                      });
+            require_finite_result(out.data(), n * p.n_params(), "grad_log_prob", Why<P>::grad);
+            return out;
           },
           py::arg("x"), py::arg("a"),
           R"pbdoc(The eligibility vector grad_theta ln pi(a|x) (S&B eq. 13.9 for softmax,
@@ -169,9 +192,14 @@ eqs. 13.19-13.20 for Gaussian): shape (n_params,), or (N, n_params) for a batch.
           [](const P& p, py::handle x_) -> py::object {
             auto x = as_f64(x_, "x");
             const std::size_t n = states(p, x);
-            if (n == 0) return py::float_(p.entropy(x.data()));
-            return per_row_scalar(p, x, n,
-                                  [&](const double* xt, std::size_t) { return p.entropy(xt); });
+            if (n == 0) {
+              const double H = p.entropy(x.data());
+              require_finite_result(&H, 1, "entropy", Why<P>::grad);
+              return py::float_(H);
+            }
+            auto out = per_row_scalar(p, x, n, [&](const double* xt, std::size_t) { return p.entropy(xt); });
+            require_finite_result(out.data(), n, "entropy", Why<P>::grad);
+            return out;
           },
           py::arg("x"), R"pbdoc(Entropy of pi(.|x): a float, or (N,) for a batch.)pbdoc")
       .def(
@@ -183,12 +211,14 @@ eqs. 13.19-13.20 for Gaussian): shape (n_params,), or (N, n_params) for a batch.
               py::array_t<double> g(static_cast<py::ssize_t>(p.n_params()));
               std::fill(g.mutable_data(), g.mutable_data() + p.n_params(), 0.0);
               p.add_grad_entropy(x.data(), 1.0, g.mutable_data());
+              require_finite_result(g.data(), p.n_params(), "grad_entropy", Why<P>::grad);
               return g;
             }
-            return per_row_vector(p, x, n, p.n_params(),
-                                  [&](const double* xt, std::size_t, double* g) {
-                                    p.add_grad_entropy(xt, 1.0, g);
-                                  });
+            auto out = per_row_vector(p, x, n, p.n_params(), [&](const double* xt, std::size_t, double* g) {
+              p.add_grad_entropy(xt, 1.0, g);
+            });
+            require_finite_result(out.data(), n * p.n_params(), "grad_entropy", Why<P>::grad);
+            return out;
           },
           py::arg("x"),
           R"pbdoc(Gradient of the entropy with respect to params: (n_params,) or (N, n_params).)pbdoc");
@@ -340,6 +370,7 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
             if (n == 0) {
               py::array_t<double> out(static_cast<py::ssize_t>(k));
               p.sample(x.data(), stream, out.mutable_data());
+              require_finite_result(out.data(), k, "sample", "the mean or the standard deviation is too large");
               return out;
             }
             py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(k)});
@@ -349,6 +380,7 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
               const py::gil_scoped_release nogil;  // the Generator's lock is held by `stream`
               for (std::size_t t = 0; t < n; ++t) p.sample(xs + t * p.n_features(), stream, o + t * k);
             }
+            require_finite_result(out.data(), n * k, "sample", "the mean or the standard deviation is too large");
             return out;
           },
           py::arg("x"), py::arg("rng"),

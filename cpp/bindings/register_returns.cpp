@@ -55,6 +55,7 @@ py::array_t<double> returns(py::handle rewards_, py::handle terminated_, py::han
     const py::gil_scoped_release nogil;  // all inputs are cast, owned arrays
     discounted_returns(rp, tp, up, bp, T, n, gamma, op);
   }
+  require_finite_result(op, T * n, "discounted_returns", "|rewards| or |bootstrap| is too large");
   return out;
 }
 
@@ -83,6 +84,7 @@ py::array_t<double> gradient_of(const P& p, py::handle X_, py::handle A_, py::ha
     const py::gil_scoped_release nogil;
     policy_gradient(p, X.data(), A.data(), w.data(), T, gp);
   }
+  require_finite_result(gp, p.n_params(), "policy_gradient", "|weights| times |X| is too large");
   return g;
 }
 

@@ -106,9 +106,16 @@ class _Dense:
         raise NotImplementedError
 
     def __call__(self, obs: ArrayLike) -> FloatArray:
-        """Dense x(s): (k,) -> (n_features,), or (N, k) -> (N, n_features)."""
+        """Dense x(s): (k,) -> (n_features,), or (N, k) -> (N, n_features).
+
+        Raises ``ValueError`` ("features: the result overflows ...") when a finite
+        observation is too large for the map (e.g. s^c beyond 1e308).
+        """
         s, single = self._states(obs)
-        x = self._rows(s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = self._rows(s)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("features: the result overflows (|obs| is too large for this feature map)")
         return x[0] if single else x
 
 

@@ -93,6 +93,31 @@ def _finite(arr: FloatArray, name: str) -> FloatArray:
     return arr
 
 
+def _finite_result(out: FloatArray, what: str, why: str) -> FloatArray:
+    """Return ``out``, or refuse it when not finite: the rule for extreme but finite input.
+
+    Every input was checked finite before; a result that still is not (an overflow, or
+    the inf - inf and 0 · inf that follow) is a ``ValueError`` "<what>: the result
+    overflows (<why>)", never returned. The computations run under
+    ``np.errstate(over="ignore", invalid="ignore")`` so that NumPy does not warn first.
+    """
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{what}: the result overflows ({why})")
+    return out
+
+
+# Why a result of finite inputs can overflow (the same words as the C++ bindings).
+_WHY_SOFTMAX_LOG_PROB = "the action preferences of x are too far apart"
+_WHY_SOFTMAX_GRAD = "x is too large"
+_WHY_GAUSSIAN_LOG_PROB = "|a - mean| is too large for the standard deviation"
+_WHY_GAUSSIAN_GRAD = "|a - mean| or x is too large for the standard deviation"
+
+
+def _quiet() -> np.errstate:
+    """Context: NumPy computes through overflow silently; the result is checked after."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 def _states(x: ArrayLike, d: int, name: str = "x") -> tuple[FloatArray, bool]:
     """Return ``x`` as an (N, d) float64 batch and whether it was a single state."""
     X = _float_array(x, name)
@@ -238,7 +263,8 @@ class LinearSoftmax:
 
     def _preferences(self, X: FloatArray) -> FloatArray:
         """Return the action preferences h = X Wᵀ + b, shape (N, k) (S&B eq. 13.3)."""
-        H = X @ self._W.T + self._b
+        with _quiet():
+            H = X @ self._W.T + self._b
         if not np.all(np.isfinite(H)):
             raise ValueError("action preferences are not finite (parameters or features too large)")
         return H
@@ -250,14 +276,16 @@ class LinearSoftmax:
         shift is subtracted first, so that huge preferences lose no precision.
         """
         shifted = self._preferences(X)
-        shifted -= shifted.max(axis=1, keepdims=True)
-        out: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        with _quiet():  # h_b − max h may overflow to −inf: π_b = 0, ln π_b = −inf
+            shifted -= shifted.max(axis=1, keepdims=True)
+            out: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return out
 
     def _probs(self, X: FloatArray) -> FloatArray:
         """Return π(·|s) for each row, shape (N, k) (S&B eq. 13.2)."""
         H = self._preferences(X)
-        E = np.exp(H - H.max(axis=1, keepdims=True))  # ≤ 1: never overflows
+        with _quiet():  # h_b − max h may overflow to −inf: e^−inf = 0
+            E = np.exp(H - H.max(axis=1, keepdims=True))  # ≤ 1: never overflows
         out: FloatArray = E / E.sum(axis=1, keepdims=True)
         return out
 
@@ -307,7 +335,9 @@ class LinearSoftmax:
         """
         X, single = _states(x, self._d)
         A = _discrete_actions(a, self._k, X.shape[0], single)
-        lp = self._log_probs(X)[np.arange(X.shape[0]), A]
+        with _quiet():
+            lp = self._log_probs(X)[np.arange(X.shape[0]), A]
+        _finite_result(lp, "log_prob", _WHY_SOFTMAX_LOG_PROB)
         return float(lp[0]) if single else lp
 
     def grad_log_prob(self, x: ArrayLike, a: ArrayLike) -> FloatArray:
@@ -330,9 +360,14 @@ class LinearSoftmax:
         """
         X, single = _states(x, self._d)
         A = _discrete_actions(a, self._k, X.shape[0], single)
-        one_hot = np.eye(self._k)[A]
-        G = self._expand(one_hot - self._probs(X), X)
+        G = _finite_result(self._eligibility(X, A), "grad_log_prob", _WHY_SOFTMAX_GRAD)
         return G[0] if single else G
+
+    def _eligibility(self, X: FloatArray, A: NDArray[np.int64]) -> FloatArray:
+        """Rows (e_a − π(·|s)) ⊗ x(s) of validated states and actions, unchecked."""
+        one_hot = np.eye(self._k)[A]
+        with _quiet():
+            return self._expand(one_hot - self._probs(X), X)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
         """Entropy H(π(·|s)) = −Σ_b π(b|s) ln π(b|s).
@@ -348,8 +383,11 @@ class LinearSoftmax:
             A float for one state, an (N,) array for a batch.
         """
         X, single = _states(x, self._d)
-        L = self._log_probs(X)
-        H = -(np.exp(L) * L).sum(axis=1)
+        with _quiet():
+            L = self._log_probs(X)
+            P = np.exp(L)
+            H = -np.where(P > 0.0, P * L, 0.0).sum(axis=1)  # 0 ln 0 = 0 (L may be -inf)
+        _finite_result(H, "entropy", _WHY_SOFTMAX_GRAD)
         return float(H[0]) if single else H
 
     def grad_entropy(self, x: ArrayLike) -> FloatArray:
@@ -369,10 +407,12 @@ class LinearSoftmax:
             Shape (n_params,), or (N, n_params) for a batch.
         """
         X, single = _states(x, self._d)
-        L = self._log_probs(X)
-        P = np.exp(L)
-        H = -(P * L).sum(axis=1, keepdims=True)
-        G = self._expand(-P * (L + H), X)
+        with _quiet():
+            L = self._log_probs(X)
+            P = np.exp(L)
+            H = -np.where(P > 0.0, P * L, 0.0).sum(axis=1, keepdims=True)
+            G = self._expand(np.where(P > 0.0, -P * (L + H), 0.0), X)  # π_b = 0: the limit 0
+        _finite_result(G, "grad_entropy", _WHY_SOFTMAX_GRAD)
         return G[0] if single else G
 
     def sample(self, x: ArrayLike, rng: np.random.Generator) -> Union[int, NDArray[np.int64]]:
@@ -569,7 +609,8 @@ class LinearGaussian:
         if not self._sd:
             return np.broadcast_to(self._raw_log_std, (X.shape[0], self._m))
         Ws = self._raw_log_std[: self._m * self._d].reshape(self._m, self._d)
-        out: FloatArray = X @ Ws.T + self._raw_log_std[self._m * self._d :]
+        with _quiet():  # clamped by every caller: an overflow to ±inf clamps to the bound
+            out: FloatArray = X @ Ws.T + self._raw_log_std[self._m * self._d :]
         return out
 
     def log_std_at(self, x: ArrayLike) -> FloatArray:
@@ -589,7 +630,8 @@ class LinearGaussian:
 
     def _mean(self, X: FloatArray) -> FloatArray:
         """Return the action means μ = X Wᵀ + b, shape (N, m)."""
-        mu = X @ self._W.T + self._b
+        with _quiet():
+            mu = X @ self._W.T + self._b
         if not np.all(np.isfinite(mu)):
             raise ValueError("action mean is not finite (parameters or features too large)")
         return mu
@@ -629,8 +671,11 @@ class LinearGaussian:
         X, single = _states(x, self._d)
         A = _continuous_actions(a, self._m, X.shape[0], single)
         log_std = np.clip(self._raw_log_std_of(X), self._lo, self._hi)
-        z = (A - self._mean(X)) / np.exp(log_std)
-        lp = (-0.5 * z**2 - log_std - _HALF_LOG_2PI).sum(axis=1)
+        mu = self._mean(X)
+        with _quiet():
+            z = (A - mu) / np.exp(log_std)
+            lp = (-0.5 * z**2 - log_std - _HALF_LOG_2PI).sum(axis=1)
+        _finite_result(lp, "log_prob", _WHY_GAUSSIAN_LOG_PROB)
         return float(lp[0]) if single else lp
 
     def grad_log_prob(self, x: ArrayLike, a: ArrayLike) -> FloatArray:
@@ -654,8 +699,17 @@ class LinearGaussian:
             Shape (n_params,), or (N, n_params) for a batch.
         """
         X, single = _states(x, self._d)
+        A = _continuous_actions(a, self._m, X.shape[0], single)
+        G = _finite_result(self._eligibility(X, A), "grad_log_prob", _WHY_GAUSSIAN_GRAD)
+        return G[0] if single else G
+
+    def _eligibility(self, X: FloatArray, A: FloatArray) -> FloatArray:
+        """Eligibility rows of validated states and actions, unchecked."""
+        with _quiet():
+            return self._eligibility_rows(X, A)
+
+    def _eligibility_rows(self, X: FloatArray, A: FloatArray) -> FloatArray:
         n = X.shape[0]
-        A = _continuous_actions(a, self._m, n, single)
         raw = self._raw_log_std_of(X)
         sigma = np.exp(np.clip(raw, self._lo, self._hi))
         free = (raw >= self._lo) & (raw <= self._hi)
@@ -665,8 +719,7 @@ class LinearGaussian:
         if self._bias:
             parts.append(coef)
         parts.append(self._log_std_grad(X, np.where(free, (diff / sigma) ** 2 - 1.0, 0.0)))
-        G = np.concatenate(parts, axis=1)
-        return G[0] if single else G
+        return np.concatenate(parts, axis=1)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
         """Entropy H = Σ_j (l_j(s) + ½ ln(2πe)); the same for every state unless l depends on it.
@@ -728,7 +781,9 @@ class LinearGaussian:
         rng = _check_generator(rng)
         mu = self._mean(X)
         eps = rng.standard_normal(mu.shape)
-        A = mu + np.exp(np.clip(self._raw_log_std_of(X), self._lo, self._hi)) * eps
+        with _quiet():
+            A = mu + np.exp(np.clip(self._raw_log_std_of(X), self._lo, self._hi)) * eps
+        _finite_result(A, "sample", "the mean or the standard deviation is too large")
         return A[0] if single else A
 
     def mode(self, x: ArrayLike) -> FloatArray:
@@ -840,9 +895,10 @@ def discounted_returns(
         episode_cut = cut2[t] | (t == T - 1)
         next_return = np.where(episode_cut, V2[t], next_return)
         next_return = np.where(done2[t], 0.0, next_return)
-        G[t] = R2[t] + gamma * next_return
+        with _quiet():
+            G[t] = R2[t] + gamma * next_return
         next_return = G[t]
-    return G.reshape(R.shape)
+    return _finite_result(G.reshape(R.shape), "discounted_returns", "|rewards| or |bootstrap| is too large")
 
 
 def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLike) -> FloatArray:
@@ -875,14 +931,21 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     _finite(X, "X")
     T = X.shape[0]
     if isinstance(policy, LinearSoftmax):
-        A = _discrete_actions(A, policy.n_actions, T, single=False, name="A")
+        actions = _discrete_actions(A, policy.n_actions, T, single=False, name="A")
     else:
-        A = _continuous_actions(A, policy.action_dim, T, single=False, name="A")
+        actions_f = _continuous_actions(A, policy.action_dim, T, single=False, name="A")
     w = _float_array(weights, "weights")
     if w.shape != (T,):
         raise ValueError(f"weights must have shape ({T},), got {w.shape}")
     _finite(w, "weights")
-    return w @ policy.grad_log_prob(X, A)
+    # The unchecked eligibility rows: an overflowing row overflows the sum as well.
+    if isinstance(policy, LinearSoftmax):
+        rows = policy._eligibility(X, actions)
+    else:
+        rows = policy._eligibility(X, actions_f)
+    with _quiet():
+        g: FloatArray = w @ rows
+    return _finite_result(g, "policy_gradient", "|weights| times |X| is too large")
 
 
 # ----------------------------------------------------------------------------------
@@ -891,15 +954,17 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
 
 
 def _inplace(params: object, name: str = "params") -> FloatArray:
-    """Check that ``params`` can be updated in place: never copy it."""
+    """Check that ``params`` can be updated in place: never replace it by a copy.
+
+    Any writable 1-D float64 array is accepted, whatever its byte order, alignment or
+    strides: NumPy's in-place operators convert into its buffer.
+    """
     if not isinstance(params, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray updated in place")
-    if params.dtype != np.float64:
+    if params.dtype.kind != "f" or params.dtype.itemsize != 8:
         raise TypeError(f"{name} must have dtype float64 to be updated in place, got {params.dtype}")
     if params.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {params.shape}")
-    if not params.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous to be updated in place")
     if not params.flags.writeable:
         raise ValueError(f"{name} is read-only")
     return params
@@ -926,6 +991,22 @@ def _positive_lr(lr: float) -> float:
     if not (math.isfinite(lr) and lr > 0.0):
         raise ValueError("lr must be finite and > 0")
     return float(lr)
+
+
+def _norm(g: FloatArray) -> float:
+    """Return ‖g‖; in the scaled form max|g| √Σ(g/max|g|)² when Σg² overflows (BLAS dnrm2)."""
+    with _quiet():
+        sq = float(g @ g)
+        if math.isfinite(sq):
+            return math.sqrt(sq)
+        m = float(np.max(np.abs(g)))
+        norm = m * math.sqrt(float(np.sum((g / m) ** 2)))
+    if not math.isfinite(norm):
+        raise ValueError("step: the result overflows (the norm of grad is too large)")
+    return norm
+
+
+_WHY_UPDATE = "lr * grad is too large: it would give non-finite parameters, left unchanged"
 
 
 def _clip_coefficient(norm: float, max_grad_norm: Optional[float]) -> float:
@@ -992,8 +1073,8 @@ class SGD:
         Parameters
         ----------
         params : numpy.ndarray
-            Writable, C-contiguous, 1-D float64 array (e.g. ``policy.params``); it is
-            never copied.
+            Writable 1-D float64 array (e.g. ``policy.params``) of any byte order,
+            alignment or strides, updated in place.
         grad : array_like, shape (n_params,)
             The gradient of J with respect to ``params``.
 
@@ -1007,12 +1088,11 @@ class SGD:
         if self._step_size is not None and self._step_size.shape != (n,):
             raise ValueError(f"step_size has {self._step_size.size} entries but params has {n}")
         g = _gradient(grad, n)
-        norm = float(np.sqrt(g @ g))
+        norm = _norm(g)
         alpha = self._lr * _clip_coefficient(norm, self._max_grad_norm)
-        if self._step_size is None:
-            params += alpha * g
-        else:
-            params += alpha * self._step_size * g
+        with _quiet():
+            new = params + (alpha * g if self._step_size is None else alpha * self._step_size * g)
+        params[...] = _finite_result(new, "step", _WHY_UPDATE)  # nothing is written on an error
         return norm
 
 
@@ -1123,8 +1203,8 @@ class Adam:
         Parameters
         ----------
         params : numpy.ndarray
-            Writable, C-contiguous, 1-D float64 array (e.g. ``policy.params``); it is
-            never copied.
+            Writable 1-D float64 array (e.g. ``policy.params``) of any byte order,
+            alignment or strides, updated in place.
         grad : array_like, shape (n_params,)
             The gradient of J with respect to ``params``.
 
@@ -1135,20 +1215,24 @@ class Adam:
         """
         params = _inplace(params)
         n = params.shape[0]
-        if self._m.size == 0:
-            self._m, self._v = np.zeros(n), np.zeros(n)
-        elif self._m.size != n:
+        if self._m.size not in (0, n):
             raise ValueError(f"params has {n} entries but this Adam optimiser was used with {self._m.size}")
+        m_old, v_old = (self._m, self._v) if self._m.size else (np.zeros(n), np.zeros(n))
         g = _gradient(grad, n)
-        norm = float(np.sqrt(g @ g))
+        norm = _norm(g)
         g = _clip_coefficient(norm, self._max_grad_norm) * g
         beta1, beta2 = self._betas
-        self._t += 1
-        self._m = beta1 * self._m + (1.0 - beta1) * g
-        self._v = beta2 * self._v + (1.0 - beta2) * (g * g)
-        m_hat = self._m / (1.0 - beta1**self._t)
-        v_hat = self._v / (1.0 - beta2**self._t)
-        params += self._lr * m_hat / (np.sqrt(v_hat) + self._eps)
+        t = self._t + 1
+        with _quiet():
+            m = beta1 * m_old + (1.0 - beta1) * g
+            v = beta2 * v_old + (1.0 - beta2) * (g * g)
+            m_hat = m / (1.0 - beta1**t)
+            v_hat = v / (1.0 - beta2**t)
+            new = params + self._lr * m_hat / (np.sqrt(v_hat) + self._eps)
+        # Nothing is written (parameters, t, m, v) unless every new value is finite.
+        _finite_result(np.concatenate([m, v, new]), "step", _WHY_UPDATE)
+        self._t, self._m, self._v = t, m, v
+        params[...] = new
         return norm
 
 

@@ -12,7 +12,31 @@
 
 namespace pgfast {
 
-inline double l2_norm(const double* g, std::size_t n) { return std::sqrt(dot(g, g, n)); }
+// ||g||. When the sum of squares overflows (|g_i| beyond ~1e154) the norm itself may
+// still be finite: it is then computed in the scaled form max|g| sqrt(sum (g_i/max|g|)^2)
+// (as BLAS dnrm2 does); the usual case keeps the plain sum, bit for bit.
+inline double l2_norm(const double* g, std::size_t n) {
+  const double sq = dot(g, g, n);
+  if (std::isfinite(sq)) return std::sqrt(sq);
+  double m = 0.0;
+  for (std::size_t i = 0; i < n; ++i) m = std::fabs(g[i]) > m ? std::fabs(g[i]) : m;
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double r = g[i] / m;
+    s += r * r;
+  }
+  return m * std::sqrt(s);
+}
+
+// The rule for extreme but finite input (shared with the bindings and the NumPy twin): a
+// step whose result would not be finite is refused with std::invalid_argument
+// ("step: the result overflows (...)") before anything is written -- the parameters and
+// the optimiser state are unchanged after the error.
+[[noreturn]] inline void step_overflows(const char* why) {
+  throw std::invalid_argument(std::string("step: the result overflows (") + why + ")");
+}
+constexpr const char* kWhyGradNorm = "the norm of grad is too large";
+constexpr const char* kWhyUpdate = "lr * grad is too large: it would give non-finite parameters, left unchanged";
 
 // The factor that rescales a gradient of norm `norm` to at most `max_norm`
 // (1 when max_norm <= 0 means "no clipping"); the rule of torch.nn.utils.clip_grad_norm_.
@@ -78,10 +102,17 @@ class SGD final : public Optimizer {
     }
     check_step_inputs(g, n);
     const double norm = l2_norm(g, n);
+    if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
     const double a = lr_ * clip_coefficient(norm, max_grad_norm_);
+    // Two passes over the same arithmetic: check every new value, then write them.
+    double finite = 0.0;
     if (step_size_.empty()) {
+      for (std::size_t i = 0; i < n; ++i) finite += (params[i] + a * g[i]) * 0.0;
+      if (!(finite == 0.0)) step_overflows(kWhyUpdate);
       for (std::size_t i = 0; i < n; ++i) params[i] += a * g[i];
     } else {
+      for (std::size_t i = 0; i < n; ++i) finite += (params[i] + a * step_size_[i] * g[i]) * 0.0;
+      if (!(finite == 0.0)) step_overflows(kWhyUpdate);
       for (std::size_t i = 0; i < n; ++i) params[i] += a * step_size_[i] * g[i];
     }
     return norm;
@@ -99,8 +130,25 @@ class SGD final : public Optimizer {
     for (std::size_t k = 0; k < n_idx; ++k) acc += g[idx[k]] * 0.0;
     if (acc != 0.0) throw std::invalid_argument("grad contains NaN or inf");
     for (std::size_t k = 0; k < n_idx; ++k) sq += g[idx[k]] * g[idx[k]];
-    const double norm = std::sqrt(sq);
+    double norm = std::sqrt(sq);
+    if (!std::isfinite(norm)) {
+      // As in l2_norm: the scaled form over the touched entries (the others are 0).
+      double m = 0.0, s = 0.0;
+      for (std::size_t k = 0; k < n_idx; ++k) m = std::fabs(g[idx[k]]) > m ? std::fabs(g[idx[k]]) : m;
+      for (std::size_t k = 0; k < n_idx; ++k) {
+        const double r = g[idx[k]] / m;
+        s += r * r;
+      }
+      norm = m * std::sqrt(s);
+      if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
+    }
     const double a = lr_ * clip_coefficient(norm, max_grad_norm_);
+    double finite = 0.0;
+    for (std::size_t k = 0; k < n_idx; ++k) {
+      const std::size_t i = idx[k];
+      finite += (params[i] + a * (step_size_.empty() ? 1.0 : step_size_[i]) * g[i]) * 0.0;
+    }
+    if (!(finite == 0.0)) step_overflows(kWhyUpdate);
     if (step_size_.empty()) {
       for (std::size_t k = 0; k < n_idx; ++k) params[idx[k]] += a * g[idx[k]];
     } else {
@@ -167,26 +215,43 @@ class Adam final : public Optimizer {
   }
 
   double step(double* params, const double* g, std::size_t n) override {
-    if (m_.empty()) {
-      m_.assign(n, 0.0);
-      v_.assign(n, 0.0);
-    } else if (m_.size() != n) {
+    const bool fresh = m_.empty();  // the moments are sized (zero) by the first step
+    if (!fresh && m_.size() != n) {
       throw std::invalid_argument("params has " + std::to_string(n) +
                                   " entries but this Adam optimiser was used with " +
                                   std::to_string(m_.size()));
     }
     check_step_inputs(g, n);
     const double norm = l2_norm(g, n);
+    if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
     const double c = clip_coefficient(norm, max_grad_norm_);
-    ++t_;
-    const double bc1 = 1.0 - std::pow(b1_, static_cast<double>(t_));
-    const double bc2 = 1.0 - std::pow(b2_, static_cast<double>(t_));
-    for (std::size_t i = 0; i < n; ++i) {
+    const long long t = t_ + 1;
+    const double bc1 = 1.0 - std::pow(b1_, static_cast<double>(t));
+    const double bc2 = 1.0 - std::pow(b2_, static_cast<double>(t));
+    // The new (m_i, v_i, theta_i), computed identically by both passes below.
+    auto next = [&](std::size_t i, double& m, double& v, double& p) {
       const double gi = c * g[i];
-      m_[i] = b1_ * m_[i] + (1.0 - b1_) * gi;
-      v_[i] = b2_ * v_[i] + (1.0 - b2_) * (gi * gi);
-      params[i] += lr_ * (m_[i] / bc1) / (std::sqrt(v_[i] / bc2) + eps_);
+      m = b1_ * (fresh ? 0.0 : m_[i]) + (1.0 - b1_) * gi;
+      v = b2_ * (fresh ? 0.0 : v_[i]) + (1.0 - b2_) * (gi * gi);
+      p = params[i] + lr_ * (m / bc1) / (std::sqrt(v / bc2) + eps_);
+    };
+    double finite = 0.0, m = 0.0, v = 0.0, p = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      next(i, m, v, p);
+      finite += m * 0.0 + v * 0.0 + p * 0.0;
     }
+    if (!(finite == 0.0)) step_overflows(kWhyUpdate);
+    if (fresh) {
+      m_.assign(n, 0.0);
+      v_.assign(n, 0.0);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      next(i, m, v, p);
+      m_[i] = m;
+      v_[i] = v;
+      params[i] = p;
+    }
+    t_ = t;
     return norm;
   }
 

@@ -84,7 +84,9 @@ class LinearSoftmax {
     const LogPartition lz = log_partition(h.data());
     for (std::size_t b = 0; b < k_; ++b) {
       const double lp = (h[b] - lz.max) - lz.log_sum;
-      const double c = scale * (-std::exp(lp) * (lp + H));
+      const double p = std::exp(lp);
+      // pi_b = 0 (ln pi_b may be -inf when the preferences are ~1e308 apart): the limit 0.
+      const double c = p > 0.0 ? scale * (-p * (lp + H)) : 0.0;
       axpy(c, x, g + b * d_, d_);
       if (bias_) g[k_ * d_ + b] += c;
     }
@@ -148,7 +150,8 @@ class LinearSoftmax {
     double H = 0.0;
     for (std::size_t b = 0; b < k_; ++b) {
       const double lp = (h[b] - lz.max) - lz.log_sum;
-      H -= std::exp(lp) * lp;
+      const double p = std::exp(lp);
+      if (p > 0.0) H -= p * lp;  // 0 ln 0 = 0 (lp may be -inf when pi_b underflows to 0)
     }
     return H;
   }
