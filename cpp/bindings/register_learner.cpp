@@ -367,7 +367,7 @@ trunc; n_episodes.)pbdoc")
             };
             if (l.features().sparse()) {
               if (!d.contains("I")) throw py::value_error("pending episodes: missing 'I'");
-              auto a = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(d["I"]);
+              auto a = iarray::ensure(d["I"]);  // aligned, native order: read in place
               if (!a) throw py::type_error("pending episodes: I must be integer indices");
               for (py::ssize_t i = 0; i < a.size(); ++i) {
                 const auto v = a.data()[i];
