@@ -1,7 +1,6 @@
 """Actor-critic (S&B §13.5-13.6): hand-computed updates, the NumPy twin, known optima."""
 
 import itertools
-import math
 from typing import ClassVar
 
 import gymnasium as gym
@@ -13,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import pgfast
 import pgfast.reference as ref
 from pgfast import _core
+from test_textbook import P_OPT, ShortCorridor  # Example 13.1, as the REINFORCE tests use it
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}  # as the REINFORCE twin (tests/test_learner_parity.py)
 
@@ -234,25 +234,6 @@ def test_sparse_traces_drop_entries_below_the_tolerance():
 # ------------------------------------------------------------------- known optima
 
 
-class ShortCorridor(gym.Env):
-    """Example 13.1 (as in test_textbook.py): p* = 2 − √2."""
-
-    observation_space = gym.spaces.Discrete(1)
-    action_space = gym.spaces.Discrete(2)
-
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.s = 0
-        return 0, {}
-
-    def step(self, action):
-        right = int(action) == 1
-        if self.s == 1:
-            right = not right
-        self.s = max(0, self.s + (1 if right else -1))
-        return 0, -1.0, self.s == 3, False, {}
-
-
 def test_actor_critic_with_full_traces_finds_the_short_corridor_optimum():
     """λ^θ = λ^w = 1 is close to REINFORCE with baseline: p(right) → 2 − √2."""
     ps = []
@@ -262,7 +243,7 @@ def test_actor_critic_with_full_traces_finds_the_short_corridor_optimum():
                                    critic_lr=2**-8, seed=seed)
         agent.learn(60_000)
         ps.append(float(agent.policy.probs(np.array([1.0]))[1]))
-    assert abs(np.mean(ps) - (2 - math.sqrt(2))) < 0.05, ps
+    assert abs(np.mean(ps) - P_OPT) < 0.05, ps
 
 
 class Loop(gym.Env):
