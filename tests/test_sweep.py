@@ -517,6 +517,6 @@ def test_a_sweep_compares_reinforce_and_actor_critic():
 
 
 def test_an_argument_of_the_other_algorithm_is_an_error_before_any_run():
-    with pytest.raises(TypeError, match="every run of configuration algo='reinforce', critic_lr=0.1"):
+    with pytest.raises(TypeError, match=r"every run of configuration algo='reinforce', critic_lr=0\.1"):
         pgfast.sweep("CartPole-v1", {"algo": ["reinforce"], "critic_lr": 0.1}, seeds=1,
                      total_timesteps=100, executor="serial")
