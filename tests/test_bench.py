@@ -76,10 +76,20 @@ def test_scaling_sweeps_cover_T_d_and_k(tiny_run):
 def test_learn_throughput_replays_the_same_environment_work(tiny_run):
     _, doc = tiny_run
     learn = [r for r in doc["results"] if r["kind"] == "learn"]
-    assert [r["n_envs"] for r in learn] == [1, 8]
+    assert [(r["name"], r["n_envs"]) for r in learn] == [
+        ("learn CartPole-v1 Env", 1), ("learn CartPole-v1 vector env x8", 8),
+        ("learn actor-critic CartPole-v1 Env", 1)]
     for r in learn:
         assert r["same_work"] is True
         assert r["throughput_ratio"] > 0
+
+
+def test_actor_critic_steps_are_timed_against_the_twin_and_over_tiles(tiny_run):
+    _, doc = tiny_run
+    steps = [r for r in doc["results"] if r["kind"] == "ac_step"]
+    assert steps and all(r["speedup_vs_numpy"] > 0 for r in steps)
+    tiles = next(r for r in doc["results"] if r["kind"] == "ac_tiles")
+    assert tiles["tiles_1e5_over_smallest"] > 0 and len(tiles["seconds_per_step"]) >= 2
 
 
 def test_time_to_solve_runs_every_method_and_seed(tiny_run):

@@ -33,7 +33,7 @@ def test_train_then_eval(tmp_path, console_script):
                "--log-dir", "logs", "--no-progress", "--seed", "3"], tmp_path, console_script)
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # no progress bar, no warning
-    assert "trained 2000 steps" in out.stdout and "greedy evaluation over 20 episodes" in out.stdout
+    assert "trained 2000 steps" in out.stdout and "greedy evaluation, mean over 20 new episodes" in out.stdout
     model = tmp_path / "m.pgfast"
     assert model.exists()
     with open(tmp_path / "logs" / "progress.csv", newline="") as f:

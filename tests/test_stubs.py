@@ -6,7 +6,8 @@ import sys
 # pybind11 classes have their own metaclass, which a stub cannot spell: only that
 # difference is allowed, class by class (a missing or extra member is still an error).
 PYBIND11_CLASSES = [
-    "Adam", "FeatureMap", "FourierFeatures", "GaussianLearner", "IdentityFeatures", "LinearGaussian",
+    "Adam", "FeatureMap", "GaussianActorCritic", "SoftmaxActorCritic",
+    "FourierFeatures", "GaussianLearner", "IdentityFeatures", "LinearGaussian",
     "LinearSoftmax", "Optimizer", "PolynomialFeatures", "RBFFeatures", "SGD", "SoftmaxLearner",
     "TileCodingFeatures",
     "CartPoleCore", "CartPoleCoreVector", "AcrobotCore", "AcrobotCoreVector", "MountainCarCore",

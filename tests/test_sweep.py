@@ -284,7 +284,7 @@ def test_an_environment_factory_runs_in_the_worker_processes():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"grid": {"lrr": [0.1]}}, ValueError, "unknown Reinforce argument 'lrr'"),
+        ({"grid": {"lrr": [0.1]}}, ValueError, "unknown agent argument 'lrr'"),
         ({"grid": {"seed": [1]}}, ValueError, "pass seeds="),
         ({"grid": {"lr": []}}, ValueError, "'lr' has no values"),
         ({"grid": [("lr", 0.1)]}, TypeError, "grid must be a dict"),
@@ -300,7 +300,7 @@ def test_an_environment_factory_runs_in_the_worker_processes():
         ({"grid": {"lr": [0.1, -1.0]}}, ValueError,
          r"every run of configuration lr=-1.0 would fail: lr must be finite and > 0"),
         ({"grid": {"lr": [0.1, "abc"], "baseline": [None, "linear"]}}, TypeError,
-         r"configuration lr='abc', baseline=None would fail: lr must be a number, got str"),
+         r"configuration lr='abc', baseline=None would fail: lr must be a number, got 'abc' \(str\)"),
         ({"grid": {"baseline": ["quadratic"]}}, ValueError, "configuration baseline='quadratic'"),
     ],
 )
@@ -473,7 +473,7 @@ def test_cli_a_grid_value_every_run_would_fail_with_is_an_error_before_any_run(t
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "pgfast: error: grid: every run of configuration lr='abc' would fail: lr must be a number, "
-        "got str"]
+        "got 'abc' (str)"]
     assert not any(tmp_path.iterdir())  # no results file, no empty PNG
 
 
@@ -482,7 +482,7 @@ def test_cli_a_grid_value_every_run_would_fail_with_is_an_error_before_any_run(t
     [
         (["Nope-v0"], "cannot make environment 'Nope-v0'"),
         ([ENV, "--grid", "lr"], "expected NAME=V1,V2"),
-        ([ENV, "--grid", "lrr=1"], "unknown Reinforce argument 'lrr'"),
+        ([ENV, "--grid", "lrr=1"], "unknown agent argument 'lrr'"),
         ([ENV, "--seeds", "x"], "--seeds 'x'"),
         ([ENV, "--timesteps", "0"], "total_timesteps must be >= 1"),
     ],
@@ -501,3 +501,22 @@ def test_fig13_2_example_smoke_runs(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "baseline=linear" in out.stdout and "over 2 seeds" in out.stdout
     assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_sweep_compares_reinforce_and_actor_critic():
+    res = pgfast.sweep(
+        "CartPole-v1", {"algo": ["reinforce", "actor-critic"], "lr": 0.01},
+        seeds=2, total_timesteps=2000, executor="serial", eval_episodes=2,
+    )
+    rows = res.summary()
+    assert [r["label"] for r in rows] == ["algo=reinforce", "algo=actor-critic"]
+    assert all(r["n_failed"] == 0 for r in rows)
+    ac = pgfast.ActorCritic("CartPole-v1", lr=0.01, seed=1).learn(2000)
+    rec = next(r for r in res if r["algo"] == "actor-critic" and r["seed"] == 1)
+    np.testing.assert_array_equal(rec["params"], ac.policy.params)
+
+
+def test_an_argument_of_the_other_algorithm_is_an_error_before_any_run():
+    with pytest.raises(TypeError, match=r"every run of configuration algo='reinforce', critic_lr=0\.1"):
+        pgfast.sweep("CartPole-v1", {"algo": ["reinforce"], "critic_lr": 0.1}, seeds=1,
+                     total_timesteps=100, executor="serial")

@@ -14,18 +14,21 @@
 #include "env_bindings.hpp"
 #include "pgfast/envs.hpp"
 #include "pgfast/fused.hpp"
+#include "pgfast/algorithms/actor_critic.hpp"
 #include "pgfast/learner.hpp"
 
 namespace pgfast::bind {
 
 namespace {
 
-template <class Env, class P>
+// L: an engine with the per-step API of rollout.hpp (REINFORCE's Learner, ActorCritic).
+template <class Env, class L>
 bool try_run(py::handle env_core, py::handle learner_obj, RandomSource*& agent, RandomSource*& env_rng,
              FusedState& state, long long max_steps, long long max_episodes, FusedProgress& out) {
-  if (!py::isinstance<Env>(env_core) || !py::isinstance<Learner<P>>(learner_obj)) return false;
+  using P = typename L::policy_type;
+  if (!py::isinstance<Env>(env_core) || !py::isinstance<L>(learner_obj)) return false;
   Env& env = env_core.cast<Env&>();
-  Learner<P>& learner = learner_obj.cast<Learner<P>&>();
+  L& learner = learner_obj.cast<L&>();
   if (learner.n_envs() != 1) throw py::value_error("learner must have n_envs == 1 for a single native env");
   if (learner.encoder().n_discrete != 0 || learner.encoder().obs_dim != static_cast<std::size_t>(Env::kObsDim)) {
     throw py::value_error("learner's observations (obs_dim " + std::to_string(learner.encoder().obs_dim) +
@@ -49,6 +52,12 @@ bool try_run(py::handle env_core, py::handle learner_obj, RandomSource*& agent, 
   return true;
 }
 
+// Either engine over policy P: REINFORCE's or actor-critic's.
+template <class Env, class P, class... Args>
+bool try_engines(Args&&... args) {
+  return try_run<Env, Learner<P>>(args...) || try_run<Env, ActorCritic<P>>(args...);
+}
+
 py::tuple run(py::handle env_core, py::handle learner, py::handle agent_rng, py::handle env_rng,
               FusedState& state, long long max_steps, long long max_episodes) {
   if (max_steps < 0) throw py::value_error("max_steps must be >= 0");
@@ -63,27 +72,28 @@ py::tuple run(py::handle env_core, py::handle learner, py::handle agent_rng, py:
   RandomSource* e = &env_stream;
   FusedProgress p;
   const bool ran =
-      try_run<envs::CartPole, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
-      try_run<envs::Acrobot, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
-      try_run<envs::MountainCar, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
-      try_run<envs::MountainCarContinuous, LinearGaussian>(env_core, learner, a, e, state, max_steps,
+      try_engines<envs::CartPole, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
+      try_engines<envs::Acrobot, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
+      try_engines<envs::MountainCar, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
+      try_engines<envs::MountainCarContinuous, LinearGaussian>(env_core, learner, a, e, state, max_steps,
                                                            max_episodes, p) ||
-      try_run<envs::Pendulum, LinearGaussian>(env_core, learner, a, e, state, max_steps, max_episodes, p);
+      try_engines<envs::Pendulum, LinearGaussian>(env_core, learner, a, e, state, max_steps, max_episodes, p);
   if (!ran) {
-    throw py::type_error("run_fused needs a native env core (pgfast._core.*Core) with a SoftmaxLearner "
-                         "(discrete actions) or a GaussianLearner (continuous actions), got " +
+    throw py::type_error("run_fused needs a native env core (pgfast._core.*Core) with a softmax "
+                         "engine (discrete actions) or a Gaussian one (continuous actions), got " +
                          py::str(py::type::of(env_core).attr("__name__")).cast<std::string>() + " and " +
                          py::str(py::type::of(learner).attr("__name__")).cast<std::string>());
   }
   return py::make_tuple(p.steps, p.episodes);
 }
 
-template <class Env, class P>
+template <class Env, class L>
 bool try_run_vector(py::handle venv_obj, py::handle learner_obj, RandomSource& agent, FusedVectorState& st,
                     long long max_steps, bool stop_at_episode_end, long long& out) {
-  if (!py::isinstance<PyVectorEnv<Env>>(venv_obj) || !py::isinstance<Learner<P>>(learner_obj)) return false;
+  using P = typename L::policy_type;
+  if (!py::isinstance<PyVectorEnv<Env>>(venv_obj) || !py::isinstance<L>(learner_obj)) return false;
   auto& v = venv_obj.cast<PyVectorEnv<Env>&>();
-  auto& learner = learner_obj.cast<Learner<P>&>();
+  auto& learner = learner_obj.cast<L&>();
   const std::size_t n = v.vec.num_envs();
   if (v.vec.autoreset_mode() != envs::Autoreset::kNextStep) {
     throw py::value_error("run_fused_vector needs autoreset_mode NEXT_STEP");
@@ -116,19 +126,24 @@ bool try_run_vector(py::handle venv_obj, py::handle learner_obj, RandomSource& a
   return true;
 }
 
+template <class Env, class P, class... Args>
+bool try_engines_vector(Args&&... args) {
+  return try_run_vector<Env, Learner<P>>(args...) || try_run_vector<Env, ActorCritic<P>>(args...);
+}
+
 long long run_vector(py::handle venv, py::handle learner, py::handle agent_rng, FusedVectorState& state,
                      long long max_steps, bool stop_at_episode_end) {
   if (max_steps < 0) throw py::value_error("max_steps must be >= 0");
   GeneratorStream agent(agent_rng);
   long long t = 0;
   const bool ran =
-      try_run_vector<envs::CartPole, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end, t) ||
-      try_run_vector<envs::Acrobot, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end, t) ||
-      try_run_vector<envs::MountainCar, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end,
+      try_engines_vector<envs::CartPole, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end, t) ||
+      try_engines_vector<envs::Acrobot, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end, t) ||
+      try_engines_vector<envs::MountainCar, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end,
                                                        t) ||
-      try_run_vector<envs::MountainCarContinuous, LinearGaussian>(venv, learner, agent, state, max_steps,
+      try_engines_vector<envs::MountainCarContinuous, LinearGaussian>(venv, learner, agent, state, max_steps,
                                                                   stop_at_episode_end, t) ||
-      try_run_vector<envs::Pendulum, LinearGaussian>(venv, learner, agent, state, max_steps, stop_at_episode_end,
+      try_engines_vector<envs::Pendulum, LinearGaussian>(venv, learner, agent, state, max_steps, stop_at_episode_end,
                                                      t);
   if (!ran) {
     throw py::type_error("run_fused_vector needs a native vector env core (pgfast._core.*CoreVector) and a "

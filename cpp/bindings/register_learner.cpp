@@ -10,6 +10,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "pgfast/algorithms/actor_critic.hpp"
 #include "pgfast/learner.hpp"
 
 namespace pgfast::bind {
@@ -95,8 +96,8 @@ py::array_t<double> vec(const std::vector<double>& v) {
 
 // The random source of a step: the one attached by attach(rng) when rng is None, else a
 // temporary stream over rng (which takes the Generator's lock for the call).
-template <class P>
-RandomSource& source(Learner<P>& l, py::handle rng, std::optional<GeneratorStream>& tmp) {
+template <class L>
+RandomSource& source(L& l, py::handle rng, std::optional<GeneratorStream>& tmp) {
   if (rng.is_none()) {
     if (!l.attached()) throw py::type_error("rng must be a numpy.random.Generator (or attach(rng) first), got None");
     return *l.attached();
@@ -105,9 +106,9 @@ RandomSource& source(Learner<P>& l, py::handle rng, std::optional<GeneratorStrea
   return *tmp;
 }
 
-template <class P>
-py::object actions_out(const Learner<P>& L, const std::vector<double>& a, bool single) {
-  if constexpr (std::is_same_v<P, LinearSoftmax>) {
+template <class Lrn>
+py::object actions_out(const Lrn& L, const std::vector<double>& a, bool single) {
+  if constexpr (std::is_same_v<typename Lrn::policy_type, LinearSoftmax>) {
     if (single) return py::int_(static_cast<long long>(a[0]));
     py::array_t<std::int64_t> out(static_cast<py::ssize_t>(L.n_envs()));
     for (std::size_t e = 0; e < L.n_envs(); ++e) out.mutable_data()[e] = static_cast<std::int64_t>(a[e]);
@@ -119,46 +120,20 @@ py::object actions_out(const Learner<P>& L, const std::vector<double>& a, bool s
   }
 }
 
-template <class P>
-void bind_learner(py::module_& m, const char* name) {
-  using L = Learner<P>;
-  py::class_<L>(m, name, R"pbdoc(
-REINFORCE's per-step engine (S&B box p. 328; with baseline, eq. 13.11 and box p. 330).
-Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbdoc")
-      .def(py::init([](std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
-                       std::shared_ptr<Optimizer> baseline_optimizer, long long n_envs, long long obs_dim,
-                       long long n_discrete, double gamma, bool baseline, bool normalize_returns,
-                       bool discount_gradient, const std::string& update, long long batch_episodes,
-                       double entropy_coef, bool bootstrap_truncated, std::shared_ptr<FeatureMap> features) {
-             if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
-             if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
-             if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
-             ObsEncoder enc{static_cast<std::size_t>(obs_dim), static_cast<std::size_t>(n_discrete)};
-             return std::make_unique<L>(std::move(policy), std::move(optimizer), std::move(baseline_optimizer),
-                                        make_config(gamma, baseline, normalize_returns, discount_gradient,
-                                                    update, batch_episodes, entropy_coef, bootstrap_truncated),
-                                        static_cast<std::size_t>(n_envs), enc, std::move(features));
-           }),
-           py::arg("policy"), py::arg("optimizer"), py::arg("baseline_optimizer") = nullptr, py::kw_only(),
-           py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0, py::arg("gamma") = 0.99,
-           py::arg("baseline") = false, py::arg("normalize_returns") = true,
-           py::arg("discount_gradient") = false, py::arg("update") = "per_episode",
-           py::arg("batch_episodes") = 1, py::arg("entropy_coef") = 0.0,
-           py::arg("bootstrap_truncated") = true, py::arg("features") = nullptr, py::keep_alive<1, 2>(),
-           py::keep_alive<1, 3>(),
-           py::keep_alive<1, 4>())
+template <class L>
+std::size_t env_index(const L& l, long long e) {
+  if (e < 0 || static_cast<std::size_t>(e) >= l.n_envs()) throw py::index_error("environment index out of range");
+  return static_cast<std::size_t>(e);
+}
+
+// The per-step API every algorithm shares (pgfast's agents drive it): act/step calls,
+// features, the attached random source, history and step count.
+template <class L, class Cls>
+void bind_steps(Cls& cls) {
+  cls
       .def_property_readonly("n_envs", &L::n_envs, "Number of environments fed per call.")
       .def_property_readonly("n_features", &L::n_features, "Length of x(s).")
       .def_property_readonly("total_steps", &L::total_steps, "Transitions recorded so far.")
-      .def_property_readonly("pending_episodes", &L::pending_episodes,
-                             "Finished episodes waiting for the next batch update.")
-      .def_property_readonly(
-          "baseline_params",
-          [](py::object self) {
-            auto& l = self.cast<L&>();
-            return owned_view(l.baseline_params().data(), l.baseline_params().size(), self);
-          },
-          "The linear baseline's weights w (n_features + 1, the last is the bias): a writable view.")
       .def(
           "act1",
           [](L& l, py::handle obs, py::handle rng) {
@@ -306,7 +281,48 @@ locking once per run instead of once per step.)pbdoc")
             H.update_step = get("update_step");
             l.set_total_steps(total_steps);
           },
-          py::arg("history"), py::arg("total_steps"), "Restore history() and total_steps (for load).")
+          py::arg("history"), py::arg("total_steps"), "Restore history() and total_steps (for load).");
+}
+
+template <class P>
+void bind_learner(py::module_& m, const char* name) {
+  using L = Learner<P>;
+  py::class_<L> cls(m, name, R"pbdoc(
+REINFORCE's per-step engine (S&B box p. 328; with baseline, eq. 13.11 and box p. 330).
+Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbdoc");
+  cls.def(py::init([](std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
+                       std::shared_ptr<Optimizer> baseline_optimizer, long long n_envs, long long obs_dim,
+                       long long n_discrete, double gamma, bool baseline, bool normalize_returns,
+                       bool discount_gradient, const std::string& update, long long batch_episodes,
+                       double entropy_coef, bool bootstrap_truncated, std::shared_ptr<FeatureMap> features) {
+             if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
+             if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
+             if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
+             ObsEncoder enc{static_cast<std::size_t>(obs_dim), static_cast<std::size_t>(n_discrete)};
+             return std::make_unique<L>(std::move(policy), std::move(optimizer), std::move(baseline_optimizer),
+                                        make_config(gamma, baseline, normalize_returns, discount_gradient,
+                                                    update, batch_episodes, entropy_coef, bootstrap_truncated),
+                                        static_cast<std::size_t>(n_envs), enc, std::move(features));
+           }),
+           py::arg("policy"), py::arg("optimizer"), py::arg("baseline_optimizer") = nullptr, py::kw_only(),
+           py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0, py::arg("gamma") = 0.99,
+           py::arg("baseline") = false, py::arg("normalize_returns") = true,
+           py::arg("discount_gradient") = false, py::arg("update") = "per_episode",
+           py::arg("batch_episodes") = 1, py::arg("entropy_coef") = 0.0,
+           py::arg("bootstrap_truncated") = true, py::arg("features") = nullptr, py::keep_alive<1, 2>(),
+           py::keep_alive<1, 3>(),
+           py::keep_alive<1, 4>());
+  bind_steps<L>(cls);
+  cls
+      .def_property_readonly("pending_episodes", &L::pending_episodes,
+                             "Finished episodes waiting for the next batch update.")
+      .def_property_readonly(
+          "baseline_params",
+          [](py::object self) {
+            auto& l = self.cast<L&>();
+            return owned_view(l.baseline_params().data(), l.baseline_params().size(), self);
+          },
+          "The linear baseline's weights w (n_features + 1, the last is the bias): a writable view.")
       .def(
           "pending",
           [](const L& l) {
@@ -351,7 +367,7 @@ trunc; n_episodes.)pbdoc")
             };
             if (l.features().sparse()) {
               if (!d.contains("I")) throw py::value_error("pending episodes: missing 'I'");
-              auto a = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(d["I"]);
+              auto a = iarray::ensure(d["I"]);  // aligned, native order: read in place
               if (!a) throw py::type_error("pending episodes: I must be integer indices");
               for (py::ssize_t i = 0; i < a.size(); ++i) {
                 const auto v = a.data()[i];
@@ -377,11 +393,76 @@ trunc; n_episodes.)pbdoc")
           py::arg("pending"), "Restore pending() (for load); validated before anything changes.");
 }
 
+
+TraceKind trace_kind(const std::string& traces) {
+  if (traces == "accumulating") return TraceKind::Accumulating;
+  if (traces == "replacing") return TraceKind::Replacing;
+  if (traces == "dutch") return TraceKind::Dutch;
+  throw py::value_error("traces must be 'accumulating', 'replacing' or 'dutch', got '" + traces + "'");
+}
+
+py::array_t<double> trace_copy(const Trace& z) { return vec(z.values()); }
+
+template <class P>
+void bind_actor_critic(py::module_& m, const char* name) {
+  using L = ActorCritic<P>;
+  py::class_<L> cls(m, name, R"pbdoc(
+Actor-critic's per-step engine (S&B §13.5-13.6; boxes p. 332 and p. 333): one update per
+environment step. Used by pgfast.ActorCritic; see its docstring for every switch.)pbdoc");
+  cls.def(py::init([](std::shared_ptr<P> policy, long long n_envs, long long obs_dim, long long n_discrete,
+                      double gamma, double lambda_actor, double lambda_critic, double lr, double critic_lr,
+                      double reward_lr, bool average_reward, const std::string& traces, double trace_tolerance,
+                      std::shared_ptr<FeatureMap> features) {
+            if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
+            if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
+            if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
+            ObsEncoder enc{static_cast<std::size_t>(obs_dim), static_cast<std::size_t>(n_discrete)};
+            ActorCriticConfig c;
+            c.gamma = gamma;
+            c.lambda_actor = lambda_actor;
+            c.lambda_critic = lambda_critic;
+            c.lr = lr;
+            c.critic_lr = critic_lr;
+            c.reward_lr = reward_lr;
+            c.average_reward = average_reward;
+            c.traces = trace_kind(traces);
+            c.trace_tolerance = trace_tolerance;
+            return std::make_unique<L>(std::move(policy), c, static_cast<std::size_t>(n_envs), enc,
+                                       std::move(features));
+          }),
+          py::arg("policy"), py::kw_only(), py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0,
+          py::arg("gamma") = 0.99, py::arg("lambda_actor") = 0.0, py::arg("lambda_critic") = 0.0,
+          py::arg("lr") = 0.01, py::arg("critic_lr") = 0.1, py::arg("reward_lr") = 0.01,
+          py::arg("average_reward") = false, py::arg("traces") = "accumulating",
+          py::arg("trace_tolerance") = 1e-12, py::arg("features") = nullptr, py::keep_alive<1, 2>());
+  bind_steps<L>(cls);
+  cls.def_property_readonly(
+         "critic_params",
+         [](py::object self) {
+           auto& l = self.cast<L&>();
+           return owned_view(l.critic_params().data(), l.critic_params().size(), self);
+         },
+         "The critic's weights w (n_features + 1, the last is the bias): a writable view.")
+      .def_property("average_reward", &L::average_reward, &L::set_average_reward,
+                    "The average-reward estimate R-bar (continuing setting).")
+      .def(
+          "actor_trace", [](const L& l, long long e) { return trace_copy(l.actor_trace(env_index(l, e))); },
+          py::arg("e") = 0, "A copy of environment e's actor trace z^theta.")
+      .def(
+          "critic_trace", [](const L& l, long long e) { return trace_copy(l.critic_trace(env_index(l, e))); },
+          py::arg("e") = 0, "A copy of environment e's critic trace z^w.")
+      .def(
+          "discount_factor", [](const L& l, long long e) { return l.discount_factor(env_index(l, e)); },
+          py::arg("e") = 0, "Environment e's I = gamma^t (episodic setting).");
+}
+
 }  // namespace
 
 void register_learner(py::module_& m) {
   bind_learner<LinearSoftmax>(m, "SoftmaxLearner");
   bind_learner<LinearGaussian>(m, "GaussianLearner");
+  bind_actor_critic<LinearSoftmax>(m, "SoftmaxActorCritic");
+  bind_actor_critic<LinearGaussian>(m, "GaussianActorCritic");
 }
 
 }  // namespace pgfast::bind

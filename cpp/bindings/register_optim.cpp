@@ -30,6 +30,15 @@ double step_inplace(Opt& opt, py::handle params_, py::handle grad_) {
   return norm;
 }
 
+// The value given to `opt.lr = value`: a real number (not a bool, a string or None).
+double lr_value(const py::object& value) {
+  if (PyBool_Check(value.ptr()) || !PyNumber_Check(value.ptr()) || PyComplex_Check(value.ptr()) ||
+      py::isinstance<py::array>(value)) {
+    throw py::type_error("lr must be a number, got " + std::string(py::str(py::type::of(value).attr("__name__"))));
+  }
+  return value.cast<double>();
+}
+
 }  // namespace
 
 void register_optim(py::module_& m) {
@@ -54,7 +63,8 @@ torch.nn.utils.clip_grad_norm_: c = min(1, max_grad_norm / (||grad|| + 1e-6))).)
              return SGD(lr, std::move(s), max_norm_arg(max_grad_norm));
            }),
            py::arg("lr"), py::arg("step_size") = py::none(), py::arg("max_grad_norm") = py::none())
-      .def_property("lr", &SGD::lr, &SGD::set_lr, "Step size alpha.")
+      .def_property(
+          "lr", &SGD::lr, [](SGD& o, const py::object& v) { o.set_lr(lr_value(v)); }, "Step size alpha.")
       .def_property_readonly(
           "max_grad_norm",
           [](const SGD& o) -> py::object {
@@ -90,7 +100,8 @@ the first step; later steps must use parameters of the same size.)pbdoc")
            }),
            py::arg("lr") = 1e-3, py::arg("betas") = std::make_pair(0.9, 0.999),
            py::arg("eps") = 1e-8, py::arg("max_grad_norm") = py::none())
-      .def_property("lr", &Adam::lr, &Adam::set_lr, "Step size alpha.")
+      .def_property(
+          "lr", &Adam::lr, [](Adam& o, const py::object& v) { o.set_lr(lr_value(v)); }, "Step size alpha.")
       .def_property_readonly("betas", [](const Adam& o) { return py::make_tuple(o.beta1(), o.beta2()); },
                              "(beta1, beta2).")
       .def_property_readonly("eps", &Adam::eps, "Denominator epsilon.")

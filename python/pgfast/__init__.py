@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import envs, features, optim  # envs registers pgfast/<id> with gymnasium
 from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
 from ._sweep import SweepResults, plot_sweep, sweep
+from .actor_critic import ActorCritic
 from .agent import Reinforce
 
 try:
@@ -18,6 +19,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     from ._core import __version__
 
 __all__ = [
+    "ActorCritic",
     "LinearGaussian",
     "LinearSoftmax",
     "Reinforce",

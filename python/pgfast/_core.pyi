@@ -131,17 +131,13 @@ class Adam(Optimizer):
     def set_state(self, t: int, m: _ArrayLike, v: _ArrayLike) -> None: ...
     def step(self, params: _F64, grad: _ArrayLike) -> float: ...
 
-class _Learner:
+class _Steps:
     @property
     def n_envs(self) -> int: ...
     @property
     def n_features(self) -> int: ...
     @property
     def total_steps(self) -> int: ...
-    @property
-    def pending_episodes(self) -> int: ...
-    @property
-    def baseline_params(self) -> _F64: ...
     def act(self, obs: _ArrayLike, rng: np.random.Generator) -> Any: ...
     def step(
         self,
@@ -168,10 +164,16 @@ class _Learner:
     def n_episodes(self) -> int: ...
     def episode(self, i: int) -> tuple[float, int]: ...
     def restore(self, history: dict[str, Any], total_steps: int) -> None: ...
-    def pending(self) -> dict[str, Any]: ...
-    def restore_pending(self, pending: dict[str, Any]) -> None: ...
     def attach(self, rng: np.random.Generator) -> None: ...
     def detach(self) -> None: ...
+
+class _Learner(_Steps):
+    @property
+    def pending_episodes(self) -> int: ...
+    @property
+    def baseline_params(self) -> _F64: ...
+    def pending(self) -> dict[str, Any]: ...
+    def restore_pending(self, pending: dict[str, Any]) -> None: ...
 
 class SoftmaxLearner(_Learner):
     def __init__(
@@ -212,6 +214,57 @@ class GaussianLearner(_Learner):
         batch_episodes: int = 1,
         entropy_coef: float = 0.0,
         bootstrap_truncated: bool = True,
+        features: Optional[FeatureMap] = None,
+    ) -> None: ...
+
+class _ActorCritic(_Steps):
+    @property
+    def critic_params(self) -> _F64: ...
+    @property
+    def average_reward(self) -> float: ...
+    @average_reward.setter
+    def average_reward(self, value: float) -> None: ...
+    def actor_trace(self, e: int = 0) -> _F64: ...
+    def critic_trace(self, e: int = 0) -> _F64: ...
+    def discount_factor(self, e: int = 0) -> float: ...
+
+class SoftmaxActorCritic(_ActorCritic):
+    def __init__(
+        self,
+        policy: LinearSoftmax,
+        *,
+        n_envs: int = 1,
+        obs_dim: int,
+        n_discrete: int = 0,
+        gamma: float = 0.99,
+        lambda_actor: float = 0.0,
+        lambda_critic: float = 0.0,
+        lr: float = 0.01,
+        critic_lr: float = 0.1,
+        reward_lr: float = 0.01,
+        average_reward: bool = False,
+        traces: str = "accumulating",
+        trace_tolerance: float = 1e-12,
+        features: Optional[FeatureMap] = None,
+    ) -> None: ...
+
+class GaussianActorCritic(_ActorCritic):
+    def __init__(
+        self,
+        policy: LinearGaussian,
+        *,
+        n_envs: int = 1,
+        obs_dim: int,
+        n_discrete: int = 0,
+        gamma: float = 0.99,
+        lambda_actor: float = 0.0,
+        lambda_critic: float = 0.0,
+        lr: float = 0.01,
+        critic_lr: float = 0.1,
+        reward_lr: float = 0.01,
+        average_reward: bool = False,
+        traces: str = "accumulating",
+        trace_tolerance: float = 1e-12,
         features: Optional[FeatureMap] = None,
     ) -> None: ...
 

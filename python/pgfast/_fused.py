@@ -51,7 +51,8 @@ def supported(agent: Any, on_step: Any) -> bool:
     if isinstance(env.single_action_space if sp.is_vector else env.action_space, gym.spaces.Discrete):
         if sp.action_out is not None:
             return False
-    return isinstance(agent._learner, (_core.SoftmaxLearner, _core.GaussianLearner))
+    return isinstance(agent._learner, (_core.SoftmaxLearner, _core.GaussianLearner, _core.SoftmaxActorCritic,
+                                       _core.GaussianActorCritic))
 
 
 def run(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
@@ -82,7 +83,6 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
             )
             n_now = learner.n_episodes()
             if n_now != n_seen:
-                agent.num_timesteps = start + t
                 for i in range(n_seen, n_now):
                     ret, length = learner.episode(i)
                     logger.episode(ret, length)
@@ -91,8 +91,6 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
                 n_seen = n_now
     except ValueError as e:
         raise ValueError(f"{e} (at timestep {start + t + 1})") from e
-    finally:
-        agent.num_timesteps = start + t
 
 
 def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
@@ -123,7 +121,6 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
             t += steps
             n_now = learner.n_episodes()
             if n_now != n_seen:
-                agent.num_timesteps = start + t
                 for i in range(n_seen, n_now):
                     ret, length = learner.episode(i)
                     logger.episode(ret, length)
@@ -134,5 +131,3 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
             _core.run_fused(env.core, learner, agent.rng, env.np_random, state, 0, 0)
     except ValueError as e:
         raise ValueError(f"{e} (at timestep {start + t + 1})") from e
-    finally:
-        agent.num_timesteps = start + t

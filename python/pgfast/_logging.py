@@ -27,10 +27,11 @@ CSV_KEYS = (
 class RunLogger:
     """Receives every finished episode of a learn() call and reports it.
 
-    The progress bar (tqdm) shows timesteps and the mean return of the last 100
-    episodes. With a ``log_dir``, one CSV row is written every ``log_interval``
-    episodes with Stable-Baselines3's keys; at the end a learning-curve PNG is drawn
-    when matplotlib is installed and scalars are written to TensorBoard when the
+    The progress bar (tqdm) shows timesteps and ``ep_rew_mean(last 100)``: the mean
+    return of the last 100 training episodes (Stable-Baselines3's window; the CSV's
+    ``rollout/ep_rew_mean`` is the same mean). With a ``log_dir``, one CSV row is
+    written every ``log_interval`` episodes with Stable-Baselines3's keys; at the end a
+    learning-curve PNG is drawn when matplotlib is installed and scalars are written to TensorBoard when the
     ``tensorboard`` package is installed.
     """
 
@@ -50,6 +51,7 @@ class RunLogger:
         self.episodes = 0
         self.log_interval = log_interval
         self.bar: Any = None
+        self.bar_key = f"ep_rew_mean(last {self.recent_returns.maxlen})"
         self._bar_steps = 0
         if progress_bar:
             from tqdm.auto import tqdm
@@ -67,17 +69,28 @@ class RunLogger:
             if new:
                 self._csv.writeheader()
 
+    @property
+    def tick_interval(self) -> int:
+        """Steps between calls of :meth:`progress` by the learning loop (huge without a bar)."""
+        return 1000 if self.bar is not None else 2**62
+
+    def progress(self) -> None:
+        """Move the bar to the agent's step count (also within a long episode)."""
+        if self.bar is not None:
+            steps = self.agent.num_timesteps - self.start_steps
+            self.bar.update(steps - self._bar_steps)
+            self._bar_steps = steps
+
     def episode(self, ret: float, length: int) -> None:
         """Record one finished episode."""
         self.recent_returns.append(ret)
         self.recent_lengths.append(length)
         self.episodes += 1
         if self.bar is not None:
-            steps = self.agent.num_timesteps - self.start_steps
-            self.bar.update(steps - self._bar_steps)
-            self._bar_steps = steps
+            self.progress()
             if self.episodes % 5 == 0 or self.episodes < 5:
-                self.bar.set_postfix(ep_rew_mean=f"{np.mean(self.recent_returns):.1f}", refresh=False)
+                mean = f"{np.mean(self.recent_returns):.1f}"
+                self.bar.set_postfix({self.bar_key: mean}, refresh=False)
         if self._csv is not None and self.episodes % self.log_interval == 0:
             self._write_row()
 
@@ -110,10 +123,9 @@ class RunLogger:
     def close(self) -> None:
         """Finish the bar and write the final CSV row, the PNG and TensorBoard events."""
         if self.bar is not None:
-            steps = self.agent.num_timesteps - self.start_steps
-            self.bar.update(steps - self._bar_steps)
+            self.progress()
             if self.recent_returns:
-                self.bar.set_postfix(ep_rew_mean=f"{np.mean(self.recent_returns):.1f}")
+                self.bar.set_postfix({self.bar_key: f"{np.mean(self.recent_returns):.1f}"})
             self.bar.close()
         if self.log_dir is None:
             return

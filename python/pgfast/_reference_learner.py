@@ -444,6 +444,10 @@ class _Learner:
             return
         params = self._policy.params
         backup, backup_w = params.copy(), self._w.copy()
+        # Adam's (t, m, v) too: a refused update leaves the optimisers as it found them.
+        optimizers = [o for o in (self._opt, self._vopt) if o is not None and hasattr(o, "state")]
+        backup_opt = [o.state() for o in optimizers]
+        n_logged = len(self._history["update_step"])
         try:
             # Overflow is detected below (as in C++), not warned about on the way.
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -459,6 +463,10 @@ class _Learner:
         except BaseException:
             params[...] = backup
             self._w[...] = backup_w
+            for o, state in zip(optimizers, backup_opt):
+                o.set_state(*state)
+            for key in ("update_grad_norm", "update_entropy", "update_baseline_loss", "update_step"):
+                del self._history[key][n_logged:]
             self._pool.clear()
             raise
         self._pool.clear()

@@ -10,6 +10,9 @@ from gymnasium import spaces
 
 from .features import FeatureMap
 
+# Observation spaces flattened to a Box by gymnasium.spaces.flatten.
+_FLATTENED = (spaces.Tuple, spaces.Dict, spaces.MultiDiscrete, spaces.MultiBinary)
+
 _MODES = {"NextStep": "next_step", "SameStep": "same_step", "Disabled": "disabled"}
 
 
@@ -43,6 +46,7 @@ class SpaceAdapter:
             self.feature_map, features = features, None
         self.features = features
         self.n_discrete = 0
+        self.flat_space: Optional[spaces.Box] = None
         self.obs_in: Optional[Callable[[Any], Any]] = None
         self.obs_in_batch: Optional[Callable[[Any], Any]] = None
         if features is not None:
@@ -60,14 +64,27 @@ class SpaceAdapter:
             if obs_start != 0:
                 self.obs_in = lambda o: np.asarray(o, dtype=np.float64) - obs_start
                 self.obs_in_batch = self.obs_in
+        elif isinstance(obs_space, _FLATTENED):
+            # gymnasium's own flattening: Discrete parts one-hot, Box parts raveled, in
+            # the space's order; the flat space is a bounded Box that feature maps bind to.
+            flat_space = spaces.flatten_space(obs_space)
+            assert isinstance(flat_space, spaces.Box)  # so it is for these spaces
+            self.flat_space = flat_space
+            self.obs_dim = int(flat_space.shape[0])
+            self.obs_in = self._flatten
+            batched = gym.vector.utils.batch_space(obs_space, self.n_envs)
+            self.obs_in_batch = lambda b: np.stack(
+                [self._flatten(o) for o in gym.vector.utils.iterate(batched, b)]
+            )
         else:
             raise ValueError(
-                f"observation space {obs_space} is not supported: pgfast needs Box or Discrete "
-                "observations, or a `features` callable that maps observations to vectors"
+                f"observation space {obs_space} is not supported: pgfast needs Box, Discrete, "
+                "Tuple, Dict, MultiDiscrete or MultiBinary observations, or a `features` "
+                "callable that maps observations to vectors"
             )
         self.n_features = self.n_discrete or self.obs_dim
         if self.feature_map is not None:
-            self.feature_map = self.feature_map.bind(obs_space)
+            self.feature_map = self.feature_map.bind(self.flat_space or obs_space)
             self.n_features = self.feature_map.n_features
 
         self.action_out: Optional[Callable[[Any], Any]] = None
@@ -104,18 +121,49 @@ class SpaceAdapter:
     def _call_features_batch(self, obs: Any) -> np.ndarray:
         return np.stack([self._call_features(o) for o in obs])
 
+    def _flatten(self, obs: Any) -> np.ndarray:
+        if not self.observation_space.contains(obs):
+            raise ValueError(f"observation {obs!r} is not an element of {self.observation_space}")
+        return np.asarray(spaces.flatten(self.observation_space, obs), dtype=np.float64)
+
     def is_single(self, obs: Any) -> bool:
-        """Whether ``obs`` is one observation (not a batch)."""
-        if isinstance(self.observation_space, spaces.Discrete):
-            return bool(np.ndim(obs) == 0)
-        shape = self.observation_space.shape
-        return shape is not None and tuple(np.shape(obs)) == tuple(shape)
+        """Whether ``obs`` is one observation (True) or a batch of them (False).
+
+        ``Discrete``: a scalar is one observation, a 1-D array a batch. ``Box`` of shape
+        S: shape S is one observation, (N, *S) a batch. Other spaces: an element of the
+        space is one observation, a list (or tuple) of elements a batch. Anything else is
+        a ValueError saying what was expected.
+        """
+        space = self.observation_space
+        if isinstance(space, spaces.Discrete):
+            nd = np.ndim(obs)
+            if nd in (0, 1):
+                return nd == 0
+            raise ValueError(f"obs must be one state of {space} (a scalar) or a 1-D batch, got shape "
+                             f"{np.shape(obs)}")
+        if isinstance(space, spaces.Box):
+            shape, got = tuple(space.shape), tuple(np.shape(obs))
+            if got == shape:
+                return True
+            if len(got) == len(shape) + 1 and got[1:] == shape:
+                return False
+            batch = "(N" + "".join(f", {n}" for n in shape) + ")"
+            raise ValueError(f"obs must have shape {shape} (one observation) or {batch} (a batch), "
+                             f"got shape {got}")
+        if space.contains(obs):
+            return True
+        if isinstance(obs, (list, tuple)) and len(obs) > 0 and all(space.contains(o) for o in obs):
+            return False
+        raise ValueError(f"obs must be an element of {space} or a list of them, got {obs!r}")
 
     def features_of(self, obs: Any, learner: Any) -> tuple[np.ndarray, bool]:
         """Feature vectors of one observation or a batch: ((N, n_features), single)."""
         single = self.is_single(obs)
-        batch = [obs] if single else obs
-        if self.obs_in_batch is not None:
+        batch = [obs] if single else list(obs) if self.flat_space is not None else obs
+        if self.flat_space is not None or self.features is not None:
+            assert self.obs_in is not None
+            batch = np.stack([self.obs_in(o) for o in batch])
+        elif self.obs_in_batch is not None:
             batch = self.obs_in_batch(batch)
         return learner.encode(batch), single
 

@@ -255,8 +255,6 @@ def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one (config, seed): learn, evaluate greedily, summarise. Never raises."""
     import gymnasium as gym
 
-    from .agent import Reinforce
-
     steps = np.asarray(spec["curve_steps"], dtype=np.int64)
     rec: dict[str, Any] = {
         "timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
@@ -268,7 +266,8 @@ def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         env = spec["env"]
         env = gym.make(env) if isinstance(env, str) else env()
-        agent = Reinforce(env, seed=spec["seed"], **spec["config"])
+        cls, kwargs = _agent_for(spec["config"])
+        agent = cls(env, seed=spec["seed"], **kwargs)
         agent.learn(spec["total_timesteps"])
         rec["eval_mean"], rec["eval_std"] = agent.evaluate(spec["eval_episodes"])
     except Exception as e:  # the sweep records it; the other runs go on
@@ -448,21 +447,38 @@ def _failed(message: str, spec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- sweep()
+#: The grid key that picks the agent class (the other keys are its arguments).
+ALGOS = ("reinforce", "actor-critic")
+
+
+def _agent_for(config: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Return the agent class a configuration names (``algo``, default REINFORCE) and its arguments."""
+    from .actor_critic import ActorCritic
+    from .agent import Reinforce
+
+    kwargs = dict(config)
+    algo = kwargs.pop("algo", "reinforce")
+    if algo not in ALGOS:
+        raise ValueError(f"algo must be one of {', '.join(map(repr, ALGOS))}; got {algo!r}")
+    return (Reinforce if algo == "reinforce" else ActorCritic), kwargs
+
+
 def _check_grid(grid: Mapping[str, Any]) -> dict[str, list[Any]]:
+    from .actor_critic import ActorCritic
     from .agent import Reinforce
 
     if not isinstance(grid, Mapping):
-        raise TypeError(f"grid must be a dict of Reinforce arguments to lists of values, "
+        raise TypeError(f"grid must be a dict of agent arguments to lists of values, "
                         f"got {type(grid).__name__}")
-    allowed = [p for p in inspect.signature(Reinforce.__init__).parameters
-               if p not in ("self", *_RESERVED)]
+    params = [p for cls in (Reinforce, ActorCritic) for p in inspect.signature(cls.__init__).parameters]
+    allowed = list(dict.fromkeys(["algo"] + [p for p in params if p not in ("self", *_RESERVED)]))
     out: dict[str, list[Any]] = {}
     for k, values in grid.items():
         if k in _RESERVED:
             raise ValueError(f"grid: {k!r} cannot be swept in the grid; pass "
                              f"{'seeds=' if k == 'seed' else 'env='} instead")
         if k not in allowed:
-            raise ValueError(f"grid: unknown Reinforce argument {k!r}; expected one of "
+            raise ValueError(f"grid: unknown agent argument {k!r}; expected one of "
                              f"{', '.join(allowed)}")
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             values = [values]  # a single value is a one-value axis
@@ -482,8 +498,6 @@ def _check_configs(env: EnvSpec, configs: Sequence[Mapping[str, Any]], seed: int
     """
     import gymnasium as gym
 
-    from .agent import Reinforce
-
     try:
         made = gym.make(env) if isinstance(env, str) else env()
     except Exception as e:
@@ -491,7 +505,8 @@ def _check_configs(env: EnvSpec, configs: Sequence[Mapping[str, Any]], seed: int
     try:
         for config in configs:
             try:
-                Reinforce(made, seed=seed, **config)
+                cls, kwargs = _agent_for(config)
+                cls(made, seed=seed, **kwargs)
             except Exception as e:
                 shown = ", ".join(f"{k}={v!r}" for k, v in config.items()) or "the defaults"
                 msg = f"grid: every run of configuration {shown} would fail: {e}"
@@ -564,10 +579,14 @@ def sweep(
         environment (a module-level function or ``functools.partial(gymnasium.make,
         ...)``); each run makes its own environment.
     grid : dict
-        :class:`~pgfast.Reinforce` argument -> list of values, e.g. ``{"lr": [0.01, 0.1],
-        "baseline": [None, "linear"]}``; the configurations are the cartesian product in
+        Agent argument -> list of values, e.g. ``{"lr": [0.01, 0.1], "baseline": [None,
+        "linear"]}``; the configurations are the cartesian product in
         :func:`itertools.product` order. A non-list value is a one-value axis. ``{}`` is
-        the defaults. ``seed`` and ``env`` are not grid keys.
+        the defaults. ``seed`` and ``env`` are not grid keys. The key ``algo`` picks the
+        agent: ``"reinforce"`` (:class:`~pgfast.Reinforce`, the default) or
+        ``"actor-critic"`` (:class:`~pgfast.ActorCritic`); the other keys are arguments
+        of that class (a configuration giving an argument its class lacks is an error
+        before any run).
     seeds : int or iterable of int
         The seeds of every configuration (distinct, >= 0); an int n means ``range(n)``.
     total_timesteps : int

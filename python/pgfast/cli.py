@@ -20,28 +20,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"pgfast {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    t = sub.add_parser("train", help="train REINFORCE on a gymnasium environment")
+    t = sub.add_parser(
+        "train", help="train REINFORCE or actor-critic on a gymnasium environment",
+        description="Options left out take the agent's own defaults (see pgfast.Reinforce and "
+                    "pgfast.ActorCritic); options of the other algorithm are an error.",
+    )
     t.add_argument("env_id", help="gymnasium environment id, e.g. CartPole-v1")
+    t.add_argument("--algo", choices=["reinforce", "actor-critic"], default="reinforce",
+                   help="REINFORCE (S&B 13.3-13.4, default) or actor-critic (13.5-13.6)")
     t.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
+    t.add_argument("--env-backend", choices=["native", "gymnasium"], default=None,
+                   help="native: pgfast's C++ env, bit-identical to gymnasium's, with the whole "
+                        "loop in C++ (default where one exists: see pgfast.envs.ENV_IDS); gymnasium")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--save", default=None, help="model file to write (default ENV_ID.pgfast)")
     t.add_argument("--force", action="store_true",
                    help="replace the --save file even if it is not a pgfast model")
     t.add_argument("--log-dir", default=None,
                    help="directory for progress.csv and learning_curve.png (default runs/ENV_ID)")
-    t.add_argument("--lr", type=float, default=0.2, help="policy step size (default 0.2)")
-    t.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    t.add_argument("--gamma", type=float, default=0.99)
-    t.add_argument("--baseline", choices=["none", "linear"], default="none")
-    t.add_argument("--baseline-lr", type=float, default=None)
-    t.add_argument("--update", choices=["per_step", "per_episode", "batch"], default="batch")
-    t.add_argument("--batch-episodes", type=int, default=2)
-    t.add_argument("--no-normalize", action="store_true", help="do not standardise returns")
-    t.add_argument("--discount-gradient", action="store_true", help="the book's gamma^t factor")
-    t.add_argument("--entropy-coef", type=float, default=0.0)
-    t.add_argument("--max-grad-norm", type=float, default=None)
-    t.add_argument("--truncation", choices=["bootstrap", "terminal"], default="bootstrap")
-    t.add_argument("--backend", choices=["cpp", "numpy"], default="cpp")
+    t.add_argument("--lr", type=float, default=None, help="policy step size alpha^theta")
+    t.add_argument("--gamma", type=float, default=None)
+    r = t.add_argument_group("REINFORCE")
+    r.add_argument("--optimizer", choices=["adam", "sgd"], default=None)
+    r.add_argument("--baseline", choices=["none", "linear"], default=None)
+    r.add_argument("--baseline-lr", type=float, default=None)
+    r.add_argument("--update", choices=["per_step", "per_episode", "batch"], default=None)
+    r.add_argument("--batch-episodes", type=int, default=None)
+    r.add_argument("--no-normalize", action="store_const", const=False, default=None,
+                   dest="normalize_returns", help="do not standardise returns")
+    r.add_argument("--discount-gradient", action="store_const", const=True, default=None,
+                   help="the book's gamma^t factor")
+    r.add_argument("--entropy-coef", type=float, default=None)
+    r.add_argument("--max-grad-norm", type=float, default=None)
+    r.add_argument("--truncation", choices=["bootstrap", "terminal"], default=None)
+    a = t.add_argument_group("actor-critic")
+    a.add_argument("--critic-lr", type=float, default=None, help="alpha^w")
+    a.add_argument("--lambda-actor", type=float, default=None, help="lambda^theta")
+    a.add_argument("--lambda-critic", type=float, default=None, help="lambda^w")
+    a.add_argument("--average-reward", action="store_const", const=True, default=None,
+                   help="the continuing setting (box p. 333)")
+    a.add_argument("--reward-lr", type=float, default=None, help="alpha^Rbar")
+    a.add_argument("--traces", choices=["accumulating", "replacing", "dutch"], default=None)
+    t.add_argument("--backend", choices=["cpp", "numpy"], default=None)
     t.add_argument("--num-envs", type=int, default=1, help="sub-environments (a sync vector env if > 1)")
     t.add_argument("--features", default=None, metavar="SPEC",
                    help="feature map (S&B ch. 9): identity, poly:DEGREE, fourier:ORDER, rbf:PER_DIM "
@@ -49,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--bounds", default=None, metavar="LO:HI,...",
                    help="input bounds for fourier/rbf/tiles, one LO:HI per observation dimension "
                         "(needed where the space is unbounded; write --bounds=-2.4:2.4,...)")
-    t.add_argument("--state-dependent-std", action="store_true",
+    t.add_argument("--state-dependent-std", action="store_const", const=True, default=None,
                    help="Gaussian policy: log-std linear in the features")
     t.add_argument("--eval-episodes", type=int, default=20, help="greedy evaluation episodes after training")
     t.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -163,9 +183,39 @@ def parse_features(spec: Optional[str], bounds: Optional[str], env: object) -> A
     return F.RBF.grid(rows, nums[0])
 
 
+# Options of `pgfast train` that are agent arguments (None: not given, the agent's default).
+_AGENT_OPTIONS = (
+    "lr", "gamma", "optimizer", "baseline", "baseline_lr", "update", "batch_episodes",
+    "normalize_returns", "discount_gradient", "entropy_coef", "max_grad_norm", "truncation",
+    "critic_lr", "lambda_actor", "lambda_critic", "average_reward", "reward_lr", "traces",
+    "backend", "state_dependent_std",
+)
+
+
+def _agent_kwargs(args: argparse.Namespace, agent_cls: Any) -> dict[str, Any]:
+    """Return the options given on the command line, as arguments of ``agent_cls``.
+
+    Options left out are not passed, so the agent's own defaults apply (one home for
+    each default: the agent's signature). An option the agent does not take is an error.
+    """
+    import inspect
+
+    accepted = inspect.signature(agent_cls).parameters
+    kwargs: dict[str, Any] = {}
+    for name in _AGENT_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if name not in accepted:
+            raise ValueError(f"--{name.replace('_', '-')} is not an option of --algo {args.algo}")
+        kwargs[name] = None if (name == "baseline" and value == "none") else value
+    return kwargs
+
+
 def _train(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
+    from .actor_critic import ActorCritic
     from .agent import Reinforce
     from .io import check_save_target
 
@@ -173,33 +223,38 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--timesteps must be >= 0")
     if args.num_envs < 1:
         raise ValueError("--num-envs must be >= 1")
+    from . import envs as native
+
+    backend = args.env_backend or ("native" if args.env_id in native.ENV_IDS else "gymnasium")
+    if backend == "native" and args.env_id not in native.ENV_IDS:
+        raise ValueError(f"--env-backend native: no native {args.env_id!r}; "
+                         f"there are {', '.join(native.ENV_IDS)}")
     env: object = args.env_id
-    if args.num_envs > 1:
+    if backend == "native":
+        env = native.make(args.env_id) if args.num_envs == 1 else native.make_vec(args.env_id, args.num_envs)
+    elif args.num_envs > 1:
         try:
             env = gym.make_vec(args.env_id, num_envs=args.num_envs, vectorization_mode="sync")
         except gym.error.Error as e:
             raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
+    which = "pgfast native, bit-identical to gymnasium" if backend == "native" else "gymnasium"
+    print(f"environment: {args.env_id} ({which})")
     features = parse_features(args.features, args.bounds, env)
-    agent = Reinforce(
-        env, features=features, state_dependent_std=args.state_dependent_std,
-        lr=args.lr, optimizer=args.optimizer, gamma=args.gamma,
-        baseline=None if args.baseline == "none" else args.baseline, baseline_lr=args.baseline_lr,
-        normalize_returns=not args.no_normalize, discount_gradient=args.discount_gradient,
-        update=args.update, batch_episodes=args.batch_episodes, entropy_coef=args.entropy_coef,
-        max_grad_norm=args.max_grad_norm, truncation=args.truncation, seed=args.seed,
-        backend=args.backend,
-    )
+    agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
+    kwargs = _agent_kwargs(args, agent_cls)
+    agent = agent_cls(env, features=features, seed=args.seed, **kwargs)
     save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)  # before training
     log_dir = args.log_dir or os.path.join("runs", args.env_id)
     agent.learn(args.timesteps, progress_bar=not args.no_progress, log_dir=log_dir)
     save = agent.save(save, overwrite=args.force)
     h = agent.history
-    last = h["episode_return"][-20:]
+    last = h["episode_return"][-100:]  # the progress bar's and the CSV's window
     print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; "
-          f"mean return of the last {len(last)}: {last.mean() if len(last) else float('nan'):.1f}")
+          f"mean return of the last {len(last)} training episodes: "
+          f"{last.mean() if len(last) else float('nan'):.1f}")
     if args.eval_episodes > 0:
         mean, std = agent.evaluate(args.eval_episodes, seed=args.seed)
-        print(f"greedy evaluation over {args.eval_episodes} episodes: {mean:.1f} +/- {std:.1f}")
+        print(f"greedy evaluation, mean over {args.eval_episodes} new episodes: {mean:.1f} +/- {std:.1f}")
     print(f"model saved to {save}; logs and learning curve in {log_dir}/")
     return 0
 
@@ -235,12 +290,12 @@ def find_model(name: str) -> str:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .agent import Reinforce
+    from .io import agent_class
 
     if args.episodes < 1:
         raise ValueError("--episodes must be >= 1")
     path = find_model(args.model)
-    agent = Reinforce.load(path, env=args.env)
+    agent = agent_class(path).load(path, env=args.env)
     mean, std = agent.evaluate(args.episodes, deterministic=not args.stochastic, seed=args.seed)
     print(f"{path}: mean return {mean:.2f} +/- {std:.2f} over {args.episodes} episodes")
     return 0

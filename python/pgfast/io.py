@@ -236,12 +236,46 @@ def check_save_target(path: PathLike, overwrite: bool = False) -> pathlib.Path:
     return target
 
 
+# The agent classes a file can hold, by the name its metadata gives ("algorithm"; files
+# without one are REINFORCE's, the only algorithm of format versions 1-2 before it).
+def _algorithm(cls: Any) -> str:
+    return "actor-critic" if cls.__name__ == "ActorCritic" else "reinforce"
+
+
+def agent_class(path: PathLike) -> Any:
+    """Return the agent class a model file holds (``pgfast.Reinforce`` or ``pgfast.ActorCritic``)."""
+    from .actor_critic import ActorCritic
+    from .agent import Reinforce
+
+    meta, _ = read_model(path)
+    return ActorCritic if meta.get("algorithm", "reinforce") == "actor-critic" else Reinforce
+
+
+def _value_weights(agent: Any) -> Any:
+    """Return the weights of the agent's value function (REINFORCE's baseline, the critic)."""
+    return agent.critic_params if _algorithm(type(agent)) == "actor-critic" else agent.baseline_params
+
+
+def _no_pending(agent: Any) -> dict[str, Any]:
+    """Empty pending-episode arrays (an agent that learns at every step keeps none)."""
+    sp = agent.spaces
+    fmap = sp.feature_map
+    out: dict[str, Any] = {"n_episodes": 0, "A": np.zeros((0, 1 if sp.discrete_actions else sp.action_dim)),
+                           "R": np.zeros(0), "boot": np.zeros(0), "tin": np.zeros(0),
+                           "term": np.zeros(0, bool), "trunc": np.zeros(0, bool)}
+    if fmap is not None and getattr(fmap, "sparse", False):
+        out["I"] = np.zeros((0, fmap.n_tilings), np.int64)
+    else:
+        out["X"] = np.zeros((0, sp.n_features))
+    return out
+
+
 def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.Path:
     """Write ``agent`` to ``path`` atomically (see the module docstring for the format).
 
     Parameters
     ----------
-    agent : pgfast.Reinforce
+    agent : pgfast.Reinforce or pgfast.ActorCritic
         The agent.
     path : str or os.PathLike
         The file; ``.pgfast`` is added when it has no suffix.
@@ -274,17 +308,18 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
         mode = None
 
     sp = agent.spaces
-    t, m, v = _optimizer_state(agent.optimizer)
-    bt, bm, bv = _optimizer_state(agent.baseline_optimizer)
+    algorithm = _algorithm(type(agent))
+    t, m, v = _optimizer_state(getattr(agent, "optimizer", None))
+    bt, bm, bv = _optimizer_state(getattr(agent, "baseline_optimizer", None))
     history = agent._learner.history()
     arrays: dict[str, np.ndarray] = {
         "params": np.array(agent.policy.params, dtype=np.float64),
-        "baseline_params": np.array(agent.baseline_params, dtype=np.float64),
+        "baseline_params": np.array(_value_weights(agent), dtype=np.float64),
         "optimizer_m": m, "optimizer_v": v, "baseline_optimizer_m": bm, "baseline_optimizer_v": bv,
     }
     for k in _HISTORY_KEYS:
         arrays["history_" + k] = np.asarray(history[k], dtype=np.float64)
-    pending = agent._learner.pending()
+    pending = agent._learner.pending() if hasattr(agent._learner, "pending") else _no_pending(agent)
     for k in _PENDING_KEYS:
         if k in pending:
             arrays["pending_" + k] = np.asarray(pending[k])
@@ -292,6 +327,7 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "pgfast_version": __version__,
+        "algorithm": algorithm,
         "env_id": sp.env_id,
         "spaces": {
             "observation": str(sp.observation_space), "action": str(sp.action_space),
@@ -309,6 +345,8 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
         "rng_state": agent.rng.bit_generator.state,
         "eval_rng_state": agent._eval_rng.bit_generator.state,
     }
+    if algorithm == "actor-critic":
+        meta["average_reward"] = float(agent.average_reward)
     meta_bytes = json.dumps(meta, sort_keys=True).encode("utf-8")
     too_big = _meta_json_limits(meta_bytes)
     if too_big is not None:  # never write a file that load() would refuse
@@ -622,8 +660,11 @@ def _expected_members(meta: dict[str, Any], members: dict[str, _Member]) -> _Exp
     elif kind not in ("identity", "callable"):
         raise _corrupt(f"metadata has an unknown feature kind {kind!r:.80}")
 
-    baseline = hp.get("baseline")
-    n_baseline = d + 1 if baseline == "linear" else 0
+    algorithm = meta.get("algorithm", "reinforce")
+    if algorithm not in ("reinforce", "actor-critic"):
+        raise _corrupt(f"metadata names an unknown algorithm {algorithm!r:.80}")
+    # the value function's weights: REINFORCE's optional baseline, actor-critic's critic
+    n_baseline = d + 1 if (hp.get("baseline") == "linear" or algorithm == "actor-critic") else 0
 
     def moments(t_key: str, n: int, optimizer: Any) -> int:
         t = _int_field(meta, t_key)
@@ -838,11 +879,15 @@ def _check_hyperparameter_values(meta: dict[str, Any]) -> None:
 def load_agent(
     cls: Any, path: PathLike, env: Any = None, backend: str = "cpp", features: Any = None
 ) -> Any:
-    """Rebuild a :class:`pgfast.Reinforce` from a file written by :func:`save_agent`."""
+    """Rebuild an agent (``cls``: Reinforce or ActorCritic) from a file of :func:`save_agent`."""
     from .features import from_config
 
     meta, arrays = read_model(path)
     p = _resolve(path)
+    saved_algorithm, wanted = meta.get("algorithm", "reinforce"), _algorithm(cls)
+    if saved_algorithm != wanted:
+        other = "ActorCritic" if saved_algorithm == "actor-critic" else "Reinforce"
+        raise ValueError(f"{p} holds a {saved_algorithm} model: load it with pgfast.{other}.load")
     hp = dict(meta["hyperparameters"])
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "env", "features", "backend"}
     unknown = sorted(set(hp) - accepted)
@@ -882,13 +927,18 @@ def load_agent(
             f"env: its spaces ({sp.observation_space}, {sp.action_space}) do not match the "
             f"saved model's ({saved.get('observation')}, {saved.get('action')})"
         )
-    if (agent.policy.n_params, agent.baseline_params.size) != (arrays["params"].size,
+    if (agent.policy.n_params, _value_weights(agent).size) != (arrays["params"].size,
                                                                arrays["baseline_params"].size):
         raise ValueError(f"{p} is corrupt: its parameters do not fit the policy it describes")
     try:
         agent.policy.params = arrays["params"]
         if len(arrays["baseline_params"]):
-            agent.baseline_params[:] = arrays["baseline_params"]
+            _value_weights(agent)[:] = arrays["baseline_params"]
+        if wanted == "actor-critic":
+            rbar: Any = meta.get("average_reward")
+            if not _real(rbar):
+                raise ValueError("metadata 'average_reward' must be a finite number")
+            agent._learner.average_reward = float(rbar)
         if meta["optimizer_t"] > 0:
             agent.optimizer.set_state(meta["optimizer_t"], arrays["optimizer_m"], arrays["optimizer_v"])
         if meta["baseline_optimizer_t"] > 0:
@@ -906,6 +956,4 @@ def load_agent(
         agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
     except (ValueError, TypeError, IndexError, KeyError, OverflowError, RuntimeError) as e:
         raise ValueError(f"{p} is corrupt: {e}") from None
-    if not isinstance(getattr(type(agent), "num_timesteps", None), property):
-        agent.num_timesteps = int(meta["num_timesteps"])  # else it is the learner's total_steps
     return agent

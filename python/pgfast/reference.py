@@ -23,13 +23,16 @@ Conventions shared by every policy method:
 from __future__ import annotations
 
 import math
-from typing import Optional, Union
+import numbers
+from dataclasses import dataclass
+from typing import Any, Optional, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "SGD",
+    "ActorCriticState",
     "Adam",
     "FourierFeatures",
     "IdentityFeatures",
@@ -38,6 +41,7 @@ __all__ = [
     "PolynomialFeatures",
     "RBFFeatures",
     "TileCodingFeatures",
+    "actor_critic_step",
     "discounted_returns",
     "policy_gradient",
 ]
@@ -982,6 +986,8 @@ def _max_norm(max_grad_norm: Optional[float]) -> Optional[float]:
 
 
 def _positive_lr(lr: float) -> float:
+    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
     if not (math.isfinite(lr) and lr > 0.0):
         raise ValueError("lr must be finite and > 0")
     return float(lr)
@@ -1228,3 +1234,98 @@ class Adam:
         self._t, self._m, self._v = t, m, v
         params[...] = new
         return norm
+
+
+# --------------------------------------------------------------------------- actor-critic
+
+
+@dataclass
+class ActorCriticState:
+    """What actor-critic learns besides θ: the critic w, R̄, and one episode's traces."""
+
+    w: FloatArray  # critic weights: v(s) = w · [x(s), 1]
+    z_theta: FloatArray  # actor trace (shape of θ)
+    z_w: FloatArray  # critic trace (shape of w)
+    I: float = 1.0  # noqa: E741  (the book's I = γ^t, episodic)
+    rbar: float = 0.0  # average-reward estimate R̄ (continuing)
+    v_old: float = 0.0  # the dutch trace's V_old
+
+    @classmethod
+    def zeros(cls, n_params: int, n_features: int) -> ActorCriticState:
+        """Return a state with w, the traces and R̄ at zero and I = 1."""
+        return cls(np.zeros(n_features + 1), np.zeros(n_params), np.zeros(n_features + 1))
+
+    def new_episode(self) -> None:
+        """Restart the traces (and I, V_old) at an episode boundary."""
+        self.z_theta[:] = 0.0
+        self.z_w[:] = 0.0
+        self.I, self.v_old = 1.0, 0.0
+
+
+def _decay(z: FloatArray, f: float, tol: float) -> None:
+    """Decay a trace in place, z ← f z; entries below ``tol`` in magnitude become exactly 0."""
+    z *= f
+    z[np.abs(z) < tol] = 0.0
+
+
+def actor_critic_step(
+    policy: Any,
+    state: ActorCriticState,
+    x: ArrayLike,
+    a: Any,
+    reward: float,
+    x_next: ArrayLike,
+    terminated: bool,
+    *,
+    gamma: float,
+    lambda_actor: float,
+    lambda_critic: float,
+    lr: float,
+    critic_lr: float,
+    reward_lr: float = 0.01,
+    average_reward: bool = False,
+    traces: str = "accumulating",
+    trace_tolerance: float = 1e-12,
+) -> float:
+    """One actor-critic update (S&B §13.5-13.6), in place on ``policy.params`` and ``state``.
+
+    Episodic with eligibility traces (box p. 332; λ = 0 is the one-step box); with
+    ``average_reward`` the continuing box (p. 333). The critic is v(s) = w·[x(s), 1].
+    Returns the TD error δ. The caller calls ``state.new_episode()`` after a step that
+    ended an episode (terminated or truncated).
+    """
+    x1, xn1 = np.append(np.asarray(x, float), 1.0), np.append(np.asarray(x_next, float), 1.0)
+    V = float(np.cumsum(state.w * x1)[-1])  # sums left to right, as the C++ loops do
+    V_next = float(np.cumsum(state.w * xn1)[-1]) if (average_reward or not terminated) else 0.0
+    if average_reward:  # continuing: no discount, differential TD error
+        g = 1.0
+        delta = reward - state.rbar + V_next - V
+    else:
+        g = gamma
+        delta = reward + gamma * V_next - V
+    # critic trace: z_w ← g λ_w z_w + ∇v(S), ∇v(S) = [x, 1]
+    f = g * lambda_critic
+    c = 1.0 - critic_lr * f * float(np.cumsum(state.z_w * x1)[-1]) if traces == "dutch" else 1.0
+    _decay(state.z_w, f, trace_tolerance)
+    if traces == "replacing":
+        state.z_w[:] = np.where(x1 != 0.0, c * x1, state.z_w)
+    else:  # accumulating; dutch: z_w + (1 - α_w g λ_w z_w·x) x
+        state.z_w += c * x1
+    # actor trace: z_θ ← g λ_θ z_θ + I ∇ln π(A|S)
+    _decay(state.z_theta, g * lambda_actor, trace_tolerance)
+    state.z_theta += (1.0 if average_reward else state.I) * policy.grad_log_prob(x, a)
+    # the steps
+    if average_reward:
+        state.rbar += reward_lr * delta
+    if traces == "dutch":  # true online TD(λ), box p. 300
+        state.w += critic_lr * (delta + V - state.v_old) * state.z_w
+        state.w += -(critic_lr * (V - state.v_old)) * x1
+        state.v_old = V_next
+    else:
+        state.w += critic_lr * delta * state.z_w
+    policy.params += lr * delta * state.z_theta
+    if hasattr(policy, "project"):
+        policy.project()
+    if not average_reward:
+        state.I *= gamma
+    return float(delta)

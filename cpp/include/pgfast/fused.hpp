@@ -21,7 +21,7 @@
 
 #include "pgfast/envs/common.hpp"
 #include "pgfast/envs/vector.hpp"
-#include "pgfast/learner.hpp"
+#include "pgfast/rollout.hpp"
 #include "pgfast/util.hpp"
 
 namespace pgfast {
@@ -59,8 +59,9 @@ envs::StepResult step_with(Env& env, const double* a, float* obs) {
 // Runs up to max_steps environment steps, returning early after max_episodes finished
 // episodes (0: no limit). The episode end that meets max_episodes is returned before the
 // reset, so that the caller sees the state between episodes, as agent.py's callbacks do.
-template <class Env, class P>
-FusedProgress run_fused(Env& env, Learner<P>& learner, RandomSource& agent_rng, RandomSource& env_rng,
+// L: any engine with the per-step API of rollout.hpp (REINFORCE's Learner, ActorCritic).
+template <class Env, class L>
+FusedProgress run_fused(Env& env, L& learner, RandomSource& agent_rng, RandomSource& env_rng,
                         FusedState& state, long long max_steps, long long max_episodes) {
   constexpr std::size_t d = Env::kObsDim;
   float obs32[d];
@@ -111,8 +112,8 @@ struct FusedVectorState {
 
 // Runs until max_steps transitions are recorded (counted as agent.py counts them), or
 // after the first step that finishes an episode when stop_at_episode_end.
-template <class Env, class P, class RngFor>
-long long run_fused_vector(envs::VectorEnv<Env>& venv, Learner<P>& learner, RandomSource& agent_rng,
+template <class Env, class L, class RngFor>
+long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, RandomSource& agent_rng,
                            RngFor&& rng_for, FusedVectorState& st, long long max_steps, bool stop_at_episode_end) {
   const std::size_t n = venv.num_envs();
   constexpr std::size_t d = Env::kObsDim;

@@ -14,11 +14,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "feature_map.hpp"
-#include "gaussian.hpp"
 #include "optim.hpp"
 #include "returns.hpp"
-#include "softmax.hpp"
+#include "rollout.hpp"
 
 namespace pgfast {
 
@@ -35,262 +33,25 @@ struct LearnerConfig {
   bool bootstrap_truncated = true;   // truncated ends add gamma * v(S_T) (needs a baseline)
 };
 
-// Observation -> feature vector x(s): a Box observation is used as is (flattened by
-// the caller); a Discrete observation i becomes the one-hot vector e_i.
-struct ObsEncoder {
-  std::size_t obs_dim = 1;     // values per observation row
-  std::size_t n_discrete = 0;  // 0: Box; else the size of the Discrete space
-
-  std::size_t n_features() const { return n_discrete ? n_discrete : obs_dim; }
-
-  // Throws (before anything is changed) when the row cannot be encoded.
-  void check(const double* obs, const char* what) const {
-    if (!all_finite(obs, obs_dim)) throw std::invalid_argument(std::string(what) + " contains NaN or inf");
-    if (n_discrete) {
-      const double v = obs[0];
-      if (v != std::floor(v) || v < 0 || v >= static_cast<double>(n_discrete)) {
-        throw std::out_of_range(std::string(what) + " " + std::to_string(v) +
-                                " is not a state of Discrete(" + std::to_string(n_discrete) + ")");
-      }
-    }
-  }
-  void encode(const double* obs, double* x) const {
-    if (n_discrete) {
-      std::fill(x, x + n_discrete, 0.0);
-      x[static_cast<std::size_t>(obs[0])] = 1.0;
-    } else {
-      std::copy(obs, obs + obs_dim, x);
-    }
-  }
-};
-
-// x(s) of an observation: the encoder's vector, mapped by a feature map when one is given
-// (S&B ch. 9). A sparse map (tile coding) yields the indices of its active features,
-// which the learner stores and uses instead of dense vectors.
-class FeaturePipeline {
- public:
-  FeaturePipeline(ObsEncoder enc, std::shared_ptr<const FeatureMap> map) : enc_(enc), map_(std::move(map)) {
-    if (map_ && map_->n_inputs() != enc_.n_features()) {
-      throw std::invalid_argument("features expect " + std::to_string(map_->n_inputs()) +
-                                  " inputs but observations have " + std::to_string(enc_.n_features()));
-    }
-    s_.assign(enc_.n_features(), 0.0);
-  }
-  const ObsEncoder& encoder() const { return enc_; }
-  std::size_t obs_dim() const { return enc_.obs_dim; }
-  std::size_t n_features() const { return map_ ? map_->n_features() : enc_.n_features(); }
-  bool sparse() const { return map_ && map_->sparse(); }
-  std::size_t n_active() const { return sparse() ? map_->n_active() : 0; }
-  void check(const double* obs, const char* what) const { enc_.check(obs, what); }
-
-  void dense(const double* obs, double* x) {
-    if (!map_) return enc_.encode(obs, x);
-    enc_.encode(obs, s_.data());
-    map_->dense(s_.data(), x);
-  }
-  void active(const double* obs, std::uint32_t* idx) {
-    enc_.encode(obs, s_.data());
-    map_->active(s_.data(), idx);
-  }
-
- private:
-  ObsEncoder enc_;
-  std::shared_ptr<const FeatureMap> map_;
-  std::vector<double> s_;
-};
-
-// Row t of stored feature vectors: dense rows of d doubles, or rows of n active indices.
-struct DenseRows {
-  const double* X;
-  std::size_t d;
-  const double* operator()(std::size_t t) const { return X + t * d; }
-};
-struct ActiveRows {
-  const std::uint32_t* I;
-  std::size_t n;
-  Active operator()(std::size_t t) const { return {I + t * n, n}; }
-};
-
-// Where a sparse x(s) enters a parameter vector: blocks of n_features weights that
-// multiply x (entry `row + i` for an active feature i) and parameters that do not
-// multiply x (biases, a state-independent log-std), touched by every step.
-struct SparseLayout {
-  std::vector<std::size_t> rows, extras;
-};
-
-// The parameter entries a run of sparse gradient terms touched: distinct, sorted on
-// demand, cleared in O(touched). Lets an SGD step cost what the active features cost.
-class TouchSet {
- public:
-  void reset(std::size_t n) {
-    mark_.assign(n, 0);
-    idx_.clear();
-  }
-  void add(const SparseLayout& layout, Active x) {
-    for (std::size_t r : layout.rows)
-      for (std::size_t k = 0; k < x.n; ++k) add(r + x.idx[k]);
-    for (std::size_t e : layout.extras) add(e);
-  }
-  const std::vector<std::size_t>& sorted() {
-    std::sort(idx_.begin(), idx_.end());
-    return idx_;
-  }
-  // Zeroes g at the touched entries and forgets them.
-  void clear(double* g) {
-    for (std::size_t i : idx_) {
-      g[i] = 0.0;
-      mark_[i] = 0;
-    }
-    idx_.clear();
-  }
-
- private:
-  void add(std::size_t i) {
-    if (!mark_[i]) {
-      mark_[i] = 1;
-      idx_.push_back(i);
-    }
-  }
-  std::vector<std::uint8_t> mark_;
-  std::vector<std::size_t> idx_;
-};
-
-// Old values of the parameter entries an update changed, to restore them if the update
-// fails (O(changed) instead of a copy of every parameter).
-class UndoLog {
- public:
-  void reset(std::size_t n) {
-    mark_.assign(n, 0);
-    clear();
-  }
-  void save(const double* params, const std::vector<std::size_t>& idx) {
-    for (std::size_t i : idx) {
-      if (!mark_[i]) {
-        mark_[i] = 1;
-        idx_.push_back(i);
-        old_.push_back(params[i]);
-      }
-    }
-  }
-  bool all_finite_at(const double* params) const {
-    double acc = 0.0;
-    for (std::size_t i : idx_) acc += params[i] * 0.0;
-    return acc == 0.0;
-  }
-  void restore(double* params) const {
-    for (std::size_t k = 0; k < idx_.size(); ++k) params[idx_[k]] = old_[k];
-  }
-  void clear() {
-    for (std::size_t i : idx_) mark_[i] = 0;
-    idx_.clear();
-    old_.clear();
-  }
-
- private:
-  std::vector<std::uint8_t> mark_;
-  std::vector<std::size_t> idx_;
-  std::vector<double> old_;
-};
-
-// How the learner stores and uses actions of each policy type (one double per
-// discrete action index; action_dim doubles for a Gaussian action).
 template <class P>
-struct PolicyOps;
+class Learner : public Rollout<P> {
+  using Base = Rollout<P>;
+  using Base::pi_, Base::n_envs_, Base::feat_, Base::d_, Base::aw_, Base::na_, Base::sparse_, Base::hist_,
+      Base::total_steps_, Base::pending_x_, Base::pending_i_, Base::pending_a_;
 
-template <>
-struct PolicyOps<LinearSoftmax> {
-  static std::size_t width(const LinearSoftmax&) { return 1; }
-  template <class X>
-  static void sample(const LinearSoftmax& p, X x, RandomSource& rng, double* a) {
-    a[0] = static_cast<double>(p.sample(x, rng));
-  }
-  template <class X>
-  static void add_grad(const LinearSoftmax& p, X x, const double* a, double s, double* g) {
-    p.add_grad_log_prob(x, static_cast<std::size_t>(a[0]), s, g);
-  }
-  static void project(LinearSoftmax&) {}
-  static SparseLayout layout(const LinearSoftmax& p) {
-    SparseLayout L;
-    const std::size_t d = p.n_features(), k = p.n_actions();
-    for (std::size_t b = 0; b < k; ++b) L.rows.push_back(b * d);
-    if (p.bias())
-      for (std::size_t b = 0; b < k; ++b) L.extras.push_back(k * d + b);
-    return L;
-  }
-  static void check_action(const LinearSoftmax& p, const double* a) {
-    if (!(a[0] >= 0.0 && a[0] < static_cast<double>(p.n_actions()) && a[0] == std::floor(a[0])))
-      throw std::invalid_argument("pending episodes: an action is not an action of the policy");
-  }
-};
-
-template <>
-struct PolicyOps<LinearGaussian> {
-  static std::size_t width(const LinearGaussian& p) { return p.action_dim(); }
-  template <class X>
-  static void sample(const LinearGaussian& p, X x, RandomSource& rng, double* a) {
-    p.sample(x, rng, a);
-  }
-  template <class X>
-  static void add_grad(const LinearGaussian& p, X x, const double* a, double s, double* g) {
-    p.add_grad_log_prob(x, a, s, g);
-  }
-  static void project(LinearGaussian& p) { p.project(); }
-  static SparseLayout layout(const LinearGaussian& p) {
-    SparseLayout L;
-    const std::size_t d = p.n_features(), m = p.action_dim(), off = p.log_std_offset();
-    for (std::size_t j = 0; j < m; ++j) L.rows.push_back(j * d);
-    if (p.bias())
-      for (std::size_t j = 0; j < m; ++j) L.extras.push_back(m * d + j);
-    for (std::size_t j = 0; j < m; ++j) {
-      if (p.state_dependent_std()) {
-        L.rows.push_back(off + j * d);
-        L.extras.push_back(off + m * d + j);
-      } else {
-        L.extras.push_back(off + j);
-      }
-    }
-    return L;
-  }
-  static void check_action(const LinearGaussian&, const double*) {}  // any finite vector
-};
-
-// What the learner records, for the agent's `history`.
-struct LearnerHistory {
-  std::vector<double> episode_return, episode_length, episode_end_step;
-  std::vector<double> update_grad_norm, update_entropy, update_baseline_loss, update_step;
-};
-
-template <class P>
-class Learner {
  public:
   Learner(std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
           std::shared_ptr<Optimizer> baseline_optimizer, LearnerConfig cfg, std::size_t n_envs,
           ObsEncoder encoder, std::shared_ptr<const FeatureMap> features = nullptr)
-      : pi_(std::move(policy)), opt_(std::move(optimizer)), vopt_(std::move(baseline_optimizer)),
-        cfg_(cfg), n_envs_(n_envs), feat_(encoder, std::move(features)) {
-    if (!pi_ || !opt_) throw std::invalid_argument("policy and optimizer are required");
-    require_positive(n_envs, "n_envs");
+      : Base(std::move(policy), n_envs, encoder, std::move(features)), opt_(std::move(optimizer)),
+        vopt_(std::move(baseline_optimizer)), cfg_(cfg) {
+    if (!opt_) throw std::invalid_argument("policy and optimizer are required");
     if (!(cfg_.gamma >= 0.0 && cfg_.gamma <= 1.0)) throw std::invalid_argument("gamma must be in [0, 1]");
     if (cfg_.batch_episodes < 1) throw std::invalid_argument("batch_episodes must be >= 1");
     if (!(std::isfinite(cfg_.entropy_coef) && cfg_.entropy_coef >= 0.0))
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
-    d_ = feat_.n_features();
-    if (pi_->n_features() != d_) {
-      throw std::invalid_argument("policy has n_features=" + std::to_string(pi_->n_features()) +
-                                  " but observations map to " + std::to_string(d_) + " features");
-    }
     if (cfg_.baseline && !vopt_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
-    sparse_ = feat_.sparse();
-    na_ = feat_.n_active();
-    aw_ = PolicyOps<P>::width(*pi_);
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
-    if (sparse_) {
-      pending_i_.assign(n_envs_ * na_, 0);
-    } else {
-      pending_x_.assign(n_envs_ * d_, 0.0);
-    }
-    pending_a_.assign(n_envs_ * aw_, 0.0);
-    has_pending_.assign(n_envs_, 0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
     gw_.assign(w_.size(), 0.0);
@@ -303,62 +64,14 @@ class Learner {
       undo_.reset(g_.size());
       undo_w_.reset(gw_.size());
     }
-    obs_buf_.assign(n_envs_ * feat_.obs_dim(), 0.0);
-    act_buf_.assign(n_envs_ * aw_, 0.0);
   }
 
-  // A random source the caller attaches for a run of steps (the Python layer attaches a
-  // Generator's stream while holding its lock for the whole learn() loop).
-  void attach(std::unique_ptr<RandomSource> source) { attached_ = std::move(source); }
-  void detach() { attached_.reset(); }
-  RandomSource* attached() const { return attached_.get(); }
-
-  // Reusable buffers for the caller's per-step observation and action rows.
-  std::vector<double>& obs_buffer() { return obs_buf_; }
-  std::vector<double>& action_buffer() { return act_buf_; }
-
-  std::size_t n_envs() const { return n_envs_; }
-  std::size_t n_features() const { return d_; }
-  std::size_t action_width() const { return aw_; }
-  const ObsEncoder& encoder() const { return feat_.encoder(); }
-  FeaturePipeline& features() { return feat_; }
-  const FeaturePipeline& features() const { return feat_; }
-  const LearnerConfig& config() const { return cfg_; }
-  P& policy() { return *pi_; }
   std::vector<double>& baseline_params() { return w_; }
-  LearnerHistory& history() { return hist_; }
-  long long total_steps() const { return total_steps_; }
-  void set_total_steps(long long t) { total_steps_ = t; }
 
   // v(s, w) = w . [x(s), 1]
   template <class X>
   double value(X x) const {
     return dot(w_.data(), x, d_) + w_[d_];
-  }
-
-  // Validates n_envs observation rows (before anything changes).
-  void check_obs(const double* obs) const {
-    for (std::size_t e = 0; e < n_envs_; ++e) feat_.check(obs + e * feat_.obs_dim(), "observation");
-  }
-
-  // A_e ~ pi(.|x(obs_e)) for every environment; remembered as the pending step of e.
-  void act(const double* obs, RandomSource& rng, double* actions) {
-    check_obs(obs);
-    for (std::size_t e = 0; e < n_envs_; ++e) {
-      const double* o = obs + e * feat_.obs_dim();
-      double* a = pending_a_.data() + e * aw_;
-      if (sparse_) {
-        std::uint32_t* idx = pending_i_.data() + e * na_;
-        feat_.active(o, idx);
-        PolicyOps<P>::sample(*pi_, Active{idx, na_}, rng, a);
-      } else {
-        double* x = pending_x_.data() + e * d_;
-        feat_.dense(o, x);
-        PolicyOps<P>::sample(*pi_, static_cast<const double*>(x), rng, a);
-      }
-      std::copy(a, a + aw_, actions + e * aw_);
-      has_pending_[e] = 1;
-    }
   }
 
   // Records R_{t+1} and the episode ends of the pending steps of every environment e
@@ -369,9 +82,7 @@ class Learner {
               const double* final_obs, const std::uint8_t* mask) {
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
-      if (!has_pending_[e]) throw std::logic_error("record() without a pending action: call act() first");
-      if (!std::isfinite(rewards[e])) throw std::invalid_argument("reward contains NaN or inf");
-      if (terminated[e] || truncated[e]) feat_.check(final_obs + e * feat_.obs_dim(), "final observation");
+      this->check_record(e, rewards, terminated, truncated, final_obs);
     }
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
@@ -383,8 +94,7 @@ class Learner {
       }
       ep.A.insert(ep.A.end(), pending_a_.begin() + e * aw_, pending_a_.begin() + (e + 1) * aw_);
       ep.R.push_back(rewards[e]);
-      has_pending_[e] = 0;
-      ++total_steps_;
+      this->count_step(e);
       if (terminated[e] || truncated[e]) {
         close_episode(e, terminated[e] != 0, final_obs + e * feat_.obs_dim());
       }
@@ -395,7 +105,7 @@ class Learner {
   // Forgets unfinished episodes (e.g. when the environments are reset by the caller).
   void discard_unfinished() {
     for (auto& ep : episodes_) ep.clear();
-    std::fill(has_pending_.begin(), has_pending_.end(), 0);
+    this->forget_pending();
   }
 
   std::size_t pending_episodes() const { return pool_.n_episodes; }
@@ -483,9 +193,7 @@ class Learner {
       pool_.boot.push_back(t + 1 == T ? tail : 0.0);
     }
     ++pool_.n_episodes;
-    hist_.episode_return.push_back(ret);
-    hist_.episode_length.push_back(static_cast<double>(T));
-    hist_.episode_end_step.push_back(static_cast<double>(total_steps_));
+    this->log_episode(ret, T);
     ep.clear();
     if (cfg_.update != UpdateMode::Batch) run_due_updates();  // one update per episode, in order
   }
@@ -500,6 +208,9 @@ class Learner {
       backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
       backup_w_ = w_;
     }
+    opt_->checkpoint();
+    if (cfg_.baseline) vopt_->checkpoint();
+    const std::size_t n_logged = hist_.update_step.size();
     try {
       if (sparse_) {
         update(ActiveRows{pool_.I.data(), na_});
@@ -513,6 +224,10 @@ class Learner {
             "the update produced non-finite parameters (step size too large?); parameters restored");
       }
     } catch (...) {
+      // The refused update never happened: Adam's t, m, v and the update log as they were.
+      opt_->rollback();
+      if (cfg_.baseline) vopt_->rollback();
+      this->unlog_updates(n_logged);
       if (logged) {
         undo_.restore(pi_->params());
         undo_w_.restore(w_.data());
@@ -668,33 +383,19 @@ class Learner {
   }
 
   void log_update(double grad_norm, double entropy, double baseline_loss) {
-    hist_.update_grad_norm.push_back(grad_norm);
-    hist_.update_entropy.push_back(entropy);
-    hist_.update_baseline_loss.push_back(cfg_.baseline ? baseline_loss : std::nan(""));
-    hist_.update_step.push_back(static_cast<double>(total_steps_));
+    Base::log_update(grad_norm, entropy, cfg_.baseline ? baseline_loss : std::nan(""));
   }
 
-  std::shared_ptr<P> pi_;
   std::shared_ptr<Optimizer> opt_, vopt_;
   LearnerConfig cfg_;
-  std::size_t n_envs_;
-  FeaturePipeline feat_;
-  std::size_t d_ = 0, aw_ = 0, na_ = 0;
-  bool sparse_ = false;
   SparseLayout layout_, layout_w_;
   TouchSet touch_, touch_w_;
   UndoLog undo_, undo_w_;
   std::vector<double> w_;
-  std::vector<double> pending_x_, pending_a_;
-  std::vector<std::uint32_t> pending_i_, i_tmp_;
-  std::vector<std::uint8_t> has_pending_;
+  std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
   std::vector<double> g_, gw_, G_, psi_, delta_, x_tmp_, backup_, backup_w_;
-  std::vector<double> obs_buf_, act_buf_;
-  LearnerHistory hist_;
-  long long total_steps_ = 0;
-  std::unique_ptr<RandomSource> attached_;
 };
 
 }  // namespace pgfast

@@ -65,6 +65,10 @@ class Optimizer {
   }
   // Whether step_at costs O(n_idx) instead of O(n).
   virtual bool sparse_steps() const { return false; }
+  // Remember the optimiser's own state (not the parameters), so that rollback() can undo
+  // every step taken since: a refused update leaves the optimiser as it found it.
+  virtual void checkpoint() {}
+  virtual void rollback() {}
 };
 
 // Plain stochastic gradient ascent: theta += lr * s_i * c * g_i, where s is an optional
@@ -199,6 +203,17 @@ class Adam final : public Optimizer {
     v_ = std::move(v);
   }
 
+  void checkpoint() override {
+    saved_t_ = t_;
+    saved_m_ = m_;
+    saved_v_ = v_;
+  }
+  void rollback() override {
+    t_ = saved_t_;
+    m_ = saved_m_;
+    v_ = saved_v_;
+  }
+
   double step(double* params, const double* g, std::size_t n) override {
     const bool fresh = m_.empty();  // the moments are sized (zero) by the first step
     if (!fresh && m_.size() != n) {
@@ -242,8 +257,8 @@ class Adam final : public Optimizer {
 
  private:
   double lr_, b1_, b2_, eps_, max_grad_norm_;
-  long long t_ = 0;
-  std::vector<double> m_, v_;
+  long long t_ = 0, saved_t_ = 0;
+  std::vector<double> m_, v_, saved_m_, saved_v_;
 };
 
 }  // namespace pgfast

@@ -8,7 +8,8 @@ from a wheel; the repository's ``bench/`` is a thin entry point.
 
 Sections (``--only``): ``per_call``, ``features``, ``tiles`` (a learning step as the
 number of tiles grows), ``kernels`` (the T = 1e5 target
-points), ``scaling``, ``learn``, ``solve``, ``memory``. The quick subset skips
+points), ``scaling``, ``learn``, ``solve``, ``memory``, ``actor_critic`` (AC(λ) steps
+against the twin, over tiles, inside learn). The quick subset skips
 ``scaling`` and ``solve`` and runs ``memory`` over 200,000 steps instead of 1,000,000.
 """
 
@@ -20,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
-from . import envs, kernels, report, solve
+from . import actor_critic, envs, kernels, report, solve
 from ._timing import Progress, Settings, machine_info, settings
 
 __all__ = ["SECTIONS", "main", "run"]
@@ -40,6 +41,7 @@ SECTIONS: dict[str, Callable[[Settings, Progress], list[dict[str, Any]]]] = {
     "learn": lambda s, p: [envs.bench_learn_throughput(s, p, 1), envs.bench_learn_throughput(s, p, 8)],
     "solve": lambda s, p: [solve.bench_time_to_solve(s, p)],
     "memory": lambda s, p: [envs.bench_memory(s, p)],
+    "actor_critic": actor_critic.bench_actor_critic,
 }
 QUICK = ("per_call", "features", "tiles", "kernels", "learn", "memory")
 

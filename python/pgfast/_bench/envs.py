@@ -71,7 +71,9 @@ def _replay(env: Any, log: list[tuple[str, Any]]) -> float:
     return time.perf_counter() - t0
 
 
-def bench_learn_throughput(s: Settings, progress: Progress, n_envs: int = 1) -> dict[str, Any]:
+def bench_learn_throughput(
+    s: Settings, progress: Progress, n_envs: int = 1, make_agent: Any = None, algo: str = ""
+) -> dict[str, Any]:
     """``learn`` steps per second on CartPole-v1 against the bare gymnasium step loop.
 
     Parameters
@@ -82,6 +84,10 @@ def bench_learn_throughput(s: Settings, progress: Progress, n_envs: int = 1) -> 
         Progress printer.
     n_envs : int
         1 for a ``gymnasium.Env``; more for a sync vector env of that many sub-envs.
+    make_agent : callable, optional
+        ``make_agent(env)`` -> a seeded agent; default ``pgfast.Reinforce(env, seed=0)``.
+    algo : str
+        A name for the record (e.g. "actor-critic ").
 
     Returns
     -------
@@ -91,13 +97,17 @@ def bench_learn_throughput(s: Settings, progress: Progress, n_envs: int = 1) -> 
     """
     import pgfast
 
+    if make_agent is None:
+        def make_agent(env: Any) -> Any:
+            return pgfast.Reinforce(env, seed=0)
+
     steps = s.pick(2_000, 20_000, 100_000)
     repeat = s.pick(1, 3, 5)
     label = "Env" if n_envs == 1 else f"vector env x{n_envs}"
     progress(f"learn throughput {ENV_ID} {label}, {steps} steps x {repeat}")
 
     rec_env = _Recorder(_make(1)) if n_envs == 1 else _VectorRecorder(_make(n_envs))
-    ref_agent = pgfast.Reinforce(rec_env, seed=0).learn(steps)
+    ref_agent = make_agent(rec_env).learn(steps)
     log = rec_env.log
     rec_env.close()
 
@@ -110,7 +120,7 @@ def bench_learn_throughput(s: Settings, progress: Progress, n_envs: int = 1) -> 
 
     def agent() -> tuple[float, int]:
         env = _make(n_envs)
-        ag = pgfast.Reinforce(env, seed=0)
+        ag = make_agent(env)
         t0 = time.perf_counter()
         ag.learn(steps)
         dt = time.perf_counter() - t0
@@ -127,7 +137,7 @@ def bench_learn_throughput(s: Settings, progress: Progress, n_envs: int = 1) -> 
         same = same and n == ref_agent.num_timesteps
     tb, ta = float(np.median(t_bare)), float(np.median(t_agent))
     n_env_calls = sum(1 for kind, _ in log if kind == "step")
-    return {"name": f"learn {ENV_ID} {label}", "kind": "learn", "n_envs": n_envs, "steps": steps,
+    return {"name": f"learn {algo}{ENV_ID} {label}", "kind": "learn", "n_envs": n_envs, "steps": steps,
             "env_step_calls": n_env_calls, "same_work": same,
             "seconds": {"pgfast": ta, "bare": tb},
             "bare_steps_per_s": steps / tb, "learn_steps_per_s": steps / ta,

@@ -1,0 +1,374 @@
+// Actor-critic (Sutton & Barto, 2nd ed., §13.5-13.6) as an update rule over the shared
+// rollout: one update per environment step, inside the per-step call.
+//
+// Episodic, with eligibility traces (box p. 332; lambda = 0 is the one-step box):
+//   delta = R + gamma v(S') - v(S)              (v(S') = 0 when S' is terminal)
+//   z_w   = gamma lambda_w z_w + grad v(S)
+//   z_th  = gamma lambda_th z_th + I grad ln pi(A|S)
+//   w    += alpha_w delta z_w;   theta += alpha_th delta z_th;   I *= gamma
+// Continuing, average reward (box p. 333):
+//   delta = R - Rbar + v(S') - v(S);  Rbar += alpha_Rbar delta
+//   z_w = lambda_w z_w + grad v(S);  z_th = lambda_th z_th + grad ln pi(A|S);  no gamma, no I
+// The critic v(s) = w . [x(s), 1] is linear in the policy's features plus a bias. Its trace
+// is accumulating (the boxes), replacing (z_i = x_i where x_i != 0) or dutch: true online
+// TD(lambda) (box p. 300, van Seijen et al. 2016):
+//   z_w = gamma lambda z_w + (1 - alpha_w gamma lambda z_w . x) x
+//   w  += alpha_w (delta + V - V_old) z_w - alpha_w (V - V_old) x,   V_old = v(S')
+// Every trace entry whose magnitude falls below trace_tolerance after a decay is dropped
+// (set to exactly 0), so traces stay sparse with tile coding: a step costs what the
+// recently active features cost, not what all features cost.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "../rollout.hpp"
+
+namespace pgfast {
+
+enum class TraceKind { Accumulating, Replacing, Dutch };
+
+struct ActorCriticConfig {
+  double gamma = 0.99;
+  double lambda_actor = 0.0;    // lambda^theta
+  double lambda_critic = 0.0;   // lambda^w
+  double lr = 0.01;             // alpha^theta
+  double critic_lr = 0.1;       // alpha^w
+  double reward_lr = 0.01;      // alpha^Rbar (average reward only)
+  bool average_reward = false;  // the continuing box (p. 333)
+  TraceKind traces = TraceKind::Accumulating;
+  double trace_tolerance = 1e-12;
+
+  void check() const {
+    auto bad = [](const char* what) { throw std::invalid_argument(what); };
+    if (!(gamma >= 0.0 && gamma <= 1.0)) bad("gamma must be in [0, 1]");
+    if (!(lambda_actor >= 0.0 && lambda_actor <= 1.0)) bad("lambda_actor must be in [0, 1]");
+    if (!(lambda_critic >= 0.0 && lambda_critic <= 1.0)) bad("lambda_critic must be in [0, 1]");
+    if (!(std::isfinite(lr) && lr > 0.0)) bad("lr must be finite and > 0");
+    if (!(std::isfinite(critic_lr) && critic_lr > 0.0)) bad("critic_lr must be finite and > 0");
+    if (!(std::isfinite(reward_lr) && reward_lr > 0.0)) bad("reward_lr must be finite and > 0");
+    if (!(std::isfinite(trace_tolerance) && trace_tolerance >= 0.0)) bad("trace_tolerance must be finite and >= 0");
+  }
+};
+
+// An eligibility trace over n entries that visits only its live (non-zero) entries.
+class Trace {
+ public:
+  // dense: every entry is visited (dense features touch them all anyway); else only the
+  // live ones.
+  void reset(std::size_t n, bool dense) {
+    z_.assign(n, 0.0);
+    mark_.assign(n, dense ? 1 : 0);
+    live_.clear();
+    dense_ = dense;
+    if (dense)
+      for (std::size_t i = 0; i < n; ++i) live_.push_back(i);
+  }
+  double* data() { return z_.data(); }
+  const std::vector<double>& values() const { return z_; }
+  const std::vector<std::size_t>& live() const { return live_; }
+  double operator[](std::size_t i) const { return z_[i]; }
+  double& operator[](std::size_t i) { return z_[i]; }
+
+  // z <- f z; entries below tol in magnitude become exactly 0 and are no longer visited.
+  void decay(double f, double tol) {
+    if (dense_) {
+      for (double& v : z_) {
+        v *= f;
+        if (std::fabs(v) < tol) v = 0.0;
+      }
+      return;
+    }
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < live_.size(); ++j) {
+      const std::size_t i = live_[j];
+      const double v = z_[i] * f;
+      if (std::fabs(v) < tol) {
+        z_[i] = 0.0;
+        mark_[i] = 0;
+      } else {
+        z_[i] = v;
+        live_[k++] = i;
+      }
+    }
+    live_.resize(k);
+  }
+  void touch(std::size_t i) {
+    if (!mark_[i]) {
+      mark_[i] = 1;
+      live_.push_back(i);
+    }
+  }
+  void touch(const SparseLayout& layout, Active x) {
+    for (std::size_t r : layout.rows)
+      for (std::size_t k = 0; k < x.n; ++k) touch(r + x.idx[k]);
+    for (std::size_t e : layout.extras) touch(e);
+  }
+  void clear() {
+    if (dense_) {
+      std::fill(z_.begin(), z_.end(), 0.0);
+      return;
+    }
+    for (std::size_t i : live_) {
+      z_[i] = 0.0;
+      mark_[i] = 0;
+    }
+    live_.clear();
+  }
+
+ private:
+  std::vector<double> z_;
+  std::vector<std::uint8_t> mark_;
+  std::vector<std::size_t> live_;
+  bool dense_ = false;
+};
+
+template <class P>
+class ActorCritic : public Rollout<P> {
+  using Base = Rollout<P>;
+  using Base::pi_, Base::n_envs_, Base::feat_, Base::d_, Base::na_, Base::sparse_;
+
+ public:
+  ActorCritic(std::shared_ptr<P> policy, ActorCriticConfig cfg, std::size_t n_envs, ObsEncoder encoder,
+              std::shared_ptr<const FeatureMap> features = nullptr)
+      : Base(std::move(policy), n_envs, encoder, std::move(features)), cfg_(cfg) {
+    cfg_.check();
+    w_.assign(d_ + 1, 0.0);
+    zt_.resize(n_envs_);
+    zw_.resize(n_envs_);
+    for (auto& z : zt_) z.reset(pi_->n_params(), !sparse_);
+    for (auto& z : zw_) z.reset(d_ + 1, !sparse_);
+    I_.assign(n_envs_, 1.0);
+    v_old_.assign(n_envs_, 0.0);
+    ret_.assign(n_envs_, 0.0);
+    len_.assign(n_envs_, 0);
+    sq_delta_.assign(n_envs_, 0.0);
+    if (sparse_) {
+      layout_ = PolicyOps<P>::layout(*pi_);
+      next_i_.assign(na_, 0);
+    } else {
+      next_x_.assign(d_, 0.0);
+    }
+  }
+
+  const ActorCriticConfig& config() const { return cfg_; }
+  std::vector<double>& critic_params() { return w_; }
+  double average_reward() const { return rbar_; }
+  void set_average_reward(double r) {
+    if (!std::isfinite(r)) throw std::invalid_argument("average_reward must be finite");
+    rbar_ = r;
+  }
+  const Trace& actor_trace(std::size_t e) const { return zt_.at(e); }
+  const Trace& critic_trace(std::size_t e) const { return zw_.at(e); }
+  double discount_factor(std::size_t e) const { return I_.at(e); }
+
+  // v(s, w) = w . [x(s), 1]
+  template <class X>
+  double value(X x) const {
+    return dot(w_.data(), x, d_) + w_[d_];
+  }
+
+  // Records R_{t+1} (and the episode end) of the pending step of every environment e with
+  // mask[e], with next_obs[e] = S_{t+1} (the final observation when the episode ended), and
+  // runs that step's update. Validates everything before changing anything.
+  void record(const double* rewards, const std::uint8_t* terminated, const std::uint8_t* truncated,
+              const double* next_obs, const std::uint8_t* mask) {
+    for (std::size_t e = 0; e < n_envs_; ++e) {
+      if (mask && !mask[e]) continue;
+      this->check_record(e, rewards, terminated, truncated, next_obs);
+      feat_.check(next_obs + e * feat_.obs_dim(), "observation");
+    }
+    for (std::size_t e = 0; e < n_envs_; ++e) {
+      if (mask && !mask[e]) continue;
+      const bool end = terminated[e] || truncated[e];
+      if (sparse_) {
+        update(e, this->pending_active(e), rewards[e], terminated[e] != 0, next_obs + e * feat_.obs_dim());
+      } else {
+        update(e, this->pending_dense(e), rewards[e], terminated[e] != 0, next_obs + e * feat_.obs_dim());
+      }
+      ret_[e] += rewards[e];
+      ++len_[e];
+      this->count_step(e);
+      if (end) {
+        end_episode(e);
+      } else {  // x(S') is the next step's x(S): hand it to act()
+        const double* o = next_obs + e * feat_.obs_dim();
+        if (sparse_) {
+          std::copy(next_i_.begin(), next_i_.end(), this->pending_active_slot(e));
+        } else {
+          std::copy(next_x_.begin(), next_x_.end(), this->pending_dense_slot(e));
+        }
+        this->features_ready(e, o);
+      }
+    }
+  }
+
+  // Forgets unfinished episodes: their traces, I and statistics (e.g. when the caller
+  // resets the environments).
+  void discard_unfinished() {
+    for (std::size_t e = 0; e < n_envs_; ++e) restart(e);
+    this->forget_pending();
+  }
+
+ private:
+  void restart(std::size_t e) {
+    zt_[e].clear();
+    zw_[e].clear();
+    I_[e] = 1.0;
+    v_old_[e] = 0.0;
+    ret_[e] = 0.0;
+    len_[e] = 0;
+    sq_delta_[e] = 0.0;
+  }
+
+  void end_episode(std::size_t e) {
+    this->log_episode(ret_[e], len_[e]);
+    const double n = static_cast<double>(len_[e]);
+    this->log_update(std::nan(""), std::nan(""), sq_delta_[e] / n);
+    restart(e);
+  }
+
+  // v(S') of an observation (its features go to a scratch row).
+  template <class X>
+  double next_value(const double* obs) {
+    if constexpr (std::is_same_v<X, Active>) {
+      feat_.active(obs, next_i_.data());
+      return value(Active{next_i_.data(), na_});
+    } else {
+      feat_.dense(obs, next_x_.data());
+      return value(static_cast<const double*>(next_x_.data()));
+    }
+  }
+
+  template <class X>
+  void update(std::size_t e, X x, double reward, bool terminated, const double* next_obs) {
+    const bool avg = cfg_.average_reward;
+    const double V = value(x);
+    // v(S') = 0 at a terminal state; in the continuing setting every boundary bootstraps
+    // (the reset continues the same task) and only the traces restart.
+    const double Vn = (avg || !terminated) ? next_value<X>(next_obs) : 0.0;
+    const double g = avg ? 1.0 : cfg_.gamma;
+    const double delta = avg ? reward - rbar_ + Vn - V : reward + cfg_.gamma * Vn - V;
+    if (!std::isfinite(delta)) {
+      restart(e);
+      throw std::invalid_argument("the TD error is not finite (step size too large?); parameters kept");
+    }
+    Trace& zw = zw_[e];
+    Trace& zt = zt_[e];
+    // Critic trace: z_w <- g lambda_w z_w + grad v(S)  (grad v = [x, 1]).
+    const double fw = g * cfg_.lambda_critic;
+    double dutch_c = 1.0;
+    if (cfg_.traces == TraceKind::Dutch) dutch_c = 1.0 - cfg_.critic_lr * fw * value_of(zw, x);
+    zw.decay(fw, cfg_.trace_tolerance);
+    add_features(zw, x, dutch_c, cfg_.traces == TraceKind::Replacing);
+    // Actor trace: z_th <- g lambda_th z_th + I grad ln pi(A|S).
+    zt.decay(g * cfg_.lambda_actor, cfg_.trace_tolerance);
+    PolicyOps<P>::add_grad(*pi_, x, this->pending_action(e), avg ? 1.0 : I_[e], zt.data());
+    touch_policy(zt, x);
+    // The steps. First a pass that computes every value they would write, so that a
+    // step that would make a parameter non-finite changes nothing (no undo log needed).
+    const double new_rbar = avg ? rbar_ + cfg_.reward_lr * delta : rbar_;
+    const bool dutch = cfg_.traces == TraceKind::Dutch;
+    const double aw = cfg_.critic_lr;
+    const double a = dutch ? aw * (delta + V - v_old_[e]) : aw * delta, b = dutch ? aw * (V - v_old_[e]) : 0.0;
+    double* theta = pi_->params();
+    const double at = cfg_.lr * delta;
+    double nan_probe = new_rbar * 0.0;
+    for (std::size_t i : zt.live()) nan_probe += (theta[i] + at * zt[i]) * 0.0;
+    for (std::size_t i : zw.live()) nan_probe += (w_[i] + a * zw[i]) * 0.0;
+    if (dutch) nan_probe += dutch_probe(zw, x, a, -b);
+    if (nan_probe != 0.0) {
+      restart(e);
+      throw std::invalid_argument(
+          "the update would make parameters non-finite (step size too large?); parameters kept");
+    }
+    rbar_ = new_rbar;
+    for (std::size_t i : zw.live()) w_[i] += a * zw[i];
+    if (dutch) {
+      add_scaled_features(w_.data(), x, -b);
+      v_old_[e] = Vn;
+    }
+    for (std::size_t i : zt.live()) theta[i] += at * zt[i];
+    PolicyOps<P>::project(*pi_);
+    if (!avg) I_[e] *= cfg_.gamma;
+    sq_delta_[e] += delta * delta;
+  }
+
+  // Sum of ((w_i + a z_i) + c x_i) * 0 over the nonzero x_i of [x, 1]: NaN iff the dutch
+  // step's second term would make one of those weights non-finite.
+  double dutch_probe(const Trace& z, const double* x, double a, double c) const {
+    double p = 0.0;
+    for (std::size_t i = 0; i < d_; ++i)
+      if (x[i] != 0.0) p += ((w_[i] + a * z[i]) + c * x[i]) * 0.0;
+    return p + ((w_[d_] + a * z[d_]) + c) * 0.0;
+  }
+  double dutch_probe(const Trace& z, Active x, double a, double c) const {
+    double p = 0.0;
+    for (std::size_t k = 0; k < x.n; ++k) p += ((w_[x.idx[k]] + a * z[x.idx[k]]) + c) * 0.0;
+    return p + ((w_[d_] + a * z[d_]) + c) * 0.0;
+  }
+
+  // z . [x, 1]
+  static double value_of(const Trace& z, const double* x, std::size_t d) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < d; ++i) s += z[i] * x[i];
+    return s + z[d];
+  }
+  double value_of(const Trace& z, const double* x) const { return value_of(z, x, d_); }
+  double value_of(const Trace& z, Active x) const {
+    double s = 0.0;
+    for (std::size_t k = 0; k < x.n; ++k) s += z[x.idx[k]];
+    return s + z[d_];
+  }
+
+  // z += c [x, 1] (accumulating, dutch), or z_i = c x_i where x_i != 0 (replacing).
+  void add_features(Trace& z, const double* x, double c, bool replace) {
+    for (std::size_t i = 0; i < d_; ++i) {
+      if (x[i] != 0.0) {
+        z[i] = replace ? c * x[i] : z[i] + c * x[i];
+        z.touch(i);
+      }
+    }
+    z[d_] = replace ? c : z[d_] + c;
+    z.touch(d_);
+  }
+  void add_features(Trace& z, Active x, double c, bool replace) {
+    for (std::size_t k = 0; k < x.n; ++k) {
+      const std::size_t i = x.idx[k];
+      z[i] = replace ? c : z[i] + c;
+      z.touch(i);
+    }
+    z[d_] = replace ? c : z[d_] + c;
+    z.touch(d_);
+  }
+  // w += c [x, 1]
+  void add_scaled_features(double* w, const double* x, double c) const {
+    for (std::size_t i = 0; i < d_; ++i) w[i] += c * x[i];
+    w[d_] += c;
+  }
+  void add_scaled_features(double* w, Active x, double c) const {
+    for (std::size_t k = 0; k < x.n; ++k) w[x.idx[k]] += c;
+    w[d_] += c;
+  }
+
+  void touch_policy(Trace&, const double*) {}  // a dense trace visits every entry
+  void touch_policy(Trace& z, Active x) { z.touch(layout_, x); }
+
+  ActorCriticConfig cfg_;
+  std::vector<double> w_;
+  double rbar_ = 0.0;
+  std::vector<Trace> zt_, zw_;
+  std::vector<double> I_, v_old_, ret_, sq_delta_;
+  std::vector<std::size_t> len_;
+  SparseLayout layout_;
+  std::vector<std::uint32_t> next_i_;
+  std::vector<double> next_x_;
+};
+
+}  // namespace pgfast

@@ -1,0 +1,177 @@
+"""Actor-critic over gymnasium environments (Sutton & Barto 2nd ed., §13.5-13.6).
+
+One update per environment step, in the C++ core (``cpp/include/pgfast/algorithms/
+actor_critic.hpp``); its plain-NumPy statement is :func:`pgfast.reference.actor_critic_step`.
+The agent shares everything else with :class:`pgfast.Reinforce`: the learning loop over
+single and vector environments, feature maps, acting, evaluation, callbacks, the
+progress bar and the logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+from . import _core
+from . import _validate as V
+from .agent import _Agent
+from .features import FeatureMap
+
+__all__ = ["ActorCritic"]
+
+_TRACES = ("accumulating", "replacing", "dutch")
+
+
+class ActorCritic(_Agent):
+    """Actor-critic with a linear policy and a linear critic (S&B §13.5-13.6).
+
+    The three boxes of the book, selected by the switches:
+
+    - one-step actor-critic (box p. 332): ``lambda_actor = lambda_critic = 0``;
+    - actor-critic with eligibility traces, episodic (box p. 332): λ > 0;
+    - actor-critic with eligibility traces, continuing (box p. 333):
+      ``average_reward=True``.
+
+    Per step, with v(s) = w·[x(s), 1] and I = γ^t (episodic)::
+
+        δ = R + γ v(S') − v(S)            (v(S') = 0 if S' is terminal)
+        z_w ← γ λ_w z_w + ∇v(S)           z_θ ← γ λ_θ z_θ + I ∇ln π(A|S)
+        w ← w + α_w δ z_w                 θ ← θ + α_θ δ z_θ
+
+    and in the continuing case δ = R − R̄ + v(S') − v(S), R̄ ← R̄ + α_R̄ δ, with no γ and
+    no I.
+
+    Parameters
+    ----------
+    env : str, gymnasium.Env or gymnasium.vector.VectorEnv
+        As for :class:`pgfast.Reinforce`. A vector environment gives every
+        sub-environment its own traces (and I); all share θ, w and R̄, and are updated in
+        sub-environment order.
+    features : pgfast.features.FeatureMap or callable, optional
+        x(s) of the policy and of the critic; tile coding stays sparse, traces included.
+    lr : float
+        α^θ, the policy's step size.
+    critic_lr : float
+        α^w, the critic's step size.
+    gamma : float
+        Discount γ in [0, 1] (episodic setting; ignored with ``average_reward``).
+    lambda_actor, lambda_critic : float
+        Trace decay rates λ^θ and λ^w in [0, 1]; 0 is the one-step actor-critic.
+    average_reward : bool
+        The continuing setting (box p. 333): the critic learns differential values and
+        R̄ estimates the average reward (``agent.average_reward``). An episode end of
+        the environment (a time limit, or termination) does not stop the task: the
+        update bootstraps from v(S') of the final observation, and only the traces
+        restart with the next state.
+    reward_lr : float
+        α^R̄, the step size of R̄ (continuing setting).
+    traces : {"accumulating", "replacing", "dutch"}
+        The critic's trace: the book's accumulating trace; replacing (z_i = x_i where
+        x_i ≠ 0, the classic choice for binary features such as tiles); or dutch, true
+        online TD(λ) (box p. 300, van Seijen et al. 2016). The actor's trace accumulates.
+    trace_tolerance : float
+        Trace entries whose magnitude falls below this after a decay become exactly 0
+        and are no longer visited: with tile coding a step costs what the recently
+        active tiles cost. 0 keeps every entry.
+    seed : int, optional
+        Seeds the action sampling and the environment resets.
+    log_std_init : float
+        Initial log-std of a Gaussian policy (``Box`` actions).
+    state_dependent_std : bool
+        Gaussian policy: log-std linear in the features (S&B eq. 13.18).
+
+    Attributes
+    ----------
+    policy : LinearSoftmax or LinearGaussian
+        The actor; ``policy.params`` is a live view of θ.
+    critic_params : numpy.ndarray
+        A live view of w (``n_features + 1`` values, the last is the bias).
+    average_reward : float
+        R̄ (continuing setting).
+    history : dict of numpy.ndarray
+        Per episode ``episode_return``, ``episode_length``, ``timesteps``; per episode
+        also ``baseline_loss``: the mean squared TD error δ² over the episode.
+    """
+
+    _learns_from_episodes = False
+
+    def __init__(
+        self,
+        env: Any,
+        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
+        lr: float = 0.01,
+        critic_lr: float = 0.1,
+        gamma: float = 0.99,
+        lambda_actor: float = 0.0,
+        lambda_critic: float = 0.0,
+        average_reward: bool = False,
+        reward_lr: float = 0.01,
+        traces: str = "accumulating",
+        trace_tolerance: float = 1e-12,
+        seed: Optional[int] = None,
+        backend: str = "cpp",
+        log_std_init: float = 0.0,
+        state_dependent_std: bool = False,
+    ) -> None:
+        self.hyperparameters: dict[str, Any] = {
+            "lr": V.positive("lr", lr),
+            "critic_lr": V.positive("critic_lr", critic_lr),
+            "gamma": V.unit_interval("gamma", gamma),
+            "lambda_actor": V.unit_interval("lambda_actor", lambda_actor),
+            "lambda_critic": V.unit_interval("lambda_critic", lambda_critic),
+            "average_reward": V.boolean("average_reward", average_reward),
+            "reward_lr": V.positive("reward_lr", reward_lr),
+            "traces": V.choice("traces", traces, _TRACES),
+            "trace_tolerance": V.non_negative("trace_tolerance", trace_tolerance),
+            "seed": V.seed("seed", seed),
+            "log_std_init": V.real("log_std_init", log_std_init),
+            "state_dependent_std": V.boolean("state_dependent_std", state_dependent_std),
+        }
+        if V.choice("backend", backend, ("cpp", "numpy")) == "numpy":
+            raise ValueError(
+                "backend='numpy' is not available for ActorCritic yet: its NumPy statement is "
+                "pgfast.reference.actor_critic_step, checked against the C++ core by the tests"
+            )
+        if features is not None and not callable(features):
+            raise TypeError(
+                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                f"got {type(features).__name__}"
+            )
+        self._setup(env, features, self.hyperparameters["seed"], backend)
+        self._build()
+
+    def _build(self) -> None:
+        hp = self.hyperparameters
+        sp = self.spaces
+        if sp.discrete_actions:
+            self.policy = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
+            engine: Any = _core.SoftmaxActorCritic
+        else:
+            self.policy = _core.LinearGaussian(
+                sp.n_features, sp.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
+            )
+            engine = _core.GaussianActorCritic
+        fmap = sp.feature_map
+        extra = {"features": fmap._core_map()} if fmap is not None else {}
+        self._learner = engine(
+            self.policy, n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete,
+            gamma=hp["gamma"], lambda_actor=hp["lambda_actor"], lambda_critic=hp["lambda_critic"],
+            lr=hp["lr"], critic_lr=hp["critic_lr"], reward_lr=hp["reward_lr"],
+            average_reward=hp["average_reward"], traces=hp["traces"],
+            trace_tolerance=hp["trace_tolerance"], **extra,
+        )
+
+    @property
+    def critic_params(self) -> np.ndarray:
+        """The critic's weights w: a live view (``n_features + 1``, the last is the bias)."""
+        w: np.ndarray = self._learner.critic_params
+        return w
+
+    @property
+    def average_reward(self) -> float:
+        """R̄, the estimate of the average reward r(π) (continuing setting, eq. 10.6)."""
+        return float(self._learner.average_reward)
+
+    def __repr__(self) -> str:
+        return f"ActorCritic(env={self.spaces.env_id!r}, policy={self.policy!r})"

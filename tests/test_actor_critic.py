@@ -1,0 +1,413 @@
+"""Actor-critic (S&B §13.5-13.6): hand-computed updates, the NumPy twin, known optima."""
+
+import itertools
+from typing import ClassVar
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium import spaces
+from numpy.testing import assert_allclose, assert_array_equal
+
+import pgfast
+import pgfast.reference as ref
+from pgfast import _core
+from test_textbook import P_OPT, ShortCorridor  # Example 13.1, as the REINFORCE tests use it
+
+TOL = {"rtol": 1e-9, "atol": 1e-9}  # as the REINFORCE twin (tests/test_learner_parity.py)
+
+
+class RandomWalk(gym.Env):
+    """Observations N(0, 1) in R^3 drawn from the env's generator; reward -(a - 1 - s_0/2)²
+    + s_1/10; episodes end at random (terminated) or are truncated at 12 steps."""
+
+    metadata: ClassVar[dict] = {"render_modes": []}
+
+    def __init__(self, continuous=False):
+        self.observation_space = spaces.Box(-5.0, 5.0, (3,), np.float64)
+        self.action_space = spaces.Box(-1.0, 1.0, (1,)) if continuous else spaces.Discrete(3)
+        self.t = 0
+
+    def _obs(self):
+        return np.clip(self.np_random.standard_normal(3), -5.0, 5.0)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        self.s = self._obs()
+        return self.s, {}
+
+    def step(self, action):
+        self.t += 1
+        a = float(np.asarray(action).ravel()[0])
+        err = min(abs(a - 1.0 - 0.5 * self.s[0]), 10.0)
+        r = float(-(err**2) + 0.1 * self.s[1])  # bounded: no runaway
+        self.s = self._obs()
+        return self.s, r, bool(self.np_random.random() < 0.05), self.t >= 12, {}
+
+
+# ------------------------------------------------------------ hand-computed updates
+
+
+def softmax_grad(theta, x, a, k=2):
+    """∇ln π(a|x) of a linear softmax with bias: (e_a − π) ⊗ x, then e_a − π (eq. 13.9)."""
+    d = x.size
+    W, b = theta[: k * d].reshape(k, d), theta[k * d :]
+    h = W @ x + b
+    p = np.exp(h - h.max())
+    p /= p.sum()
+    e = np.eye(k)[a] - p
+    return np.concatenate([np.outer(e, x).ravel(), e])
+
+
+@pytest.mark.parametrize(("lam_t", "lam_w"), [(0.0, 0.0), (0.5, 0.8)])
+def test_two_updates_by_hand(lam_t, lam_w):
+    """Box p. 332, two steps of one episode: δ, z_w, z_θ, w, θ and I from the formulas."""
+    gamma, a_w, a_t = 0.9, 0.5, 0.25
+    pol = pgfast.LinearSoftmax(2, 2, bias=True)
+    eng = _core.SoftmaxActorCritic(pol, obs_dim=2, gamma=gamma, lr=a_t, critic_lr=a_w,
+                                   lambda_actor=lam_t, lambda_critic=lam_w)
+    rng = np.random.default_rng(0)
+    x0, x1, x2 = np.array([1.0, 0.5]), np.array([-0.5, 2.0]), np.array([0.25, 0.25])
+    f0, f1 = np.append(x0, 1.0), np.append(x1, 1.0)
+    a0 = eng.act1(x0, rng)
+    a1 = eng.step1(x1, 1.0, False, False, rng)  # S' = x1, R = 1
+    # w = θ = 0: v = 0, δ = R; z_w = [x0, 1]; z_θ = I ∇ln π(a0|x0) with I = 1
+    d0 = 1.0
+    zw, zt = f0.copy(), softmax_grad(np.zeros(6), x0, a0)
+    w, theta = a_w * d0 * zw, a_t * d0 * zt
+    assert_allclose(eng.critic_params, w, rtol=1e-15)
+    assert_allclose(pol.params, theta, rtol=1e-15)
+    assert eng.discount_factor() == gamma
+    # step 2 ends the episode (terminated, v(S') = 0) with R = 2, from x1 and a1, I = γ
+    assert eng.step1(x2, 2.0, True, False, rng) is None
+    d1 = 2.0 - w @ f1
+    zw = gamma * lam_w * zw + f1
+    zt = gamma * lam_t * zt + gamma * softmax_grad(theta, x1, int(a1))
+    assert_allclose(eng.critic_params, w + a_w * d1 * zw, rtol=1e-13)
+    assert_allclose(pol.params, theta + a_t * d1 * zt, rtol=1e-13)
+    # the episode ended: I and the traces restart
+    assert eng.discount_factor() == 1.0
+    assert not eng.critic_trace().any() and not eng.actor_trace().any()
+    history = eng.history()
+    assert_array_equal(history["episode_return"], [3.0])
+    assert history["update_baseline_loss"][0] == pytest.approx((d0**2 + d1**2) / 2)
+
+
+def test_the_dutch_trace_with_lambda_zero_is_td0():
+    """With λ = 0 true online TD(λ) is TD(0): the same critic as accumulating traces."""
+    runs = {}
+    for traces in ("accumulating", "dutch"):
+        agent = pgfast.ActorCritic(RandomWalk(), traces=traces, seed=3, lr=0.01, critic_lr=0.05)
+        agent.learn(3000)
+        runs[traces] = (agent.critic_params.copy(), agent.policy.params.copy())
+    assert_allclose(runs["accumulating"][0], runs["dutch"][0], **TOL)
+    assert_allclose(runs["accumulating"][1], runs["dutch"][1], **TOL)
+
+
+def test_average_reward_tracks_the_mean_reward_of_a_fixed_policy():
+    """R̄ ← R̄ + α δ with a constant reward and a critic that cannot help: R̄ → that reward."""
+
+    class Constant(gym.Env):
+        observation_space = spaces.Box(0.0, 1.0, (1,), np.float64)
+        action_space = spaces.Discrete(2)
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            return np.array([0.0]), {}
+
+        def step(self, action):
+            return np.array([0.0]), 2.5, False, False, {}
+
+    agent = pgfast.ActorCritic(Constant(), average_reward=True, reward_lr=0.05, critic_lr=0.05, seed=0)
+    agent.learn(3000)
+    assert agent.average_reward == pytest.approx(2.5, abs=1e-6)
+
+
+# ------------------------------------------------------------------- the NumPy twin
+
+
+def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02):
+    """Run the C++ engine and the NumPy twin side by side on the same transitions."""
+    env_c, env_r = RandomWalk(continuous), RandomWalk(continuous)
+    hp = dict(gamma=0.95, lr=lr, critic_lr=0.05, reward_lr=0.01, trace_tolerance=1e-12, **switches)
+    obs_dim = 3
+    if features is not None:
+        fmap_c, fmap_r = features.bind(env_c.observation_space), features.bind(env_r.observation_space)
+        core_map, ref_map = fmap_c._core_map(), fmap_r.reference()
+        d = fmap_c.n_features
+    else:
+        core_map, ref_map, d = None, None, obs_dim
+    if continuous:
+        cpol, rpol = pgfast.LinearGaussian(d, 1, bias=True), ref.LinearGaussian(d, 1, bias=True)
+        engine = _core.GaussianActorCritic
+    else:
+        cpol, rpol = pgfast.LinearSoftmax(d, 3, bias=True), ref.LinearSoftmax(d, 3, bias=True)
+        engine = _core.SoftmaxActorCritic
+    extra = {"features": core_map} if core_map is not None else {}
+    eng = engine(cpol, obs_dim=obs_dim, **extra, **hp)
+    state = ref.ActorCriticState.zeros(rpol.n_params, d)
+
+    def x_of(obs):
+        if ref_map is None:
+            return obs
+        if getattr(ref_map, "sparse", False) or hasattr(ref_map, "active"):
+            x = np.zeros(d)
+            x[np.asarray(ref_map.active(obs))] = 1.0
+            return x
+        return ref_map(obs)
+
+    rng_c, rng_r = np.random.default_rng(seed), np.random.default_rng(seed)
+    obs_c, _ = env_c.reset(seed=seed)
+    obs_r, _ = env_r.reset(seed=seed)
+    a_c = eng.act1(obs_c, rng_c)
+    x = x_of(obs_r)
+    a_r = rpol.sample(x, rng_r)
+    for _ in range(n_steps):
+        obs_c, r_c, te_c, tr_c, _ = env_c.step(a_c)
+        obs_r, r_r, te_r, tr_r, _ = env_r.step(a_r)
+        assert r_c == pytest.approx(r_r, rel=1e-9, abs=1e-12) and te_c == te_r
+        a_c = eng.step1(obs_c, r_c, te_c, tr_c, rng_c)
+        x_next = x_of(obs_r)
+        ref.actor_critic_step(rpol, state, x, a_r, r_r, x_next, te_r, **hp)
+        if te_r or tr_r:
+            state.new_episode()
+            obs_c, _ = env_c.reset()
+            obs_r, _ = env_r.reset()
+            a_c = eng.act1(obs_c, rng_c)
+            x_next = x_of(obs_r)
+        x = x_next
+        a_r = rpol.sample(x, rng_r)
+    return eng, cpol, rpol, state
+
+
+SWITCHES = [
+    dict(lambda_actor=la, lambda_critic=lc, traces=tr, average_reward=avg)
+    for la, lc, tr, avg in itertools.product([0.0, 0.8], [0.0, 0.9], ["accumulating", "replacing", "dutch"],
+                                             [False, True])
+]
+
+
+@pytest.mark.parametrize("switches", SWITCHES, ids=lambda s: "-".join(f"{v}" for v in s.values()))
+def test_cpp_matches_the_numpy_twin_softmax(switches):
+    eng, cpol, rpol, state = twin_run(switches, 10_000)
+    assert_allclose(cpol.params, rpol.params, **TOL)
+    assert_allclose(eng.critic_params, state.w, **TOL)
+    assert eng.average_reward == pytest.approx(state.rbar, rel=1e-9, abs=1e-12)
+    assert_allclose(eng.actor_trace(), state.z_theta, **TOL)
+    assert_allclose(eng.critic_trace(), state.z_w, **TOL)
+
+
+@pytest.mark.parametrize("avg", [False, True])
+def test_cpp_matches_the_numpy_twin_gaussian(avg):
+    sw = dict(lambda_actor=0.7, lambda_critic=0.8, traces="dutch", average_reward=avg)
+    eng, cpol, rpol, state = twin_run(sw, 10_000, continuous=True, lr=0.002)
+    assert np.all(np.abs(cpol.params) < 100)  # a run that learned, not one that diverged
+    assert_allclose(cpol.params, rpol.params, **TOL)
+    assert_allclose(eng.critic_params, state.w, **TOL)
+
+
+@pytest.mark.parametrize("traces", ["accumulating", "replacing", "dutch"])
+def test_cpp_matches_the_numpy_twin_with_sparse_tile_traces(traces):
+    tiles = pgfast.features.TileCoding(4, 4)
+    sw = dict(lambda_actor=0.8, lambda_critic=0.9, traces=traces, average_reward=False)
+    eng, cpol, rpol, state = twin_run(sw, 10_000, features=tiles)
+    assert_allclose(cpol.params, rpol.params, **TOL)
+    assert_allclose(eng.critic_params, state.w, **TOL)
+    assert_allclose(eng.critic_trace(), state.z_w, **TOL)
+
+
+def test_sparse_traces_drop_entries_below_the_tolerance():
+    tiles = pgfast.features.TileCoding(4, 8)
+    agent = pgfast.ActorCritic(RandomWalk(), features=tiles, lambda_actor=0.5, lambda_critic=0.5,
+                               trace_tolerance=1e-3, seed=0)
+    agent.learn(500)
+    # mid-episode the trace holds at most the tiles of the last few steps (0.475^k >= 1e-3: k <= 9)
+    agent._learner.act1(np.zeros(3), agent.rng)
+    for _ in range(30):
+        agent._learner.step1(np.random.default_rng(_).uniform(-1, 1, 3), 0.0, False, False, agent.rng)
+    z = agent._learner.critic_trace()
+    assert np.count_nonzero(z) <= 4 * 10 + 1
+    assert np.all((z == 0) | (np.abs(z) >= 1e-3))
+
+
+# ------------------------------------------------------------------- known optima
+
+
+def test_actor_critic_with_full_traces_finds_the_short_corridor_optimum():
+    """λ^θ = λ^w = 1 is close to REINFORCE with baseline: p(right) → 2 − √2."""
+    ps = []
+    for seed in range(3):
+        env = gym.wrappers.TimeLimit(ShortCorridor(), 1000)
+        agent = pgfast.ActorCritic(env, gamma=1.0, lambda_actor=1.0, lambda_critic=1.0, lr=2**-11,
+                                   critic_lr=2**-8, seed=seed)
+        agent.learn(60_000)
+        ps.append(float(agent.policy.probs(np.array([1.0]))[1]))
+    assert abs(np.mean(ps) - P_OPT) < 0.05, ps
+
+
+class Loop(gym.Env):
+    """A continuing MDP where the myopic choice is wrong.
+
+    State 0: "stay" (+1, stay in 0) or "go" (0, to 1). State 1: "back" (+3, to 0) or
+    "rest" (+1.2, stay in 1). Average rewards of the deterministic policies: stay 1.0;
+    go+back 1.5 (the optimum); go+rest 1.2. Greedy at state 0 ("stay") is wrong.
+    """
+
+    observation_space = spaces.Discrete(2)
+    action_space = spaces.Discrete(2)
+    P = {(0, 0): (0, 1.0), (0, 1): (1, 0.0), (1, 0): (0, 3.0), (1, 1): (1, 1.2)}
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.s = 0
+        return 0, {}
+
+    def step(self, action):
+        self.s, r = self.P[(self.s, int(action))]
+        return self.s, r, False, False, {}
+
+
+def average_reward_of(policy):
+    """r(π) of a deterministic policy (a, b) of Loop, by solving for its stationary distribution."""
+    P = np.zeros((2, 2))
+    r = np.zeros(2)
+    for s in range(2):
+        nxt, rew = Loop.P[(s, policy[s])]
+        P[s, nxt] = 1.0
+        r[s] = rew
+    # d P = d, sum d = 1 (least squares over the stacked system; exact for these chains)
+    A = np.vstack([P.T - np.eye(2), np.ones(2)])
+    d = np.linalg.lstsq(A, np.array([0.0, 0.0, 1.0]), rcond=None)[0]
+    return float(d @ r)
+
+
+def test_the_loop_optimum_is_the_two_step_cycle():
+    values = {pi: average_reward_of(pi) for pi in itertools.product([0, 1], repeat=2)}
+    assert max(values, key=values.get) == (1, 0) and values[(1, 0)] == pytest.approx(1.5)
+    assert values[(0, 0)] == pytest.approx(1.0) and values[(1, 1)] == pytest.approx(1.2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_average_reward_actor_critic_reaches_the_continuing_optimum(seed):
+    best = max(average_reward_of(pi) for pi in itertools.product([0, 1], repeat=2))
+    # (lr = 0.1 can settle in the myopic policy "stay", a local optimum with r = 1)
+    agent = pgfast.ActorCritic(Loop(), average_reward=True, lr=0.02, critic_lr=0.1, reward_lr=0.01,
+                               lambda_actor=0.5, lambda_critic=0.5, seed=seed)
+    agent.learn(40_000)
+    greedy = tuple(int(agent.predict(s, deterministic=True)[0]) for s in range(2))
+    assert average_reward_of(greedy) >= 0.95 * best
+    assert agent.average_reward >= 0.95 * best
+
+
+CARTPOLE_BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+
+
+@pytest.mark.parametrize(
+    "config",
+    [dict(lr=0.01, critic_lr=0.01),  # one-step actor-critic (box p. 332)
+     dict(lr=0.005, critic_lr=0.005, lambda_actor=0.8, lambda_critic=0.8)],  # with traces
+    ids=["one_step", "traces"],
+)
+def test_actor_critic_solves_cartpole(config):
+    """The README's configurations: Fourier(3) features (S&B §9.5.2), 100k steps."""
+    features = pgfast.features.Fourier(3, bounds=CARTPOLE_BOUNDS)
+    agent = pgfast.ActorCritic("CartPole-v1", features=features, seed=0, **config).learn(100_000)
+    mean, _ = agent.evaluate(20, seed=0)
+    assert mean >= 475
+
+
+def test_actor_critic_checks_its_arguments():
+    for name, value, error in [("lambda_actor", 1.5, ValueError), ("traces", "dutchy", ValueError),
+                               ("average_reward", "yes", TypeError), ("critic_lr", 0.0, ValueError),
+                               ("trace_tolerance", -1.0, ValueError), ("reward_lr", "0.1", TypeError)]:
+        with pytest.raises(error, match=name):
+            pgfast.ActorCritic("CartPole-v1", **{name: value})
+    with pytest.raises(ValueError, match="backend='numpy' is not available for ActorCritic"):
+        pgfast.ActorCritic("CartPole-v1", backend="numpy")
+
+
+def test_actor_critic_in_a_vector_env_learns_and_counts_steps():
+    venv = gym.make_vec("CartPole-v1", num_envs=4, vectorization_mode="sync")
+    agent = pgfast.ActorCritic(venv, seed=0, features=pgfast.features.Fourier(2, bounds=CARTPOLE_BOUNDS),
+                               lr=0.01, critic_lr=0.01).learn(20_000)
+    h = agent.history
+    assert 20_000 <= agent.num_timesteps < 20_004  # a vector step records up to 4 transitions
+    assert int(h["episode_length"].sum()) <= agent.num_timesteps
+    assert h["episode_return"][-20:].mean() > h["episode_return"][:20].mean()
+
+
+def test_actor_critic_continuing_task_without_episode_ends_does_not_warn():
+    agent = pgfast.ActorCritic(Loop(), average_reward=True, seed=0)
+    agent.learn(12_000)  # pytest turns warnings into errors: none is raised
+    assert agent.num_timesteps == 12_000 and len(agent.history["episode_return"]) == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_average_reward_actor_critic_swings_up_pendulum(seed):
+    """Pendulum as a continuing task, tile coding, Gaussian policy (Degris et al. 2012).
+
+    A random policy scores about -1,200 over the standard 200-step episodes.
+    """
+    agent = pgfast.ActorCritic(
+        "Pendulum-v1", features=pgfast.features.TileCoding(8, 8), average_reward=True, lr=1e-4,
+        critic_lr=0.0125, reward_lr=0.01, lambda_actor=0.75, lambda_critic=0.75, seed=seed,
+    ).learn(200_000)
+    mean, _ = agent.evaluate(20, seed=100)
+    assert mean >= -300
+    assert agent.average_reward > -1.5  # -6 a step for a random policy
+
+
+@pytest.mark.parametrize(
+    ("env_id", "config"),
+    [("CartPole-v1", dict(lambda_actor=0.8, lambda_critic=0.8, traces="dutch")),
+     ("Pendulum-v1", dict(average_reward=True, lr=1e-4, critic_lr=0.0125, lambda_actor=0.75,
+                          lambda_critic=0.75, features=pgfast.features.TileCoding(4, 4)))],
+)
+def test_actor_critic_on_a_native_env_is_bit_identical_to_gymnasium(env_id, config):
+    """The fused C++ loop drives actor-critic exactly as the Python loop over gymnasium."""
+    native = pgfast.ActorCritic(pgfast.envs.make(env_id), seed=3, **config).learn(5000)
+    gym_agent = pgfast.ActorCritic(env_id, seed=3, **config).learn(5000)
+    assert_array_equal(native.policy.params, gym_agent.policy.params)
+    assert_array_equal(native.critic_params, gym_agent.critic_params)
+    assert native.average_reward == gym_agent.average_reward
+    assert native.num_timesteps == gym_agent.num_timesteps == 5000
+    for key, value in gym_agent.history.items():
+        assert_array_equal(native.history[key], value, err_msg=key)
+
+
+@pytest.mark.parametrize("features", [None, pgfast.features.TileCoding(4, 4)], ids=["raw", "tiles"])
+def test_actor_critic_saves_loads_and_keeps_training_identically(tmp_path, features):
+    kwargs = dict(average_reward=True, lambda_actor=0.5, lambda_critic=0.5, seed=1, features=features)
+    a = pgfast.ActorCritic("Pendulum-v1", **kwargs).learn(3000)
+    path = a.save(tmp_path / "ac")
+    assert path.name == "ac.pgfast"
+    b = pgfast.ActorCritic.load(path)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
+    assert b.average_reward == a.average_reward and b.num_timesteps == a.num_timesteps
+    assert b.hyperparameters == a.hyperparameters
+    a.learn(2000)
+    b.learn(2000)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
+    with pytest.raises(ValueError, match=r"actor-critic model: load it with pgfast\.ActorCritic\.load"):
+        pgfast.Reinforce.load(path)
+
+
+def test_a_reinforce_file_is_not_an_actor_critic(tmp_path):
+    path = pgfast.Reinforce("CartPole-v1", seed=0).learn(500).save(tmp_path / "r.pgfast")
+    with pytest.raises(ValueError, match=r"holds a reinforce model: load it with pgfast\.Reinforce\.load"):
+        pgfast.ActorCritic.load(path)
+
+
+def test_the_comparison_example_runs_tiny(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "examples" / "fig13_2_actor_critic.py"
+    proc = subprocess.run([sys.executable, str(script), "--tiny", "--out", str(tmp_path / "f.png")],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "f.png").is_file() and proc.stdout.count("greedy return") == 3

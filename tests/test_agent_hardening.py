@@ -1,0 +1,329 @@
+"""The agent's boundary, found by fuzzing and by new users (issue 10, items 3 and 9-12).
+
+Every public argument is type-checked with a message naming it; a refused update leaves
+the optimisers as it found them; the step count agrees with the history after any
+interruption; evaluation and learning never spin forever; observation spaces beyond
+Box/Discrete are flattened by gymnasium's own utilities.
+"""
+
+import _thread
+import threading
+import time
+from typing import ClassVar
+
+import gymnasium as gym
+import numpy as np
+import pgfast
+import pytest
+from gymnasium import spaces
+from pgfast import Reinforce
+
+
+class Endless(gym.Env):
+    """Observation [0.5], reward 1, never terminates and has no time limit."""
+
+    metadata: ClassVar[dict] = {"render_modes": []}
+
+    def __init__(self):
+        self.observation_space = spaces.Box(-1.0, 1.0, (1,), np.float64)
+        self.action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.array([0.5]), {}
+
+    def step(self, action):
+        return np.array([0.5]), 1.0, False, False, {}
+
+
+class Structured(gym.Env):
+    """Any observation space; the episode ends after 5 steps; reward 1 for action 1."""
+
+    metadata: ClassVar[dict] = {"render_modes": []}
+
+    def __init__(self, observation_space):
+        self.observation_space = observation_space
+        self.action_space = spaces.Discrete(2)
+        self.t = 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.observation_space.seed(int(self.np_random.integers(2**31)))
+        self.t = 0
+        return self.observation_space.sample(), {}
+
+    def step(self, action):
+        assert self.action_space.contains(action)
+        self.t += 1
+        return self.observation_space.sample(), float(action), self.t >= 5, False, {}
+
+
+# ---------------------------------------------------------------- item 3: argument types
+
+BAD_ARGUMENTS = [
+    ("normalize_returns", "no", TypeError),
+    ("normalize_returns", 1, TypeError),
+    ("discount_gradient", "yes", TypeError),
+    ("state_dependent_std", None, TypeError),
+    ("max_grad_norm", "1", TypeError),
+    ("max_grad_norm", -1.0, ValueError),
+    ("lr", "0.1", TypeError),
+    ("lr", True, TypeError),
+    ("lr", float("nan"), ValueError),
+    ("baseline_lr", [0.1], TypeError),
+    ("gamma", "0.9", TypeError),
+    ("gamma", 1.5, ValueError),
+    ("batch_episodes", 2.0, TypeError),
+    ("batch_episodes", 0, ValueError),
+    ("entropy_coef", "0", TypeError),
+    ("entropy_coef", -0.1, ValueError),
+    ("seed", 1.5, TypeError),
+    ("seed", -1, ValueError),
+    ("log_std_init", "0", TypeError),
+    ("optimizer", "Adam", ValueError),
+    ("update", None, ValueError),
+    ("baseline", True, ValueError),
+    ("truncation", 0, ValueError),
+    ("backend", "c++", ValueError),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "error"), BAD_ARGUMENTS)
+def test_every_argument_is_checked_with_a_message_naming_it(name, value, error):
+    with pytest.raises(error, match=name):
+        Reinforce("CartPole-v1", **{name: value})
+
+
+def test_numpy_numbers_and_bools_are_accepted():
+    agent = Reinforce("CartPole-v1", lr=np.float32(0.1), gamma=np.float64(0.9), batch_episodes=np.int64(3),
+                      normalize_returns=np.bool_(False), seed=np.int32(4))
+    hp = agent.hyperparameters
+    assert hp["lr"] == pytest.approx(0.1) and hp["batch_episodes"] == 3 and hp["normalize_returns"] is False
+    assert type(hp["lr"]) is float and type(hp["batch_episodes"]) is int
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"total_timesteps": 10.0}, "total_timesteps"),
+    ({"total_timesteps": -1}, "total_timesteps"),
+    ({"total_timesteps": 10, "progress_bar": "yes"}, "progress_bar"),
+    ({"total_timesteps": 10, "log_dir": 3}, "log_dir"),
+])
+def test_learn_checks_its_arguments(kwargs, name):
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises((TypeError, ValueError), match=name):
+        agent.learn(**kwargs)
+    assert agent.num_timesteps == 0
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"n_episodes": "3"}, "n_episodes"),
+    ({"deterministic": "no"}, "deterministic"),
+    ({"seed": 2.0}, "seed"),
+    ({"max_episode_steps": 0}, "max_episode_steps"),
+])
+def test_evaluate_checks_its_arguments(kwargs, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        Reinforce("CartPole-v1", seed=0).evaluate(**kwargs)
+
+
+@pytest.mark.parametrize("opt_cls", [pgfast.optim.SGD, pgfast.optim.Adam, pgfast.reference.SGD,
+                                     pgfast.reference.Adam])
+@pytest.mark.parametrize("value", [None, "0.1", float("inf"), -1.0])
+def test_setting_an_optimiser_lr_is_checked(opt_cls, value):
+    opt = opt_cls(0.1)
+    with pytest.raises((TypeError, ValueError), match="lr"):
+        opt.lr = value
+    assert opt.lr == 0.1
+
+
+# ------------------------------------------------ item 9: a refused update changes nothing
+
+
+@pytest.mark.parametrize("backend", ["cpp", "numpy"])
+def test_a_refused_update_restores_the_optimisers_and_the_agent_keeps_working(tmp_path, backend):
+    agent = Reinforce("CartPole-v1", seed=0, lr=1e300, baseline="linear", update="per_episode",
+                      normalize_returns=False, backend=backend)
+    with pytest.raises(ValueError, match="non-finite"):
+        agent.learn(5000)
+    assert np.all(np.isfinite(agent.policy.params)) and np.all(np.isfinite(agent.baseline_params))
+    t, m, v = agent.optimizer.state()
+    assert t == len(agent.history["grad_norm"])  # only the updates that were kept
+    assert np.all(np.isfinite(m)) and np.all(np.isfinite(v))
+    path = tmp_path / "m.pgfast"
+    agent.save(str(path))
+    loaded = Reinforce.load(str(path), backend=backend)
+    np.testing.assert_array_equal(loaded.policy.params, agent.policy.params)
+    loaded.optimizer.lr = 0.01
+    loaded.baseline_optimizer.lr = 0.1
+    try:  # parameters near 1e300 may refuse further updates: cleanly, changing nothing
+        loaded.learn(2000)
+    except ValueError as e:
+        assert "non-finite" in str(e) or "overflow" in str(e)
+    assert loaded.num_timesteps > agent.num_timesteps  # it went on taking steps
+    assert np.all(np.isfinite(loaded.policy.params)) and np.all(np.isfinite(loaded.optimizer.state()[2]))
+
+
+def test_a_refused_update_leaves_a_used_adam_state_as_it_was():
+    agent = Reinforce("CartPole-v1", seed=0, lr=0.01, update="per_episode", baseline="linear",
+                      normalize_returns=False)
+    agent.learn(500)
+    assert agent.optimizer.state()[0] > 0
+    agent.optimizer.lr = agent.baseline_optimizer.lr = 1e300
+    states = []
+
+    class Remember:  # the optimiser states before every update
+        def on_episode_end(self, agent, ret, length):
+            states.append((agent.optimizer.state(), agent.baseline_optimizer.state()))
+
+    with pytest.raises(ValueError, match="non-finite"):
+        agent.learn(5000, callback=Remember())
+    for opt, (t, m, v) in zip((agent.optimizer, agent.baseline_optimizer), states[-1]):
+        t2, m2, v2 = opt.state()
+        assert t2 == t == len(agent.history["grad_norm"])
+        np.testing.assert_array_equal(m2, m)
+        np.testing.assert_array_equal(v2, v)
+
+
+# ------------------------------------- item 10: counters agree with history after Ctrl-C
+
+
+@pytest.mark.parametrize("vector", [False, True])
+def test_step_count_agrees_with_history_after_ctrl_c_at_random_points(vector):
+    rng = np.random.default_rng(0)
+    env = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync") if vector else "CartPole-v1"
+    agent = Reinforce(env, seed=0, update="per_episode")
+    interrupted = 0
+    for _ in range(25):
+        before = agent.num_timesteps
+        timer = threading.Timer(float(rng.uniform(0.0, 0.02)), _thread.interrupt_main)
+        try:
+            timer.start()
+            agent.learn(1_000_000)
+            time.sleep(1.0)  # not reached in practice: the interrupt lands in learn()
+        except KeyboardInterrupt:
+            interrupted += 1
+        finally:
+            timer.cancel()
+        h = agent.history
+        assert agent.num_timesteps >= before
+        if len(h["timesteps"]):
+            assert h["timesteps"][-1] <= agent.num_timesteps
+            # every recorded step belongs to a finished episode or to the discarded tail
+            assert int(h["episode_length"].sum()) <= agent.num_timesteps
+    assert interrupted >= 20
+    n = agent.num_timesteps
+    agent.learn(3000)
+    assert agent.num_timesteps - n in (3000, 3001)  # a vector step records 2 at once
+
+
+def test_step_count_agrees_with_history_when_a_callback_raises_at_an_episode_end():
+    class Boom:
+        def on_episode_end(self, agent, ret, length):
+            raise KeyboardInterrupt
+
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(KeyboardInterrupt):
+        agent.learn(10_000, callback=Boom())
+    h = agent.history
+    assert len(h["episode_return"]) == 1
+    assert agent.num_timesteps == h["timesteps"][-1] == h["episode_length"][0]
+
+
+# --------------------------------------------- item 11: no endless evaluation or learning
+
+
+def test_evaluate_cuts_episodes_of_an_environment_without_time_limit():
+    agent = Reinforce(Endless(), seed=0)
+    with pytest.warns(RuntimeWarning, match="2 of 2 episodes did not end within max_episode_steps=50"):
+        mean, std = agent.evaluate(2, max_episode_steps=50)
+    assert (mean, std) == (50.0, 0.0)
+
+
+def test_evaluate_default_cap_is_ten_thousand_steps_without_a_time_limit():
+    agent = Reinforce(Endless(), seed=0)
+    with pytest.warns(RuntimeWarning, match="max_episode_steps=10000"):
+        mean, _ = agent.evaluate(1)
+    assert mean == 10_000.0
+
+
+def test_evaluate_returns_on_cliffwalking_after_little_training():
+    agent = Reinforce("CliffWalking-v1", seed=0).learn(400)
+    with pytest.warns(RuntimeWarning, match="did not end"):
+        mean, _ = agent.evaluate(2, max_episode_steps=200)
+    assert mean <= -200.0  # -1 a step (or -100 for a fall), 200 steps, no goal
+
+
+def test_learn_warns_when_no_episode_ends_and_the_bar_moves(monkeypatch):
+    from pgfast import _logging
+
+    calls = []
+    original = _logging.RunLogger.progress
+
+    def progress(self):
+        calls.append(self.agent.num_timesteps)
+        original(self)
+
+    monkeypatch.setattr(_logging.RunLogger, "progress", progress)
+    agent = Reinforce(Endless(), seed=0)
+    with pytest.warns(RuntimeWarning, match="no episode ended in 12000 steps"):
+        agent.learn(12_000, progress_bar=True)
+    assert calls[:3] == [1000, 2000, 3000]  # the bar moved within the one endless episode
+    assert agent.num_timesteps == 12_000 and len(agent.history["episode_return"]) == 0
+
+
+# ---------------------------------------------- item 12: observation spaces, flattened
+
+
+STRUCTURED = {
+    "tuple": spaces.Tuple((spaces.Discrete(3), spaces.Discrete(4, start=2), spaces.Box(-1, 1, (2,)))),
+    "dict": spaces.Dict({"a": spaces.Discrete(3), "b": spaces.Box(0, 1, (2, 2))}),
+    "multidiscrete": spaces.MultiDiscrete([2, 3, 4]),
+    "multibinary": spaces.MultiBinary(5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURED))
+def test_structured_observations_are_flattened_by_gymnasium(name):
+    space = STRUCTURED[name]
+    agent = Reinforce(Structured(space), seed=0, lr=0.05, update="per_episode")
+    assert agent.policy.n_features == spaces.flatdim(space)
+    agent.learn(3000)
+    obs = space.sample()
+    x = agent._learner.encode(spaces.flatten(space, obs)[None])[0]
+    np.testing.assert_array_equal(x, spaces.flatten(space, obs))
+    a, _ = agent.predict(obs, deterministic=True)
+    assert a in (0, 1)
+    batch, _ = agent.predict([obs, space.sample(), space.sample()], deterministic=True)
+    assert np.shape(batch) == (3,) and batch[0] == a
+    mean, _ = agent.evaluate(3)
+    assert mean == 5.0  # learned: always action 1
+
+
+def test_structured_observations_in_a_vector_env_match_the_single_env():
+    space = STRUCTURED["tuple"]
+    venv = gym.vector.SyncVectorEnv([lambda: Structured(space) for _ in range(3)])
+    agent = Reinforce(venv, seed=0, update="per_episode").learn(300)
+    assert agent.num_timesteps == 300 and len(agent.history["episode_return"]) == 60
+
+
+def test_predict_rejects_what_is_neither_an_observation_nor_a_batch():
+    agent = Reinforce(Structured(STRUCTURED["tuple"]), seed=0)
+    with pytest.raises(ValueError, match="element of Tuple"):
+        agent.predict((5, 2, np.zeros(2, np.float32)))
+
+
+def test_blackjack_trains_and_evaluates():
+    agent = Reinforce("Blackjack-v1", seed=0, lr=0.01, update="per_episode").learn(5000)
+    a, _ = agent.predict((11, 10, 0), deterministic=True)
+    assert a in (0, 1)
+    actions, _ = agent.predict([(11, 10, 0), (20, 10, 0)], deterministic=True)
+    assert actions.shape == (2,)
+    mean, _ = agent.evaluate(50, seed=0)
+    assert -1.0 <= mean <= 1.0
+
+
+def test_a_feature_map_binds_to_the_flattened_space():
+    agent = Reinforce("Blackjack-v1", seed=0, features=pgfast.features.Fourier(2, coupled=False), lr=0.01)
+    assert agent.features.n_inputs == 32 + 11 + 2  # one-hot parts in [0, 1]: no bounds needed
+    agent.learn(500)
+    assert np.all(np.isfinite(agent.policy.params))
