@@ -82,13 +82,8 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
                 env.core, learner, agent.rng, state, min(chunk, total - t), per_episode
             )
             n_now = learner.n_episodes()
-            if n_now != n_seen:
-                for i in range(n_seen, n_now):
-                    ret, length = learner.episode(i)
-                    logger.episode(ret, length)
-                    if on_episode is not None and on_episode(agent, ret, length) is False:
-                        stop = True
-                n_seen = n_now
+            stop = agent._report_episodes(n_seen, n_now, on_episode, logger)
+            n_seen = n_now
     except ValueError as e:
         raise ValueError(f"{e} (at timestep {start + t + 1})") from e
 
@@ -120,13 +115,8 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
             )
             t += steps
             n_now = learner.n_episodes()
-            if n_now != n_seen:
-                for i in range(n_seen, n_now):
-                    ret, length = learner.episode(i)
-                    logger.episode(ret, length)
-                    if on_episode is not None and on_episode(agent, ret, length) is False:
-                        stop = True
-                n_seen = n_now
+            stop = agent._report_episodes(n_seen, n_now, on_episode, logger)
+            n_seen = n_now
         if state.need_reset and not stop:  # the Python loop resets and acts after its last episode end
             _core.run_fused(env.core, learner, agent.rng, env.np_random, state, 0, 0)
     except ValueError as e:

@@ -175,6 +175,16 @@ class _Agent:
             )
         return self
 
+    def _report_episodes(self, n_seen: int, n_now: int, on_episode: Any, logger: Any) -> bool:
+        """Log episodes ``n_seen..n_now-1`` and call ``on_episode``; True when it asks to stop."""
+        stop = False
+        for i in range(n_seen, n_now):
+            ret, length = self._learner.episode(i)
+            logger.episode(ret, length)
+            if on_episode is not None and on_episode(self, ret, length) is False:
+                stop = True
+        return stop
+
     def _reset_seed(self) -> int:
         return int(self.rng.integers(2**31 - 1))
 
@@ -279,15 +289,9 @@ class _Agent:
                         nxt = np.where(done.reshape((-1,) + (1,) * (np.ndim(x) - 1)), new_x, x)
                     acts = learner.step(nxt, r, term, trunc, rng, x, None)
                     t += n_envs
-                stop = False
                 n_now = learner.n_episodes()
-                if n_now != n_seen:
-                    for i in range(n_seen, n_now):
-                        ret, length = learner.episode(i)
-                        logger.episode(ret, length)
-                        if on_episode is not None and on_episode(self, ret, length) is False:
-                            stop = True
-                    n_seen = n_now
+                stop = self._report_episodes(n_seen, n_now, on_episode, logger)
+                n_seen = n_now
                 if on_step is not None:
                     stop = stop or on_step(self) is False
                 if stop:
