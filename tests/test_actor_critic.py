@@ -323,8 +323,8 @@ def test_actor_critic_checks_its_arguments():
                                ("trace_tolerance", -1.0, ValueError), ("reward_lr", "0.1", TypeError)]:
         with pytest.raises(error, match=name):
             pgfast.ActorCritic("CartPole-v1", **{name: value})
-    with pytest.raises(ValueError, match="backend='numpy' is not available for ActorCritic"):
-        pgfast.ActorCritic("CartPole-v1", backend="numpy")
+    with pytest.raises(ValueError, match="backend"):
+        pgfast.ActorCritic("CartPole-v1", backend="torch")
 
 
 def test_actor_critic_in_a_vector_env_learns_and_counts_steps():

@@ -1,11 +1,12 @@
-"""The REINFORCE learner: C++ core (``pgfast._core``) vs its NumPy twin (``backend="numpy"``).
+"""The REINFORCE update: C++ core vs the NumPy twin's ``reference.reinforce_update``.
 
-Both learners are fed the same synthetic transition stream (random observations,
+Two C++ learners are fed the same synthetic transition stream (random observations,
 rewards that depend on the action, terminations, time-limit truncations, both kinds of
-vector-env autoreset). With the same seed they must take identical actions at every
-step, record identical histories, consume the Generator identically and keep their
-parameters equal to 1e-9. Bad input must raise the same exception in both and change
-nothing.
+vector-env autoreset): one updates in C++, the other runs the twin's update rule on a
+twin policy sharing its parameters (``backend="numpy"``). With the same seed they must
+take identical actions at every step, record identical histories, consume the Generator
+identically and keep their parameters equal. Bad input must raise the same exception in
+both and change nothing.
 """
 
 import math
@@ -17,7 +18,7 @@ import pgfast._core as core
 import pgfast.reference as ref
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from pgfast import _reference_learner as reflearn
+from pgfast import _twin
 
 PARAMS_TOL = {"rtol": 1e-9, "atol": 1e-9}
 D, K, M = 4, 3, 2  # features, softmax actions, Gaussian action dims
@@ -57,22 +58,23 @@ class Twin:
         d = n_discrete or obs_dim
         init = np.random.default_rng(seed + 12345)
         if policy == "softmax":
-            self.cpol, self.rpol = pgfast.LinearSoftmax(d, K), ref.LinearSoftmax(d, K)
-            learners = (core.SoftmaxLearner, reflearn.SoftmaxLearner)
+            self.cpol, rpol = pgfast.LinearSoftmax(d, K), pgfast.LinearSoftmax(d, K)
+            learner = core.SoftmaxLearner
             params = 0.3 * init.standard_normal(self.cpol.n_params)
         else:
-            self.cpol, self.rpol = pgfast.LinearGaussian(d, M), ref.LinearGaussian(d, M)
-            learners = (core.GaussianLearner, reflearn.GaussianLearner)
+            self.cpol, rpol = pgfast.LinearGaussian(d, M), pgfast.LinearGaussian(d, M)
+            learner = core.GaussianLearner
             params = 0.3 * init.standard_normal(self.cpol.n_params)
             params[-M:] = init.uniform(-1.0, 0.0, M)
         self.cpol.params = params
-        self.rpol.params = params
+        rpol.params = params
         self.copt, self.ropt = _optimizers(opt, lr, max_grad_norm)
         cv, rv = _optimizers(opt, lr) if baseline else (None, None)
         kwargs = dict(n_envs=n_envs, obs_dim=obs_dim, n_discrete=n_discrete, baseline=baseline)
         kwargs.update(config)
-        self.c = learners[0](self.cpol, self.copt, cv, **kwargs)
-        self.r = learners[1](self.rpol, self.ropt, rv, **kwargs)
+        self.c = learner(self.cpol, self.copt, cv, **kwargs)
+        self.r, rule = _twin.reinforce_engine(learner, rpol, self.ropt, rv, **kwargs)
+        self.rpol = rule.policy
         self.rng_c = np.random.default_rng(seed)
         self.rng_r = np.random.default_rng(seed)
         self.policy = policy
@@ -519,23 +521,24 @@ def test_bad_arguments_raise_the_same_errors():
     ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()),
 )
 def test_bad_configuration_raises_value_error(kwargs):
-    for learner_cls, pol, opt in (
-        (core.SoftmaxLearner, pgfast.LinearSoftmax(D, K), core.Adam()),
-        (reflearn.SoftmaxLearner, ref.LinearSoftmax(D, K), ref.Adam()),
-    ):
-        args = dict(obs_dim=D)
-        args.update(kwargs)
-        with pytest.raises(ValueError):
-            learner_cls(pol, opt, None, **args)
+    args = dict(obs_dim=D)
+    args.update(kwargs)
+    with pytest.raises(ValueError):
+        core.SoftmaxLearner(pgfast.LinearSoftmax(D, K), core.Adam(), None, **args)
 
 
 def test_wrong_policy_type_is_a_type_error():
     with pytest.raises(TypeError):
         core.SoftmaxLearner(pgfast.LinearGaussian(D, M), core.Adam(), obs_dim=D)
     with pytest.raises(TypeError):
-        reflearn.SoftmaxLearner(ref.LinearGaussian(D, M), ref.Adam(), obs_dim=D)
-    with pytest.raises(TypeError):
-        reflearn.GaussianLearner(ref.LinearSoftmax(D, K), ref.Adam(), obs_dim=D)
+        core.GaussianLearner(pgfast.LinearSoftmax(D, K), core.Adam(), obs_dim=D)
+
+
+def test_update_rule_must_be_callable():
+    with pytest.raises(TypeError, match="update_rule"):
+        core.SoftmaxLearner(pgfast.LinearSoftmax(D, K), None, obs_dim=D, update_rule=42)
+    with pytest.raises(ValueError, match="optimizer"):
+        core.SoftmaxLearner(pgfast.LinearSoftmax(D, K), None, obs_dim=D)
 
 
 @pytest.mark.parametrize("update", MODES)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, _twin
 from . import _validate as V
 from .agent import _Agent
 from .features import FeatureMap
@@ -76,6 +76,10 @@ class ActorCritic(_Agent):
         active tiles cost. 0 keeps every entry.
     seed : int, optional
         Seeds the action sampling and the environment resets.
+    backend : {"cpp", "numpy"}
+        ``"numpy"`` runs every step's update as :func:`pgfast.reference.actor_critic_step`,
+        the plain-NumPy statement of the boxes, on the same rollout (the C++ bookkeeping,
+        features and sampling): bit-identical results, slower.
     log_std_init : float
         Initial log-std of a Gaussian policy (``Box`` actions).
     state_dependent_std : bool
@@ -128,11 +132,7 @@ class ActorCritic(_Agent):
             "log_std_init": V.real("log_std_init", log_std_init),
             "state_dependent_std": V.boolean("state_dependent_std", state_dependent_std),
         }
-        if V.choice("backend", backend, ("cpp", "numpy")) == "numpy":
-            raise ValueError(
-                "backend='numpy' is not available for ActorCritic yet: its NumPy statement is "
-                "pgfast.reference.actor_critic_step, checked against the C++ core by the tests"
-            )
+        backend = V.choice("backend", backend, ("cpp", "numpy"))
         if features is not None and not callable(features):
             raise TypeError(
                 "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
@@ -145,22 +145,28 @@ class ActorCritic(_Agent):
         hp = self.hyperparameters
         sp = self.spaces
         if sp.discrete_actions:
-            self.policy = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
+            policy: Any = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
             engine: Any = _core.SoftmaxActorCritic
         else:
-            self.policy = _core.LinearGaussian(
+            policy = _core.LinearGaussian(
                 sp.n_features, sp.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
             )
             engine = _core.GaussianActorCritic
         fmap = sp.feature_map
         extra = {"features": fmap._core_map()} if fmap is not None else {}
-        self._learner = engine(
-            self.policy, n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete,
-            gamma=hp["gamma"], lambda_actor=hp["lambda_actor"], lambda_critic=hp["lambda_critic"],
-            lr=hp["lr"], critic_lr=hp["critic_lr"], reward_lr=hp["reward_lr"],
-            average_reward=hp["average_reward"], traces=hp["traces"],
-            trace_tolerance=hp["trace_tolerance"], **extra,
-        )
+        rule_config = {k: hp[k] for k in (
+            "gamma", "lambda_actor", "lambda_critic", "lr", "critic_lr", "reward_lr", "average_reward", "traces",
+            "trace_tolerance",
+        )}
+        config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **rule_config, **extra)
+        if self.backend == "cpp":
+            self.policy = policy
+            self._learner = engine(policy, **config)
+            return
+        # backend="numpy": the C++ rollout runs reference.actor_critic_step at every step on
+        # the twin policy, which shares the C++ policy's parameters (see pgfast._twin).
+        self._learner, rule = _twin.actor_critic_engine(engine, policy, **config)
+        self.policy = rule.policy
 
     @property
     def critic_params(self) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 import gymnasium as gym
 import numpy as np
 
-from . import _core, _fused
+from . import _core, _fused, _twin, reference
 from . import _validate as V
 from ._spaces import SpaceAdapter
 from .features import FeatureMap
@@ -532,8 +532,10 @@ class Reinforce(_Agent):
         Seeds the action sampling and the environment resets. Same seed, same version,
         same platform: a bit-identical run.
     backend : {"cpp", "numpy"}
-        ``"numpy"`` runs the plain-NumPy reference (:mod:`pgfast.reference`): same API,
-        same random stream, same actions; slower.
+        ``"numpy"`` runs every update as :func:`pgfast.reference.reinforce_update`, the
+        plain-NumPy statement of the box, on the same rollout (the C++ bookkeeping,
+        features and sampling): same API, same random stream, bit-identical results;
+        slower.
     log_std_init : float
         Initial log-std of a Gaussian policy.
     state_dependent_std : bool
@@ -608,23 +610,23 @@ class Reinforce(_Agent):
 
     # ------------------------------------------------------------------ internals
     def _build(self) -> None:
-        """Create policy, optimisers and the learner of the selected backend."""
+        """Create policy, optimisers and the learner of the selected backend.
+
+        Both backends run the C++ rollout (features, sampling, episodes, history); with
+        ``backend="numpy"`` its updates run :func:`pgfast.reference.reinforce_update` on
+        the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
+        """
         hp = self.hyperparameters
-        if self.backend == "cpp":
-            mod: Any = _core
-            learners: Any = _core
-        else:
-            from . import _reference_learner as learners
-            from . import reference as mod
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
-            self.policy = mod.LinearSoftmax(d, self.spaces.n_actions, True)
-            learner_cls = learners.SoftmaxLearner
+            policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
+            learner_cls: Any = _core.SoftmaxLearner
         else:
-            self.policy = mod.LinearGaussian(
+            policy = _core.LinearGaussian(
                 d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
             )
-            learner_cls = learners.GaussianLearner
+            learner_cls = _core.GaussianLearner
+        mod: Any = _core if self.backend == "cpp" else reference
 
         def make_opt(lr: float) -> Any:
             if hp["optimizer"] == "adam":
@@ -634,19 +636,22 @@ class Reinforce(_Agent):
         self.optimizer = make_opt(hp["lr"])
         self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
         fmap = self.spaces.feature_map
-        if fmap is not None:
-            extra = {"features": fmap._core_map() if self.backend == "cpp" else fmap.reference()}
-        else:
-            extra = {}
-        self._learner = learner_cls(
-            self.policy, self.optimizer, self.baseline_optimizer, **extra,
-            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim,
-            n_discrete=self.spaces.n_discrete, gamma=hp["gamma"],
-            baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
+        config = dict(
+            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim, n_discrete=self.spaces.n_discrete,
+            gamma=hp["gamma"], baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
             discount_gradient=hp["discount_gradient"], update=hp["update"],
             batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
             bootstrap_truncated=hp["truncation"] == "bootstrap",
+            **({"features": fmap._core_map()} if fmap is not None else {}),
         )
+        if self.backend == "cpp":
+            self.policy = policy
+            self._learner = learner_cls(policy, self.optimizer, self.baseline_optimizer, **config)
+            return
+        self._learner, rule = _twin.reinforce_engine(
+            learner_cls, policy, self.optimizer, self.baseline_optimizer, **config
+        )
+        self.policy = rule.policy
 
     @property
     def baseline_params(self) -> np.ndarray:
