@@ -15,7 +15,7 @@
 #include "pgfast/envs.hpp"
 #include "pgfast/fused.hpp"
 #include "pgfast/algorithms/actor_critic.hpp"
-#include "pgfast/learner.hpp"
+#include "pgfast/algorithms/reinforce.hpp"
 
 namespace pgfast::bind {
 

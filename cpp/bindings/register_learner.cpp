@@ -11,7 +11,7 @@
 #include <type_traits>
 
 #include "pgfast/algorithms/actor_critic.hpp"
-#include "pgfast/learner.hpp"
+#include "pgfast/algorithms/reinforce.hpp"
 
 namespace pgfast::bind {
 namespace {

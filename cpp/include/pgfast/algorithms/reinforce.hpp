@@ -16,10 +16,10 @@
 #include <type_traits>
 #include <vector>
 
-#include "numpy_math.hpp"
-#include "optim.hpp"
-#include "returns.hpp"
-#include "rollout.hpp"
+#include "../numpy_math.hpp"
+#include "../optim.hpp"
+#include "../returns.hpp"
+#include "../rollout.hpp"
 
 namespace pgfast {
 
