@@ -1282,6 +1282,8 @@ def reinforce_update(
         δ ← G_t − v̂(S_t, w);   w ← w + α_w δ ∇v̂(S_t, w);   θ ← θ + α γ^t δ ∇ln π(A_t|S_t, θ).
 
     The optimisers (:class:`SGD`: the book's θ + α g; :class:`Adam`) take the steps.
+    ``policy.grad_log_prob(x, a, scale=c)`` is c ∇ln π(a|x), with c applied where the C++
+    core applies it (to the per-action coefficient), so that both round alike.
     Returns (gradient norm — the mean over steps with ``per_step`` —, mean entropy,
     baseline loss mean(δ²), NaN without a baseline).
     """
@@ -1304,9 +1306,9 @@ def reinforce_update(
                 baseline_loss += delta * delta
                 baseline_optimizer.step(w, np.append(delta * x, delta))  # δ ∇v̂, ∇v̂ = [x, 1]
                 psi = delta
-            g = (discount[t] * psi) * policy.grad_log_prob(x, a)
+            g = policy.grad_log_prob(x, a, scale=discount[t] * psi)  # γ^t δ ∇ln π(A_t|S_t, θ)
             if entropy_coef > 0.0:
-                g += entropy_coef * policy.grad_entropy(x)
+                g += policy.grad_entropy(x, scale=entropy_coef)
             entropy += policy.entropy(x)
             grad_norm += optimizer.step(policy.params, g)
             _project(policy)
@@ -1326,9 +1328,9 @@ def reinforce_update(
     entropy = 0.0
     for t in range(n):
         x, a = X[t], _action(policy, A[t])
-        g += (scale * discount[t] * psi[t]) * policy.grad_log_prob(x, a)
+        g += policy.grad_log_prob(x, a, scale=scale * discount[t] * psi[t])
         if entropy_coef > 0.0:
-            g += (scale * entropy_coef) * policy.grad_entropy(x)
+            g += policy.grad_entropy(x, scale=scale * entropy_coef)
         entropy += policy.entropy(x)
     grad_norm = optimizer.step(policy.params, g)
     _project(policy)
@@ -1434,7 +1436,7 @@ def actor_critic_step(
         state.z_w += c * x1
     # actor trace: z_θ ← g λ_θ z_θ + I ∇ln π(A|S)
     _decay(state.z_theta, g * lambda_actor, trace_tolerance)
-    state.z_theta += (1.0 if average_reward else state.I) * policy.grad_log_prob(x, a)
+    state.z_theta += policy.grad_log_prob(x, a, scale=1.0 if average_reward else state.I)
     # the steps, written only when every new value is finite (a refused step changes
     # no parameter; the caller restarts the episode's traces)
     rbar = state.rbar + reward_lr * delta if average_reward else state.rbar
