@@ -39,9 +39,8 @@ def _pair(features: Any, obs_dim: int) -> tuple[Any, Any, Any, Any, int]:
 def _timers(features: Any, obs: np.ndarray, with_numpy: bool) -> dict[str, timeit.Timer]:
     import pgfast.reference as ref
 
-    eng, rpol, state, x_of, _ = _pair(features, obs.shape[1])
-
     def cpp() -> None:
+        eng = _pair(features, obs.shape[1])[0]  # a fresh engine per run: repeats never diverge
         r = np.random.default_rng(1)
         eng.act1(obs[0], r)
         for i in range(1, len(obs)):
@@ -49,6 +48,7 @@ def _timers(features: Any, obs: np.ndarray, with_numpy: bool) -> dict[str, timei
                 eng.act1(obs[i], r)
 
     def numpy() -> None:
+        _, rpol, state, x_of, _ = _pair(features, obs.shape[1])
         r = np.random.default_rng(1)
         x = x_of(obs[0])
         a = rpol.sample(x, r)
