@@ -20,7 +20,6 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from pgfast import _twin
 
-PARAMS_TOL = {"rtol": 1e-9, "atol": 1e-9}
 D, K, M = 4, 3, 2  # features, softmax actions, Gaussian action dims
 
 
@@ -131,18 +130,15 @@ class Twin:
         assert c.total_steps == r.total_steps
         assert c.pending_episodes == r.pending_episodes
         assert c.n_episodes() == r.n_episodes()
-        assert_allclose(self.cpol.params, self.rpol.params, **PARAMS_TOL)
-        assert_allclose(c.baseline_params, r.baseline_params, **PARAMS_TOL)
+        assert_array_equal(self.cpol.params, self.rpol.params)
+        assert_array_equal(c.baseline_params, r.baseline_params)
         assert self.rng_c.bit_generator.state == self.rng_r.bit_generator.state
 
     def assert_same_history(self):
         hc, hr = self.c.history(), self.r.history()
         assert sorted(hc) == sorted(hr)
-        for key in ("episode_return", "episode_length", "episode_end_step", "update_step"):
-            assert_allclose(hc[key], hr[key], rtol=1e-12, atol=1e-12, err_msg=key)
-        for key in ("update_grad_norm", "update_entropy", "update_baseline_loss"):
-            assert hc[key].shape == hr[key].shape, key
-            assert_allclose(hc[key], hr[key], rtol=1e-8, atol=1e-9, equal_nan=True, err_msg=key)
+        for key in hc:
+            assert_array_equal(hc[key], hr[key], err_msg=key)  # NaN == NaN here
         for key, value in hr.items():
             assert value.dtype == np.float64, key
 
@@ -159,7 +155,7 @@ def assert_same_actions(a_c, a_r):
         if a_c.dtype == np.int64:
             assert_array_equal(a_c, a_r)
         else:
-            assert_allclose(a_c, a_r, **PARAMS_TOL)
+            assert_array_equal(a_c, a_r)
 
 
 # ---------------------------------------------------------------------------------
@@ -352,7 +348,7 @@ def test_float32_and_scalar_observations():
     twin.assert_same_history()
 
 
-def test_long_adam_run_stays_within_tolerance():
+def test_long_adam_run_stays_bit_identical():
     twin = Twin("softmax", seed=8, n_envs=3, update="per_episode", baseline=True, lr=0.05)
     run_vector(twin, Stream(8), steps=600)
     twin.assert_same_history()
