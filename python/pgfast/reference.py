@@ -30,6 +30,15 @@ from typing import Any, Optional, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# The feature maps of ch. 9 have their own module; they are part of this one's API.
+from ._reference_features import (
+    FourierFeatures,
+    IdentityFeatures,
+    PolynomialFeatures,
+    RBFFeatures,
+    TileCodingFeatures,
+)
+
 __all__ = [
     "SGD",
     "ActorCriticState",
@@ -47,15 +56,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-# The feature maps of ch. 9 (their own module, re-exported here).
-from ._reference_features import (  # noqa: E402
-    FourierFeatures,
-    IdentityFeatures,
-    PolynomialFeatures,
-    RBFFeatures,
-    TileCodingFeatures,
-)
 
 # 0.5 ln(2π): the constant of the Gaussian log-density.
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
