@@ -145,7 +145,7 @@ def test_feature_hook_measures_maps_and_reports_broken_factories(monkeypatch):
 
     fake = types.ModuleType("pgfast.features")
     fake.Identity = lambda: "an Identity spec"
-    fake.build = lambda spec, n_inputs, backend="cpp": Identity() if backend == "cpp" else (lambda obs: obs.copy())
+    fake.build = lambda spec, n, backend="cpp": Identity() if backend == "cpp" else (lambda obs: obs.copy())
     fake.Polynomial = lambda **kw: 1 / 0  # a constructor out of step with the hook
     monkeypatch.setitem(sys.modules, "pgfast.features", fake)
     recs = {r["name"]: r for r in kernels.bench_features(_bench.settings("tiny"), _bench.Progress(False))}
