@@ -65,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="feature map (S&B ch. 9): identity, poly:DEGREE, fourier:ORDER, rbf:PER_DIM "
                         "or tiles:TILINGS:TILES_PER_DIM (default: the raw observation)")
     t.add_argument("--bounds", default=None, metavar="LO:HI,...",
-                   help="input bounds for fourier/rbf/tiles, one LO:HI per observation dimension "
-                        "(needed where the space is unbounded; write --bounds=-2.4:2.4,...)")
+                   help="input bounds for fourier/rbf/tiles: LO:HI for every observation dimension, "
+                        "or one LO:HI per dimension (needed where the space is unbounded; write "
+                        "--bounds=-2.4:2.4,...)")
     t.add_argument("--state-dependent-std", action="store_const", const=True, default=None,
                    help="Gaussian policy: log-std linear in the features")
     t.add_argument("--eval-episodes", type=int, default=20, help="greedy evaluation episodes after training")
