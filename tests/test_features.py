@@ -411,6 +411,7 @@ def test_a_bad_bound_is_an_error_naming_the_input(bounds, exc, match):
         (lambda: F.RBF(np.zeros((3, 2)), [1.0, 1.0]), ValueError, r"widths must have shape \(3,\)"),
         (lambda: F.RBF(np.zeros(3), 1.0), ValueError, r"centers must have shape"),
         (lambda: F.RBF([[np.nan, 0.0]], 1.0), ValueError, r"centers contains NaN"),
+        (lambda: F.RBF([[0.0, 1.0], [2.0]], 1.0), TypeError, r"centers and widths must be arrays of numbers"),
         (lambda: F.build(F.RBF([[0.0, 0.0]], 1.0), 3), ValueError, r"RBF expects 2 inputs but observations"),
         (lambda: F.RBF.grid((0, 1), 3), ValueError, r"RBF.grid needs the number of inputs"),
         (lambda: F.build(F.Identity(), 0), ValueError, r"n_inputs must be >= 1"),

@@ -57,7 +57,7 @@ BoundsLike = Any
 #: Bounds as a spec stores them: two numbers, or two tuples of one number per input.
 Bounds = tuple[Union[float, tuple[float, ...]], Union[float, tuple[float, ...]]]
 
-MAX_FEATURES = 2**26  # the C++ core's kMaxFeatures (RBF.grid refuses larger grids up front)
+_MAX_FEATURES = 2**26  # the C++ core's kMaxFeatures (RBF.grid refuses larger grids up front)
 
 
 def _set(spec: Any, name: str, value: Any) -> None:
@@ -219,8 +219,11 @@ class RBF(Spec):
     widths: Any
 
     def __post_init__(self) -> None:
-        c = np.asarray(self.centers, dtype=np.float64)
-        w = np.asarray(self.widths, dtype=np.float64)
+        try:
+            c = np.asarray(self.centers, dtype=np.float64)
+            w = np.asarray(self.widths, dtype=np.float64)
+        except (TypeError, ValueError) as e:  # not numbers, or ragged rows
+            raise TypeError(f"centers and widths must be arrays of numbers: {e}") from None
         if w.ndim == 0 and c.ndim >= 1:
             w = np.full(c.shape[0], float(w))
         _core.RBFFeatures(c, w)  # the C++ boundary checks shapes, finite centres, widths > 0
@@ -259,8 +262,8 @@ class RBF(Spec):
             raise ValueError("RBF.grid needs the number of inputs: bounds per input, or n_per_dim as a list")
         k = low.size
         counts = [_validate.integer("n_per_dim", n, 1) for n in (per_dim or [n_per_dim] * k)]  # type: ignore[list-item]
-        if math.prod(float(n) for n in counts) > MAX_FEATURES:
-            raise ValueError(f"RBF.grid would have {math.prod(counts)} centres, more than {MAX_FEATURES}")
+        if math.prod(float(n) for n in counts) > _MAX_FEATURES:
+            raise ValueError(f"RBF.grid would have {math.prod(counts)} centres, more than {_MAX_FEATURES}")
         axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(low, high, counts)]
         centers = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, k)
         if width is None:
