@@ -133,9 +133,9 @@ def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02
     hp = dict(gamma=0.95, lr=lr, critic_lr=0.05, reward_lr=0.01, trace_tolerance=1e-12, **switches)
     obs_dim = 3
     if features is not None:
-        fmap_c, fmap_r = features.bind(env_c.observation_space), features.bind(env_r.observation_space)
-        core_map, ref_map = fmap_c._core_map(), fmap_r.reference()
-        d = fmap_c.n_features
+        core_map = pgfast.features.build(features, env_c.observation_space)
+        ref_map = pgfast.features.build(features, env_r.observation_space, backend="numpy")
+        d = core_map.n_features
     else:
         core_map, ref_map, d = None, None, obs_dim
     if continuous:
@@ -300,7 +300,7 @@ def test_average_reward_actor_critic_reaches_the_continuing_optimum(seed):
     assert agent.average_reward >= 0.95 * best
 
 
-CARTPOLE_BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+CARTPOLE_BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))  # (low, high)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pgfast
 import pgfast._core as core
 import pgfast.reference as ref
 import pytest
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_array_equal
 from pgfast import _twin
 
 D, K, M = 4, 3, 2  # features, softmax actions, Gaussian action dims

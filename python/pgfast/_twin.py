@@ -19,7 +19,7 @@ from . import _core, reference
 
 
 def twin_policy(cpp_policy: Any) -> Any:
-    """The NumPy twin of a C++ policy, sharing its parameter buffer (no copy)."""
+    """Return the NumPy twin of a C++ policy, sharing its parameter buffer (no copy)."""
     if isinstance(cpp_policy, _core.LinearSoftmax):
         twin: Any = reference.LinearSoftmax(cpp_policy.n_features, cpp_policy.n_actions, cpp_policy.bias)
     else:
@@ -32,7 +32,7 @@ def twin_policy(cpp_policy: Any) -> Any:
 
 
 def _dense(x: np.ndarray, n_features: int) -> np.ndarray:
-    """A feature row as the twin takes it: active tile indices become a 0/1 vector."""
+    """Return a feature row as the twin takes it: active tile indices become a 0/1 vector."""
     if x.dtype.kind == "f":
         return x
     out = np.zeros(n_features)
@@ -114,7 +114,7 @@ class ActorCriticRule:
 def reinforce_engine(
     learner_cls: Any, cpp_policy: Any, optimizer: Any, baseline_optimizer: Optional[Any] = None, **config: Any
 ) -> tuple[Any, Any]:
-    """A C++ REINFORCE learner whose updates run :func:`pgfast.reference.reinforce_update`.
+    """Build a C++ REINFORCE learner whose updates run :func:`pgfast.reference.reinforce_update`.
 
     ``optimizer``/``baseline_optimizer`` are :mod:`pgfast.reference` optimisers; ``config``
     the learner's keyword arguments. Returns (learner, rule); ``rule.policy`` is the twin
@@ -136,7 +136,7 @@ _AC_RULE_KEYS = ("gamma", "lambda_actor", "lambda_critic", "lr", "critic_lr", "r
 
 
 def actor_critic_engine(engine_cls: Any, cpp_policy: Any, **config: Any) -> tuple[Any, Any]:
-    """A C++ actor–critic engine whose steps run :func:`pgfast.reference.actor_critic_step`.
+    """Build a C++ actor–critic engine whose steps run :func:`pgfast.reference.actor_critic_step`.
 
     ``config``: the engine's keyword arguments (every rule setting must be given). Returns
     (engine, rule); ``rule.policy`` is the twin policy, sharing ``cpp_policy``'s parameters,

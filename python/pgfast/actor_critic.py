@@ -15,8 +15,8 @@ import numpy as np
 
 from . import _core, _twin
 from . import _validate as V
+from . import features as F
 from .agent import _Agent
-from .features import FeatureMap
 
 __all__ = ["ActorCritic"]
 
@@ -48,7 +48,7 @@ class ActorCritic(_Agent):
         As for :class:`pgfast.Reinforce`. A vector environment gives every
         sub-environment its own traces (and I); all share θ, w and R̄, and are updated in
         sub-environment order.
-    features : pgfast.features.FeatureMap or callable, optional
+    features : pgfast.features.Spec or callable, optional
         x(s) of the policy and of the critic; tile coding stays sparse, traces included.
     lr : float
         α^θ, the policy's step size.
@@ -103,7 +103,7 @@ class ActorCritic(_Agent):
     def __init__(
         self,
         env: Any,
-        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
+        features: Union[F.Spec, Callable[[Any], Any], None] = None,
         lr: float = 0.01,
         critic_lr: float = 0.1,
         gamma: float = 0.99,
@@ -133,9 +133,9 @@ class ActorCritic(_Agent):
             "state_dependent_std": V.boolean("state_dependent_std", state_dependent_std),
         }
         backend = V.choice("backend", backend, ("cpp", "numpy"))
-        if features is not None and not callable(features):
+        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
             raise TypeError(
-                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
                 f"got {type(features).__name__}"
             )
         self._setup(env, features, self.hyperparameters["seed"], backend)
@@ -152,13 +152,13 @@ class ActorCritic(_Agent):
                 sp.n_features, sp.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
             )
             engine = _core.GaussianActorCritic
-        fmap = sp.feature_map
-        extra = {"features": fmap._core_map()} if fmap is not None else {}
+        extra = {"features": sp.feature_map} if sp.feature_map is not None else {}
         rule_config = {k: hp[k] for k in (
             "gamma", "lambda_actor", "lambda_critic", "lr", "critic_lr", "reward_lr", "average_reward", "traces",
             "trace_tolerance",
         )}
-        config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **rule_config, **extra)
+        config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **rule_config,
+                      **extra)
         if self.backend == "cpp":
             self.policy = policy
             self._learner = engine(policy, **config)

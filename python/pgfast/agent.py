@@ -21,8 +21,8 @@ import numpy as np
 
 from . import _core, _fused, _twin, reference
 from . import _validate as V
+from . import features as F
 from ._spaces import SpaceAdapter
-from .features import FeatureMap
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -83,8 +83,8 @@ class _Agent:
         self.backend = backend
         self.seed = seed
         self.spaces = SpaceAdapter(self.env, features)
-        # The bound feature map (with the space's bounds), or the user's callable.
-        self.features = self.spaces.feature_map if self.spaces.feature_map is not None else features
+        # The feature spec (with the bounds it was built with), or the user's callable.
+        self.features = self.spaces.feature_spec if self.spaces.feature_spec is not None else features
         train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.Generator(np.random.PCG64(train_seq))
         self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
@@ -481,12 +481,13 @@ class Reinforce(_Agent):
     env : str, gymnasium.Env or gymnasium.vector.VectorEnv
         An environment id (passed to ``gymnasium.make``), an environment, or a vector
         environment (sync or async, any ``autoreset_mode``).
-    features : pgfast.features.FeatureMap or callable, optional
+    features : pgfast.features.Spec or callable, optional
         Feature map x(s). Default: the observation itself (a ``Box`` flattened, a
         ``Discrete`` state one-hot) plus a bias, computed in C++. A map from
-        :mod:`pgfast.features` (``Fourier``, ``TileCoding``, …) is bound to the
-        observation space (its size and, where the map scales inputs and was given no
-        bounds, its bounds) and runs in C++ inside each step; tile coding stays sparse.
+        :mod:`pgfast.features` (``Fourier(3)``, ``TileCoding(8, 8)``, …) is built for
+        the observation space (its size and, where the map scales inputs and was given
+        no bounds, its bounds; ``agent.features`` is the spec with those bounds) and runs
+        in C++ inside each step; tile coding stays sparse.
         Any other callable ``features(obs) -> 1-D array`` is applied in Python to
         every observation (and must be passed again to :meth:`load`).
     lr : float
@@ -557,7 +558,7 @@ class Reinforce(_Agent):
     def __init__(
         self,
         env: Any,
-        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
+        features: Union[F.Spec, Callable[[Any], Any], None] = None,
         lr: float = 0.2,
         optimizer: str = "adam",
         gamma: float = 0.99,
@@ -591,9 +592,9 @@ class Reinforce(_Agent):
         backend = V.choice("backend", backend, _BACKENDS)
         log_std_init = V.real("log_std_init", log_std_init)
         state_dependent_std = V.boolean("state_dependent_std", state_dependent_std)
-        if features is not None and not callable(features):
+        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
             raise TypeError(
-                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
                 f"got {type(features).__name__}"
             )
 
@@ -635,14 +636,13 @@ class Reinforce(_Agent):
 
         self.optimizer = make_opt(hp["lr"])
         self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
-        fmap = self.spaces.feature_map
         config = dict(
             n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim, n_discrete=self.spaces.n_discrete,
             gamma=hp["gamma"], baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
             discount_gradient=hp["discount_gradient"], update=hp["update"],
             batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
             bootstrap_truncated=hp["truncation"] == "bootstrap",
-            **({"features": fmap._core_map()} if fmap is not None else {}),
+            **({"features": self.spaces.feature_map} if self.spaces.feature_map is not None else {}),
         )
         if self.backend == "cpp":
             self.policy = policy

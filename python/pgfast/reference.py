@@ -30,6 +30,15 @@ from typing import Any, Optional, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# The feature maps of ch. 9 have their own module; they are part of this one's API.
+from ._reference_features import (
+    FourierFeatures,
+    IdentityFeatures,
+    PolynomialFeatures,
+    RBFFeatures,
+    TileCodingFeatures,
+)
+
 __all__ = [
     "SGD",
     "ActorCriticState",
@@ -49,15 +58,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-
-# The feature maps of ch. 9 (their own module, re-exported here).
-from ._reference_features import (  # noqa: E402
-    FourierFeatures,
-    IdentityFeatures,
-    PolynomialFeatures,
-    RBFFeatures,
-    TileCodingFeatures,
-)
 
 # 0.5 ln(2π): the constant of the Gaussian log-density.
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -1242,7 +1242,7 @@ class Adam:
 
 
 def value(w: FloatArray, x: FloatArray) -> float:
-    """The linear baseline / critic v̂(s, w) = w · [x(s), 1] (S&B eq. 9.8), bias last."""
+    """Return the linear baseline / critic v̂(s, w) = w · [x(s), 1] (S&B eq. 9.8), bias last."""
     d = x.shape[0]
     return float(np.sum(w[:d] * x) + w[d])
 
@@ -1447,7 +1447,9 @@ def actor_critic_step(
         w = state.w + critic_lr * delta * state.z_w
     theta = policy.params + lr * delta * state.z_theta
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(theta)) and math.isfinite(rbar)):
-        raise ValueError("the update would make parameters non-finite (step size too large?); parameters kept")
+        raise ValueError(
+            "the update would make parameters non-finite (step size too large?); parameters kept"
+        )
     state.rbar = rbar
     state.w[...] = w
     policy.params[...] = theta

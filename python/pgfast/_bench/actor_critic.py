@@ -11,21 +11,21 @@ import numpy as np
 from . import envs
 from ._timing import Progress, Settings, compare
 
-_CARTPOLE_BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+_CARTPOLE_BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))  # (low, high)
 _HP: dict[str, Any] = dict(gamma=0.99, lambda_actor=0.8, lambda_critic=0.8, lr=0.001, critic_lr=0.01)
 
 
 def _pair(features: Any, obs_dim: int) -> tuple[Any, Any, Any, Any, int]:
     """Make a C++ engine and the twin's (policy, state, x-map) over the same bound features."""
     import pgfast
+    import pgfast.features as F
     import pgfast.reference as ref
     from pgfast import _core
 
-    fmap = features.bind(obs_dim)
+    fmap, rmap = F.build(features, obs_dim), F.build(features, obs_dim, "numpy")
     d = fmap.n_features
     cpol, rpol = pgfast.LinearSoftmax(d, 2), ref.LinearSoftmax(d, 2)
-    eng = _core.SoftmaxActorCritic(cpol, obs_dim=obs_dim, features=fmap._core_map(), **_HP)
-    rmap = fmap.reference()
+    eng = _core.SoftmaxActorCritic(cpol, obs_dim=obs_dim, features=fmap, **_HP)
     if hasattr(rmap, "active"):
         def x_of(o: Any) -> np.ndarray:
             x = np.zeros(d)
@@ -93,8 +93,8 @@ def bench_actor_critic(s: Settings, progress: Progress) -> list[dict[str, Any]]:
         # visits them: every size sees about as many recently visited tiles, so the ratio
         # measures what the size of the table costs
         obs2 = np.mod(np.cumsum(walk * (0.5 / tiles), axis=0) + 1.0, 2.0) - 1.0  # wraps around
-        tc = F.TileCoding(8, tiles, bounds=[(-1.0, 1.0), (-1.0, 1.0)])
-        n = tc.bind(2).n_features
+        tc = F.TileCoding(8, tiles, bounds=(-1.0, 1.0))
+        n = F.build(tc, 2).n_features
         with_numpy = n > 50_000
         progress(f"actor-critic step: {n} tiles" + (" (and the twin)" if with_numpy else ""))
         t = compare(_timers(tc, obs2, with_numpy), s, number=1)
