@@ -131,7 +131,8 @@ def reinforce_engine(
     return rule.attach(learner_cls(cpp_policy, None, None, update_rule=rule, **config)), rule
 
 
-_AC_RULE_KEYS = ("gamma", "lambda_actor", "lambda_critic", "lr", "critic_lr", "reward_lr", "average_reward",
+# The actor-critic engine's settings that its update rule reads (box p. 332/333).
+AC_RULE_KEYS = ("gamma", "lambda_actor", "lambda_critic", "lr", "critic_lr", "reward_lr", "average_reward",
                  "traces", "trace_tolerance")
 
 
@@ -143,5 +144,5 @@ def actor_critic_engine(engine_cls: Any, cpp_policy: Any, **config: Any) -> tupl
     ``rule.states[e]`` environment e's traces.
     """
     policy = twin_policy(cpp_policy)
-    rule = ActorCriticRule(policy, config.get("n_envs", 1), **{k: config[k] for k in _AC_RULE_KEYS})
+    rule = ActorCriticRule(policy, config.get("n_envs", 1), **{k: config[k] for k in AC_RULE_KEYS})
     return rule.attach(engine_cls(cpp_policy, step_rule=rule, **config)), rule

@@ -153,10 +153,7 @@ class ActorCritic(_Agent):
             )
             engine = _core.GaussianActorCritic
         extra = {"features": sp.feature_map} if sp.feature_map is not None else {}
-        rule_config = {k: hp[k] for k in (
-            "gamma", "lambda_actor", "lambda_critic", "lr", "critic_lr", "reward_lr", "average_reward", "traces",
-            "trace_tolerance",
-        )}
+        rule_config = {k: hp[k] for k in _twin.AC_RULE_KEYS}
         config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **rule_config,
                       **extra)
         if self.backend == "cpp":
