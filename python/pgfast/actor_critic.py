@@ -15,12 +15,13 @@ import numpy as np
 
 from . import _core
 from . import _validate as V
+from ._validate import ActorCriticConfig
 from .agent import _Agent
 from .features import FeatureMap
 
 __all__ = ["ActorCritic"]
 
-_TRACES = ("accumulating", "replacing", "dutch")
+_AC = ActorCriticConfig  # its class attributes are ActorCritic's defaults
 
 
 class ActorCritic(_Agent):
@@ -90,76 +91,57 @@ class ActorCritic(_Agent):
     average_reward : float
         R̄ (continuing setting).
     history : dict of numpy.ndarray
-        Per episode ``episode_return``, ``episode_length``, ``timesteps``; per episode
-        also ``baseline_loss``: the mean squared TD error δ² over the episode.
+        Per episode ``episode_return``, ``episode_length``, ``episode_total_timesteps``;
+        per episode also (as ``update_*`` records) ``update_baseline_loss``: the mean
+        squared TD error δ² over the episode.
     """
 
     _learns_from_episodes = False
+    _value_key = "critic_params"
 
     def __init__(
         self,
         env: Any,
         features: Union[FeatureMap, Callable[[Any], Any], None] = None,
-        lr: float = 0.01,
-        critic_lr: float = 0.1,
-        gamma: float = 0.99,
-        lambda_actor: float = 0.0,
-        lambda_critic: float = 0.0,
-        average_reward: bool = False,
-        reward_lr: float = 0.01,
-        traces: str = "accumulating",
-        trace_tolerance: float = 1e-12,
+        lr: float = _AC.lr,
+        critic_lr: float = _AC.critic_lr,
+        gamma: float = _AC.gamma,
+        lambda_actor: float = _AC.lambda_actor,
+        lambda_critic: float = _AC.lambda_critic,
+        average_reward: bool = _AC.average_reward,
+        reward_lr: float = _AC.reward_lr,
+        traces: str = _AC.traces,
+        trace_tolerance: float = _AC.trace_tolerance,
         seed: Optional[int] = None,
         backend: str = "cpp",
-        log_std_init: float = 0.0,
-        state_dependent_std: bool = False,
+        log_std_init: float = _AC.log_std_init,
+        state_dependent_std: bool = _AC.state_dependent_std,
     ) -> None:
-        self.hyperparameters: dict[str, Any] = {
-            "lr": V.positive("lr", lr),
-            "critic_lr": V.positive("critic_lr", critic_lr),
-            "gamma": V.unit_interval("gamma", gamma),
-            "lambda_actor": V.unit_interval("lambda_actor", lambda_actor),
-            "lambda_critic": V.unit_interval("lambda_critic", lambda_critic),
-            "average_reward": V.boolean("average_reward", average_reward),
-            "reward_lr": V.positive("reward_lr", reward_lr),
-            "traces": V.choice("traces", traces, _TRACES),
-            "trace_tolerance": V.non_negative("trace_tolerance", trace_tolerance),
-            "seed": V.seed("seed", seed),
-            "log_std_init": V.real("log_std_init", log_std_init),
-            "state_dependent_std": V.boolean("state_dependent_std", state_dependent_std),
-        }
+        # the defaults above are ActorCriticConfig's; it checks every value (once)
+        self.config: ActorCriticConfig = V.config_from(ActorCriticConfig, locals())
         if V.choice("backend", backend, ("cpp", "numpy")) == "numpy":
             raise ValueError(
                 "backend='numpy' is not available for ActorCritic yet: its NumPy statement is "
                 "pgfast.reference.actor_critic_step, checked against the C++ core by the tests"
             )
-        if features is not None and not callable(features):
-            raise TypeError(
-                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
-                f"got {type(features).__name__}"
-            )
-        self._setup(env, features, self.hyperparameters["seed"], backend)
-        self._build()
+        self._init_agent(env, features, seed, backend)
 
     def _build(self) -> None:
-        hp = self.hyperparameters
+        hp = self.config
         sp = self.spaces
         if sp.discrete_actions:
             self.policy = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
             engine: Any = _core.SoftmaxActorCritic
         else:
             self.policy = _core.LinearGaussian(
-                sp.n_features, sp.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
+                sp.n_features, sp.action_dim, True, hp.log_std_init, -20.0, 2.0, hp.state_dependent_std
             )
             engine = _core.GaussianActorCritic
         fmap = sp.feature_map
         extra = {"features": fmap._core_map()} if fmap is not None else {}
         self._learner = engine(
             self.policy, n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete,
-            gamma=hp["gamma"], lambda_actor=hp["lambda_actor"], lambda_critic=hp["lambda_critic"],
-            lr=hp["lr"], critic_lr=hp["critic_lr"], reward_lr=hp["reward_lr"],
-            average_reward=hp["average_reward"], traces=hp["traces"],
-            trace_tolerance=hp["trace_tolerance"], **extra,
+            **hp.learner_kwargs(), **extra,
         )
 
     @property

@@ -333,8 +333,8 @@ CASES: dict[str, Case] = {
         r"\(no pgfast metadata\)", "a compressed .npz of other arrays"),
     "foreign-format": Case(edited(_set("format", "something-else")), r"\(format 'something-else'\)",
                            "metadata of another format"),
-    "newer-format-version": Case(edited(_set("format_version", 3)),
-                                 r"model format version 3; this pgfast reads versions <= 2: upgrade pgfast",
+    "newer-format-version": Case(edited(_set("format_version", 4)),
+                                 r"model format version 4; this pgfast reads versions <= 3: upgrade pgfast",
                                  "a newer format version"),
     # -- damaged ---------------------------------------------------------------------
     "truncated-half": Case(_truncated(0.5), NOT_A_MODEL, "the first half of a model"),
