@@ -743,8 +743,13 @@ class _Learner:
             ep.clear()
         self._has_pending[:] = False
 
-    def history(self) -> dict[str, FloatArray]:
+    def history(self, since_episode: int = 0, since_update: int = 0) -> dict[str, FloatArray]:
         """Return a copy of what was recorded: per episode and per update.
+
+        Parameters
+        ----------
+        since_episode, since_update : int
+            First episode and first update copied (the binding's signature).
 
         Returns
         -------
@@ -754,7 +759,10 @@ class _Learner:
             ``update_baseline_loss`` (NaN without a baseline), ``update_step`` (one entry
             per update), all float64.
         """
-        return {key: np.array(values, dtype=np.float64) for key, values in self._history.items()}
+        if since_episode < 0 or since_update < 0:
+            raise ValueError("since_episode and since_update must be >= 0")
+        return {key: np.array(values[since_episode if key.startswith("episode") else since_update:],
+                              dtype=np.float64) for key, values in self._history.items()}
 
     def n_episodes(self) -> int:
         """Return the number of episodes finished so far."""

@@ -284,7 +284,7 @@ class _Agent:
             part("average_reward", lambda: setattr(learner, "average_reward", state["average_reward"]))
         for name, opt in self._optimizers().items():
             st = state[name]
-            if st:
+            if st:  # Adam (SGD keeps no state)
                 part(name, lambda opt=opt, st=st: opt.set_state(st["t"], st["m"], st["v"]))
         part("history", lambda: learner.restore(_to_learner_history(state["history"]), state["total_steps"]))
         if "pending" in state:
@@ -838,6 +838,7 @@ EPISODE_KEYS = HISTORY_KEYS[:3]
 UPDATE_KEYS = HISTORY_KEYS[3:]
 # Records that count steps (stored as int64 in the history, float64 in the learner).
 _STEP_KEYS = ("episode_length", "episode_total_timesteps", "update_total_timesteps")
+_UPDATE_STATS = ("update_grad_norm", "update_entropy", "update_baseline_loss")
 
 
 def _from_learner_history(h: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -864,19 +865,19 @@ def _optimizer_state(opt: Any) -> dict[str, Any]:
     return {"t": int(t), "m": np.array(m, dtype=np.float64), "v": np.array(v, dtype=np.float64)}
 
 
-def _state_array(value: Any, key: str, shape: tuple[int, ...], kinds: str = "fiu") -> np.ndarray:
-    """``value`` as a finite float64 array of ``shape`` (-1: any length), or a ValueError naming ``key``."""
+def _state_array(value: Any, key: str, shape: tuple[int, ...], finite: bool = True) -> np.ndarray:
+    """``value`` as a (finite) float64 array of ``shape`` (-1: any length), or a ValueError naming ``key``."""
     try:
         a = np.asarray(value)
     except (ValueError, TypeError) as e:
         raise ValueError(f"state_dict[{key}]: not an array ({e})") from None
-    if a.dtype.kind not in kinds:
+    if a.dtype.kind not in "fiu":
         raise ValueError(f"state_dict[{key}]: must hold numbers, got dtype {a.dtype}")
     if a.ndim != len(shape) or any(e not in (-1, s) for e, s in zip(shape, a.shape)):
         want = str(tuple("n" if e == -1 else e for e in shape)).replace("'", "")
         raise ValueError(f"state_dict[{key}]: has shape {a.shape}, expected {want}")
     out = np.array(a, dtype=np.float64)
-    if not np.all(np.isfinite(out)):
+    if finite and not np.all(np.isfinite(out)):
         raise ValueError(f"state_dict[{key}]: contains NaN or inf")
     return out
 
@@ -904,7 +905,8 @@ def _check_history(value: Any, total_steps: int) -> dict[str, np.ndarray]:
     for k in HISTORY_KEYS:
         if k not in h:
             raise ValueError(f"state_dict['history'][{k!r}] is missing")
-        a = _state_array(h[k], f"'history'][{k!r}", (-1,))
+        # an update's statistics may be NaN (no baseline: no baseline loss)
+        a = _state_array(h[k], f"'history'][{k!r}", (-1,), finite=k not in _UPDATE_STATS)
         if k in _STEP_KEYS:
             if np.any(a != np.floor(a)) or np.any(a < 0) or np.any(a > total_steps):
                 raise ValueError(f"state_dict['history'][{k!r}]: must hold whole numbers of steps "
@@ -945,8 +947,10 @@ def _check_optimizer_state(value: Any, key: str, opt: Any, n: int) -> dict[str, 
         if k not in st:
             raise ValueError(f"state_dict[{key!r}][{k!r}] is missing")
     t = _state_count(st["t"], f"{key!r}]['t'")
-    m = _state_array(st["m"], f"{key!r}]['m'", (n,))
-    v = _state_array(st["v"], f"{key!r}]['v'", (n,))
+    # before its first step (t = 0) Adam holds no moments yet: empty arrays
+    size = 0 if t == 0 and np.size(st["m"]) == 0 and np.size(st["v"]) == 0 else n
+    m = _state_array(st["m"], f"{key!r}]['m'", (size,))
+    v = _state_array(st["v"], f"{key!r}]['v'", (size,))
     if np.any(v < 0):
         raise ValueError(f"state_dict[{key!r}]['v']: Adam's second moments must be >= 0")
     return {"t": t, "m": m, "v": v}

@@ -35,9 +35,15 @@ MODELS = {
     ).learn(2500),
     # actor-critic with traces: a critic, no optimiser state, nothing pending
     "cartpole-v1-actor-critic-format2": lambda: ActorCritic(
-        "CartPole-v1", seed=0, lambda_actor=0.5, lambda_critic=0.8).learn(2000),
+        "CartPole-v1", seed=0, lr=0.001, critic_lr=0.01, lambda_actor=0.5, lambda_critic=0.8).learn(2000),
     # the continuing setting: R-bar is part of the state
     "pendulum-v1-actor-critic-average-reward-format2": lambda: ActorCritic(
+        "Pendulum-v1", seed=0, average_reward=True, lr=0.001).learn(1000),
+    # format 3 (history members named by agent.history's keys): REINFORCE with a baseline,
+    # Adam for both, an episode pending; and actor-critic in the continuing setting
+    "cartpole-v1-baseline-format3": lambda: Reinforce(
+        "CartPole-v1", seed=0, baseline="linear", batch_episodes=3).learn(2000),
+    "pendulum-v1-actor-critic-average-reward-format3": lambda: ActorCritic(
         "Pendulum-v1", seed=0, average_reward=True, lr=0.001).learn(1000),
 }
 
