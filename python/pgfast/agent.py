@@ -13,10 +13,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import os
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, cast
 
 import gymnasium as gym
 import numpy as np
@@ -132,7 +133,7 @@ class _Agent:
         ``update_grad_norm``, ``update_entropy``, ``update_baseline_loss`` and
         ``update_total_timesteps``. The model file and the sweeps use these keys too.
         """
-        return self.history_since(0, 0)
+        return _from_learner_history(self._learner.history())
 
     def history_since(self, episodes: int = 0, updates: int = 0) -> dict[str, np.ndarray]:
         """Return the records of :attr:`history` from episode ``episodes`` and update ``updates`` on.
@@ -245,9 +246,9 @@ class _Agent:
                 raise ValueError(f"state_dict[{k!r}]: unexpected key (this agent's are {', '.join(keys)})")
         n_value = getattr(self._learner, self._value_key).size
         out: dict[str, Any] = {
-            "params": _state_array(state["params"], "params", (self.policy.n_params,)),
-            self._value_key: _state_array(state[self._value_key], self._value_key, (n_value,)),
-            "total_steps": _state_count(state["total_steps"], "total_steps"),
+            "params": _state_array(state["params"], "'params'", (self.policy.n_params,)),
+            self._value_key: _state_array(state[self._value_key], repr(self._value_key), (n_value,)),
+            "total_steps": _state_count(state["total_steps"], "'total_steps'"),
         }
         out["history"] = _check_history(state["history"], out["total_steps"])
         for k in ("rng_state", "eval_rng_state"):
@@ -285,7 +286,7 @@ class _Agent:
         for name, opt in self._optimizers().items():
             st = state[name]
             if st:  # Adam (SGD keeps no state)
-                part(name, lambda opt=opt, st=st: opt.set_state(st["t"], st["m"], st["v"]))
+                part(name, functools.partial(opt.set_state, st["t"], st["m"], st["v"]))
         part("history", lambda: learner.restore(_to_learner_history(state["history"]), state["total_steps"]))
         if "pending" in state:
             part("pending", lambda: learner.restore_pending(state["pending"]))
@@ -783,7 +784,8 @@ class Reinforce(_Agent):
             return mod.SGD(lr, max_grad_norm=hp.max_grad_norm)
 
         self.optimizer = make_opt(hp.lr)
-        self.baseline_optimizer = make_opt(hp.baseline_lr) if hp.baseline else None
+        # baseline_lr is a float once the config is built (None means 10 * lr)
+        self.baseline_optimizer = make_opt(cast(float, hp.baseline_lr)) if hp.baseline else None
         fmap = self.spaces.feature_map
         if fmap is not None:
             extra = {"features": fmap._core_map() if self.backend == "cpp" else fmap.reference()}
@@ -928,7 +930,7 @@ def _check_rng_state(value: Any, key: str) -> dict[str, Any]:
     if st.get("bit_generator") != "PCG64":
         raise ValueError(f"state_dict[{key!r}]: not the state of a PCG64 generator")
     try:
-        np.random.PCG64().state = dict(st)
+        np.random.PCG64().state = dict(st)  # type: ignore[assignment]
     except (TypeError, ValueError, KeyError, OverflowError) as e:
         raise ValueError(f"state_dict[{key!r}]: not a valid PCG64 state ({e})") from None
     return copy.deepcopy(dict(st))
