@@ -257,6 +257,11 @@ def agent_class(path: PathLike) -> Any:
     return ActorCritic if meta.get("algorithm", "reinforce") == "actor-critic" else Reinforce
 
 
+def _value_key(state: dict[str, Any]) -> str:
+    """Return the state key of the value function's weights (member ``baseline_params`` of the file)."""
+    return "critic_params" if "critic_params" in state else "baseline_params"
+
+
 def _no_pending(agent: Any) -> dict[str, Any]:
     """Empty pending-episode arrays (an agent that learns at every step keeps none)."""
     sp = agent.spaces
@@ -311,11 +316,12 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
     sp = agent.spaces
     algorithm = _algorithm(type(agent))
     state = agent.state_dict()
+    value_key = _value_key(state)
     empty: dict[str, Any] = {"t": 0, "m": np.zeros(0), "v": np.zeros(0)}
     opt = state.get("optimizer") or empty
     bopt = state.get("baseline_optimizer") or empty
     arrays: dict[str, np.ndarray] = {
-        "params": state["params"], "baseline_params": state[agent._value_key],
+        "params": state["params"], "baseline_params": state[value_key],
         "optimizer_m": opt["m"], "optimizer_v": opt["v"],
         "baseline_optimizer_m": bopt["m"], "baseline_optimizer_v": bopt["v"],
     }
@@ -923,10 +929,11 @@ def load_agent(
             f"saved model's ({saved.get('observation')}, {saved.get('action')})"
         )
     state = agent.state_dict()  # a new agent's: what the file does not hold (format 1: pending)
-    if (state["params"].size, state[agent._value_key].size) != (arrays["params"].size,
-                                                                arrays["baseline_params"].size):
+    value_key = _value_key(state)
+    if (state["params"].size, state[value_key].size) != (arrays["params"].size,
+                                                         arrays["baseline_params"].size):
         raise ValueError(f"{p} is corrupt: its parameters do not fit the policy it describes")
-    state["params"], state[agent._value_key] = arrays["params"], arrays["baseline_params"]
+    state["params"], state[value_key] = arrays["params"], arrays["baseline_params"]
     state["total_steps"] = meta["total_steps"]
     state["history"] = {k: arrays[m] for k, m in _history_members(meta["format_version"]).items()}
     state["rng_state"], state["eval_rng_state"] = meta["rng_state"], meta["eval_rng_state"]
