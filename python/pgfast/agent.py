@@ -728,9 +728,18 @@ class Reinforce(_Agent):
     num_timesteps : int
         Environment transitions used for learning so far.
     history : dict of numpy.ndarray
-        Per episode: ``episode_return``, ``episode_length``, ``timesteps`` (total steps
-        when it ended); per update: ``grad_norm``, ``entropy``, ``baseline_loss``,
-        ``update_timesteps``.
+        Per episode: ``episode_return``, ``episode_length``, ``episode_total_timesteps``
+        (total steps when it ended); per update: ``update_grad_norm``,
+        ``update_entropy``, ``update_baseline_loss``, ``update_total_timesteps``.
+    config : ReinforceConfig
+        The hyper-parameters, checked (a frozen dataclass; ``hyperparameters`` is it as a
+        dict, with ``seed``).
+
+    Notes
+    -----
+    :meth:`state_dict` / :meth:`load_state_dict` give and restore everything learned
+    (parameters, baseline, optimiser moments, random streams, history, step count,
+    episodes waiting for a batch update); :meth:`save` writes exactly that state.
     """
 
     def __init__(

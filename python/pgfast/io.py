@@ -3,8 +3,10 @@
 Format
 ------
 A model is a ZIP archive of uncompressed ``.npy`` members — what :func:`numpy.savez`
-writes, so ``numpy.load(path, allow_pickle=False)`` opens it too. It holds plain arrays
-(parameters, optimiser moments, history, episodes waiting for a batch update) and
+writes, so ``numpy.load(path, allow_pickle=False)`` opens it too. It holds exactly
+``agent.state_dict()`` (see :meth:`pgfast.Reinforce.state_dict`), which loading restores
+through ``agent.load_state_dict``: plain arrays (parameters, optimiser moments, history
+under the keys of ``agent.history``, episodes waiting for a batch update) and
 ``__meta__``, a UTF-8 JSON document: format name and version, pgfast version,
 environment id, spaces, hyper-parameters, feature configuration, optimiser step
 counts, counters and the random generators' states. ``__checksum__`` is the SHA-256
