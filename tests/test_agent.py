@@ -18,6 +18,7 @@ import pgfast
 import pytest
 from gymnasium import spaces
 from numpy.testing import assert_allclose, assert_array_equal
+from helpers import Counter
 from pgfast import Reinforce
 
 PARAMS_TOL = {"rtol": 1e-9, "atol": 1e-9}
@@ -37,31 +38,6 @@ class ActionRecorder(gym.Wrapper, gym.utils.RecordConstructorArgs):
     def step(self, action):
         self.actions.append(np.array(action, copy=True))
         return self.env.step(action)
-
-
-class Counter(gym.Env):
-    """Observation [1 + t] (t = steps since reset), reward 1, never terminates.
-
-    With a TimeLimit of T steps every episode is T steps long and ends *truncated*
-    with the final observation [1 + T], which differs from every other observation.
-    """
-
-    metadata: ClassVar[dict] = {"render_modes": []}
-
-    def __init__(self):
-        self.observation_space = spaces.Box(0.0, 100.0, (1,), np.float64)
-        self.action_space = spaces.Discrete(2)
-        self.t = 0
-
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.t = 0
-        return np.array([1.0]), {}
-
-    def step(self, action):
-        assert self.action_space.contains(action)
-        self.t += 1
-        return np.array([1.0 + self.t]), 1.0, False, False, {}
 
 
 class Glitchy(gym.Env):
@@ -179,7 +155,7 @@ def test_gaussian_policy_on_pendulum_clips_actions_sent_to_the_env():
     h = agent.history
     assert len(h["episode_return"]) == 10 and np.all(h["episode_length"] == 200)
     for key, values in h.items():
-        if key != "baseline_loss":  # NaN without a baseline (documented)
+        if key != "update_baseline_loss":  # NaN without a baseline (documented)
             assert np.isfinite(values).all(), key
     assert np.isfinite(agent.policy.params).all()
     sample, _ = agent.predict(np.zeros(3, dtype=np.float32))
@@ -196,7 +172,7 @@ def test_gaussian_policy_with_baseline_learns_on_pendulum():
     agent = Reinforce("Pendulum-v1", seed=0, baseline="linear", update="per_episode", lr=0.05)
     agent.learn(4000)
     h = agent.history
-    assert np.isfinite(h["baseline_loss"]).all() and np.isfinite(agent.baseline_params).all()
+    assert np.isfinite(h["update_baseline_loss"]).all() and np.isfinite(agent.baseline_params).all()
     assert np.isfinite(agent.policy.params).all()
 
 
@@ -245,7 +221,7 @@ def test_numpy_and_cpp_backends_take_identical_actions(config):
     a, acts_a = run_recorded("CartPole-v1", "cpp", 1500, max_episode_steps=60, **kwargs)
     b, acts_b = run_recorded("CartPole-v1", "numpy", 1500, max_episode_steps=60, **kwargs)
     assert b.backend == "numpy" and type(b.policy) is not type(a.policy)
-    assert len(a.history["grad_norm"]) > 5  # several updates happened
+    assert len(a.history["update_grad_norm"]) > 5  # several updates happened
     assert_same_run(a, b, acts_a, acts_b, exact=False)
     # and the greedy actions and sampled evaluation stream agree afterwards
     obs = np.random.default_rng(0).normal(size=(50, 4))
@@ -350,10 +326,10 @@ def test_truncated_return_bootstraps_with_the_final_observation(truncation, back
     agent.learn(T)
     h = agent.history
     assert_array_equal(h["episode_length"], [T])
-    assert len(h["grad_norm"]) == 1
+    assert len(h["update_grad_norm"]) == 1
     want_w, want_loss, _ = expected_baseline_update(w0, 0.01, truncation == "bootstrap")
     assert_allclose(agent.baseline_params, want_w, rtol=1e-12, atol=1e-12)
-    assert_allclose(h["baseline_loss"], [want_loss], rtol=1e-12)
+    assert_allclose(h["update_baseline_loss"], [want_loss], rtol=1e-12)
     other, _, _ = expected_baseline_update(w0, 0.01, truncation != "bootstrap")
     assert not np.allclose(agent.baseline_params, other)
 
@@ -408,7 +384,7 @@ def test_learn_returns_self_and_continues():
     assert agent.learn(1500) is agent
     h = agent.history
     assert agent.num_timesteps == 2500 and len(h["episode_return"]) > n1
-    assert np.all(np.diff(h["timesteps"]) > 0) and h["timesteps"][-1] <= 2500
+    assert np.all(np.diff(h["episode_total_timesteps"]) > 0) and h["episode_total_timesteps"][-1] <= 2500
     # unfinished episodes at the end of a call are dropped, never merged into the next
     assert h["episode_length"].sum() <= 2500 and np.all(h["episode_length"] <= 500)
     assert agent.learn(0) is agent and agent.num_timesteps == 2500
@@ -491,7 +467,7 @@ def test_callback_exception_propagates_and_agent_stays_usable(where):
     agent.learn(2000)
     assert agent.num_timesteps == n + 2000
     h = agent.history
-    assert np.all(np.diff(h["timesteps"]) > 0) and h["timesteps"][-1] <= n + 2000
+    assert np.all(np.diff(h["episode_total_timesteps"]) > 0) and h["episode_total_timesteps"][-1] <= n + 2000
 
 
 def test_predict_single_and_batch():
@@ -579,14 +555,14 @@ def test_history_is_consistent():
     agent = Reinforce("CartPole-v1", seed=1, baseline="linear").learn(3000)
     h = agent.history
     n_ep = len(h["episode_return"])
-    assert len(h["episode_length"]) == len(h["timesteps"]) == n_ep > 0
+    assert len(h["episode_length"]) == len(h["episode_total_timesteps"]) == n_ep > 0
     assert_array_equal(h["episode_return"], h["episode_length"])
-    assert_array_equal(np.cumsum(h["episode_length"]), h["timesteps"])  # one env, no gaps
-    n_up = len(h["grad_norm"])
-    assert len(h["entropy"]) == len(h["baseline_loss"]) == len(h["update_timesteps"]) == n_up
+    assert_array_equal(np.cumsum(h["episode_length"]), h["episode_total_timesteps"])  # one env, no gaps
+    n_up = len(h["update_grad_norm"])
+    assert {len(h[k]) for k in ("update_entropy", "update_baseline_loss", "update_total_timesteps")} == {n_up}
     assert n_up == n_ep // 2  # default: one update per 2 episodes
-    assert set(h["update_timesteps"].tolist()) <= set(h["timesteps"].tolist())
-    assert np.all((h["entropy"] > 0) & (h["entropy"] <= np.log(2) + 1e-12))
+    assert set(h["update_total_timesteps"].tolist()) <= set(h["episode_total_timesteps"].tolist())
+    assert np.all((h["update_entropy"] > 0) & (h["update_entropy"] <= np.log(2) + 1e-12))
     h["episode_return"][:] = -1  # a copy: the agent's record is unchanged
     assert np.all(agent.history["episode_return"] > 0)
 
@@ -692,7 +668,7 @@ def test_non_finite_observation_or_reward(what, value, message, backend):
     env = Glitchy(at=43, what=what, value=value)
     agent = Reinforce(env, update="per_episode", seed=0, backend=backend, baseline="linear")
     agent.learn(40)
-    assert len(agent.history["grad_norm"]) == 4
+    assert len(agent.history["update_grad_norm"]) == 4
     before = agent.policy.params.copy(), agent.baseline_params.copy(), agent.history
     with pytest.raises(ValueError, match=rf"{message} \(at timestep 43\)"):
         agent.learn(100)

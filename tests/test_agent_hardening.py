@@ -147,7 +147,7 @@ def test_a_refused_update_restores_the_optimisers_and_the_agent_keeps_working(tm
         agent.learn(5000)
     assert np.all(np.isfinite(agent.policy.params)) and np.all(np.isfinite(agent.baseline_params))
     t, m, v = agent.optimizer.state()
-    assert t == len(agent.history["grad_norm"])  # only the updates that were kept
+    assert t == len(agent.history["update_grad_norm"])  # only the updates that were kept
     assert np.all(np.isfinite(m)) and np.all(np.isfinite(v))
     path = tmp_path / "m.pgfast"
     agent.save(str(path))
@@ -179,7 +179,7 @@ def test_a_refused_update_leaves_a_used_adam_state_as_it_was():
         agent.learn(5000, callback=Remember())
     for opt, (t, m, v) in zip((agent.optimizer, agent.baseline_optimizer), states[-1]):
         t2, m2, v2 = opt.state()
-        assert t2 == t == len(agent.history["grad_norm"])
+        assert t2 == t == len(agent.history["update_grad_norm"])
         np.testing.assert_array_equal(m2, m)
         np.testing.assert_array_equal(v2, v)
 
@@ -206,8 +206,8 @@ def test_step_count_agrees_with_history_after_ctrl_c_at_random_points(vector):
             timer.cancel()
         h = agent.history
         assert agent.num_timesteps >= before
-        if len(h["timesteps"]):
-            assert h["timesteps"][-1] <= agent.num_timesteps
+        if len(h["episode_total_timesteps"]):
+            assert h["episode_total_timesteps"][-1] <= agent.num_timesteps
             # every recorded step belongs to a finished episode or to the discarded tail
             assert int(h["episode_length"].sum()) <= agent.num_timesteps
     assert interrupted >= 20
@@ -226,7 +226,7 @@ def test_step_count_agrees_with_history_when_a_callback_raises_at_an_episode_end
         agent.learn(10_000, callback=Boom())
     h = agent.history
     assert len(h["episode_return"]) == 1
-    assert agent.num_timesteps == h["timesteps"][-1] == h["episode_length"][0]
+    assert agent.num_timesteps == h["episode_total_timesteps"][-1] == h["episode_length"][0]
 
 
 # --------------------------------------------- item 11: no endless evaluation or learning

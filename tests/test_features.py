@@ -480,7 +480,7 @@ def test_sparse_tiles_and_their_dense_vectors_give_bit_identical_runs(kwargs):
     dense = pgfast.Reinforce("CartPole-v1", features=lambda o: bound(np.asarray(o, float)), **kwargs)
     dense.learn(3000)
     assert sparse._learner.n_features == dense._learner.n_features == bound.n_features
-    assert len(sparse.history["grad_norm"]) > 3
+    assert len(sparse.history["update_grad_norm"]) > 3
     for key in sparse.history:
         assert_array_equal(sparse.history[key], dense.history[key], err_msg=key)
     assert_array_equal(sparse.policy.params, dense.policy.params)

@@ -148,7 +148,7 @@ def test_file_holds_no_pickle(saved):
         for key in z.files:
             assert z[key].dtype != object, key
         meta = json.loads(z["__meta__"].tobytes().decode("utf-8"))
-    assert meta["format"] == "pgfast-model" and meta["format_version"] == 2
+    assert meta["format"] == "pgfast-model" and meta["format_version"] == 3
     assert meta["env_id"] == "CartPole-v1" and meta["pgfast_version"] == pgfast.__version__
 
 
@@ -308,8 +308,8 @@ def rewrite(path, out, edit_meta):
 def test_newer_format_version(saved, tmp_path):
     path = rewrite(saved[1], tmp_path / "future.pgfast",
                    lambda m: m.update(format_version=m["format_version"] + 1))
-    with pytest.raises(ValueError, match=r"model format version 3; this pgfast reads versions "
-                                         r"<= 2: upgrade pgfast"):
+    with pytest.raises(ValueError, match=r"model format version 4; this pgfast reads versions "
+                                         r"<= 3: upgrade pgfast"):
         Reinforce.load(path)
 
 

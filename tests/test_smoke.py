@@ -76,7 +76,8 @@ def test_a_short_learn_is_the_same_on_the_cpp_and_numpy_backends():
     a = Reinforce("CartPole-v1", seed=0, baseline="linear").learn(1500)
     b = Reinforce("CartPole-v1", seed=0, baseline="linear", backend="numpy").learn(1500)
     assert a.num_timesteps == b.num_timesteps == 1500
-    assert_array_equal(a.history["timesteps"], b.history["timesteps"])  # the same actions
+    # the same actions
+    assert_array_equal(a.history["episode_total_timesteps"], b.history["episode_total_timesteps"])
     assert_allclose(a.policy.params, b.policy.params, rtol=1e-9, atol=1e-9)
     assert_allclose(a.baseline_params, b.baseline_params, rtol=1e-9, atol=1e-9)
 

@@ -88,7 +88,7 @@ def test_a_record_is_a_plain_reinforce_run_of_its_seed():
     assert rec["params"] == agent.policy.params.tolist()
     assert (rec["eval_mean"], rec["eval_std"]) == (mean, std)
     assert rec["n_episodes"] == len(agent.history["episode_return"])
-    assert rec["timesteps"] == STEPS and rec["error"] is None and rec["wall_time"] > 0
+    assert rec["num_timesteps"] == STEPS and rec["error"] is None and rec["wall_time"] > 0
 
 
 def test_local_pool_gives_the_serial_results(tmp_path):
@@ -139,7 +139,7 @@ def test_table_has_one_row_per_configuration_and_seed_with_documented_columns():
     assert res.curve_steps.tolist() == [STEPS * j // 30 for j in range(1, 31)]
     assert res.curves().shape == (12, 30) and res.curves(config_id=1).shape == (3, 30)
     for r in res:
-        assert r["env"] == ENV and r["total_timesteps"] == STEPS == r["timesteps"]
+        assert r["env"] == ENV and r["total_timesteps"] == STEPS == r["num_timesteps"]
         assert np.isfinite(r["eval_mean"]) and r["eval_std"] >= 0 and r["error"] is None
         assert r["steps_to_threshold"] is None or 0 < r["steps_to_threshold"] <= STEPS
         assert len(r["params"]) == 2 * (4 + 1)  # softmax over 2 actions, 4 features + bias
@@ -151,7 +151,7 @@ def test_curve_and_steps_to_threshold_follow_their_definitions():
     res = pgfast.sweep(ENV, {}, seeds=[2], total_timesteps=STEPS, executor="serial",
                        curve_points=10, threshold=25.0, threshold_window=3)
     h = Reinforce(ENV, seed=2).learn(STEPS).history
-    ends, rets = h["timesteps"], h["episode_return"]
+    ends, rets = h["episode_total_timesteps"], h["episode_return"]
     (rec,) = res
     assert rec["label"] == "default"
     prev, expected = np.nan, []
@@ -195,10 +195,10 @@ def test_a_run_failing_while_learning_is_recorded_and_the_others_finish(tmp_path
     res = pgfast.sweep(Ladder, FAILS_WHILE_LEARNING, seeds=[0, 1, 2], total_timesteps=200,
                        results_file=out, executor=executor, n_workers=2)
     good, bad = res[:3], res[3:]
-    assert all(r["error"] is None and r["eval_mean"] == 20.0 and r["timesteps"] == 200 for r in good)
+    assert all(r["error"] is None and r["eval_mean"] == 20.0 and r["num_timesteps"] == 200 for r in good)
     assert all(r["error"] == "ArithmeticError: observation 1.1 is outside [0, 1]" for r in bad)
     # a run that failed part-way reports what it did before the error
-    assert all(np.isnan(r["eval_mean"]) and r["timesteps"] == 10 and r["n_episodes"] == 0 for r in bad)
+    assert all(np.isnan(r["eval_mean"]) and r["num_timesteps"] == 10 and r["n_episodes"] == 0 for r in bad)
     assert res.errors == list(bad)
     assert len(lines(out)) == 6  # every run, failed or not, is in the file
 
@@ -396,7 +396,7 @@ def test_a_worker_killed_with_sigkill_costs_only_the_run_it_was_doing(tmp_path):
     (victim,) = res.errors
     assert victim["error"].startswith("WorkerDied: the process running this run died")
     assert victim["error"].endswith("exit code {SIGKILL(-9)}")
-    assert np.isnan(victim["eval_mean"]) and victim["params"] == [] and victim["timesteps"] == 0
+    assert np.isnan(victim["eval_mean"]) and victim["params"] == [] and victim["num_timesteps"] == 0
     assert len(lines(out)) == 4  # the victim too is recorded
     # the three other runs finished, exactly as they do without any kill
     serial = pgfast.sweep(factory, {}, seeds=[0, 1, 2, 3], total_timesteps=STEPS, executor="serial")

@@ -8,7 +8,6 @@ exactly: same number, order, lengths, returns and end timesteps; nothing lost, n
 invented.
 """
 
-from typing import ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -16,6 +15,7 @@ import pytest
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 from numpy.testing import assert_allclose, assert_array_equal
+from helpers import Counter
 from pgfast import Reinforce
 
 MODES = ["NEXT_STEP", "SAME_STEP", "DISABLED"]
@@ -86,7 +86,7 @@ def test_no_transition_lost_or_invented(mode, n_envs):
         assert agent.num_timesteps == clock.t
         assert_array_equal(h["episode_length"], lengths)
         assert_array_equal(h["episode_return"], returns)
-        assert_array_equal(h["timesteps"], ends)
+        assert_array_equal(h["episode_total_timesteps"], ends)
     # both kinds of episode end happened, and every return equals its length (CartPole)
     assert truncated.any() and (~truncated).any()
     assert_array_equal(returns, lengths)
@@ -95,7 +95,7 @@ def test_no_transition_lost_or_invented(mode, n_envs):
     unfinished = clock.t - lengths.sum()
     assert 0 <= unfinished < 2 * n_envs * 40
     # updates happen right after the vector step in which their episodes ended
-    upd = h["update_timesteps"]
+    upd = h["update_total_timesteps"]
     assert 0 < len(upd) <= len(ends) // 2 and np.all(np.diff(upd) > 0)
     last_end = ends[np.searchsorted(ends, upd, side="right") - 1]
     assert np.all(upd - last_end < n_envs)
@@ -157,26 +157,6 @@ def test_learning_improves_returns(mode, n_envs):
 GAMMA, T = 0.9, 3
 
 
-class Counter(gym.Env):
-    """Observation [1 + t], reward 1; with a TimeLimit of T, ends truncated at [1 + T]."""
-
-    metadata: ClassVar[dict] = {"render_modes": []}
-
-    def __init__(self):
-        self.observation_space = spaces.Box(0.0, 100.0, (1,), np.float64)
-        self.action_space = spaces.Discrete(2)
-        self.t = 0
-
-    def reset(self, *, seed=None, options=None):
-        super().reset(seed=seed)
-        self.t = 0
-        return np.array([1.0]), {}
-
-    def step(self, action):
-        self.t += 1
-        return np.array([1.0 + self.t]), 1.0, False, False, {}
-
-
 @pytest.mark.parametrize("truncation", ["bootstrap", "terminal"])
 @pytest.mark.parametrize("mode", MODES)
 def test_truncation_bootstraps_with_the_final_observation(mode, truncation):
@@ -195,7 +175,7 @@ def test_truncation_bootstraps_with_the_final_observation(mode, truncation):
     agent.learn(n * T)
     h = agent.history
     assert_array_equal(h["episode_length"], [T] * n)
-    assert len(h["grad_norm"]) == 1
+    assert len(h["update_grad_norm"]) == 1
     tail = w[0] * (1.0 + T) + w[1] if truncation == "bootstrap" else 0.0
     G, nxt = np.zeros(T), tail
     for t in reversed(range(T)):
@@ -228,7 +208,7 @@ def test_non_finite_observation_in_a_vector_env(mode):
     env = gym.vector.SyncVectorEnv([Bad, Bad], autoreset_mode=getattr(AutoresetMode, mode))
     agent = Reinforce(env, seed=0, update="per_episode")
     agent.learn(20)  # 2 episodes of 5 steps per sub-env
-    assert len(agent.history["grad_norm"]) == 4
+    assert len(agent.history["update_grad_norm"]) == 4
 
     snapshots = []
 
@@ -240,7 +220,7 @@ def test_non_finite_observation_in_a_vector_env(mode):
     with pytest.raises(ValueError, match=r"observation contains NaN or inf \(at timestep 49\)"):
         agent.learn(100, callback=snapshot)
     assert agent.num_timesteps == 48 == snapshots[-1][1]
-    assert len(agent.history["grad_norm"]) == 8
+    assert len(agent.history["update_grad_norm"]) == 8
     assert_array_equal(agent.policy.params, snapshots[-1][0])
     assert np.isfinite(agent.policy.params).all()
     agent.learn(30)

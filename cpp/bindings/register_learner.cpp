@@ -6,6 +6,8 @@
 // GIL: the work per call is far below the cost of releasing it.
 #include "pybind11.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -242,19 +244,31 @@ locking once per run instead of once per step.)pbdoc")
       .def("detach", &L::detach, "Release the Generator attached by attach() (no-op if none).")
       .def(
           "history",
-          [](L& l) {
+          [](L& l, long long since_episode, long long since_update) {
             const auto& h = l.history();
+            if (since_episode < 0) throw py::value_error("since_episode must be >= 0");
+            if (since_update < 0) throw py::value_error("since_update must be >= 0");
+            // The records from index `since` on (none when since is past the end).
+            auto tail = [](const std::vector<double>& v, long long since) {
+              const std::size_t from = std::min(v.size(), static_cast<std::size_t>(since));
+              return vec(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end()));
+            };
             py::dict d;
-            d["episode_return"] = vec(h.episode_return);
-            d["episode_length"] = vec(h.episode_length);
-            d["episode_end_step"] = vec(h.episode_end_step);
-            d["update_grad_norm"] = vec(h.update_grad_norm);
-            d["update_entropy"] = vec(h.update_entropy);
-            d["update_baseline_loss"] = vec(h.update_baseline_loss);
-            d["update_step"] = vec(h.update_step);
+            d["episode_return"] = tail(h.episode_return, since_episode);
+            d["episode_length"] = tail(h.episode_length, since_episode);
+            d["episode_end_step"] = tail(h.episode_end_step, since_episode);
+            d["update_grad_norm"] = tail(h.update_grad_norm, since_update);
+            d["update_entropy"] = tail(h.update_entropy, since_update);
+            d["update_baseline_loss"] = tail(h.update_baseline_loss, since_update);
+            d["update_step"] = tail(h.update_step, since_update);
             return d;
           },
-          "A copy of what was recorded: per episode and per update.")
+          py::arg("since_episode") = 0, py::arg("since_update") = 0,
+          R"pbdoc(A copy of what was recorded: per episode (from episode since_episode on) and
+per update (from update since_update on); the defaults copy everything. A logger that
+remembers how far it has read copies only the new records.)pbdoc")
+      .def(
+          "n_updates", [](L& l) { return l.history().update_step.size(); }, "Updates made so far.")
       .def(
           "n_episodes", [](L& l) { return l.history().episode_return.size(); }, "Episodes finished so far.")
       .def(

@@ -22,6 +22,13 @@ CSV_KEYS = (
     "train/entropy",
     "train/baseline_loss",
 )
+#: The CSV's and TensorBoard's ``train/`` scalars (Stable-Baselines3's logger keys): the
+#: last value of each ``agent.history`` update record.
+TRAIN_KEYS = {
+    "train/grad_norm": "update_grad_norm",
+    "train/entropy": "update_entropy",
+    "train/baseline_loss": "update_baseline_loss",
+}
 
 
 class RunLogger:
@@ -29,10 +36,14 @@ class RunLogger:
 
     The progress bar (tqdm) shows timesteps and ``ep_rew_mean(last 100)``: the mean
     return of the last 100 training episodes (Stable-Baselines3's window; the CSV's
-    ``rollout/ep_rew_mean`` is the same mean). With a ``log_dir``, one CSV row is
-    written every ``log_interval`` episodes with Stable-Baselines3's keys; at the end a
-    learning-curve PNG is drawn when matplotlib is installed and scalars are written to TensorBoard when the
-    ``tensorboard`` package is installed.
+    ``rollout/ep_rew_mean`` is the same mean). With a ``log_dir``, every
+    ``log_interval`` episodes (and at the end) one CSV row is written with
+    Stable-Baselines3's keys and, when the ``tensorboard`` package is installed, the
+    episodes and updates since the last write go to TensorBoard; both files are flushed
+    then, so TensorBoard shows a run while it learns and a crash loses at most the last
+    ``log_interval`` episodes. Each write reads only the new records
+    (:meth:`pgfast.Reinforce.history_since`), whatever the length of the run. At the end
+    a learning-curve PNG is drawn when matplotlib is installed.
     """
 
     def __init__(
@@ -59,15 +70,23 @@ class RunLogger:
             self.bar = tqdm(total=total, unit="step", dynamic_ncols=True)
         self.log_dir = log_dir
         self._csv: Any = None
-        self._writer: Any = None
+        self._tb: Any = None
         if log_dir is not None:
             os.makedirs(log_dir, exist_ok=True)
+            # How far the history has been written: the records before this run were
+            # written by earlier runs (one copy of the history per learn() call).
+            h = agent.history
+            self._n_episodes = len(h["episode_return"])
+            self._n_updates = len(h["update_total_timesteps"])
+            self._last_train = {k: (float(h[v][-1]) if len(h[v]) else float("nan"))
+                                for k, v in TRAIN_KEYS.items()}
             path = os.path.join(log_dir, "progress.csv")
             new = not os.path.exists(path) or os.path.getsize(path) == 0
             self._csv_file = open(path, "a", newline="")
             self._csv = csv.DictWriter(self._csv_file, fieldnames=CSV_KEYS)
             if new:
                 self._csv.writeheader()
+            self._tb = TensorBoardWriter.open(log_dir)
 
     @property
     def tick_interval(self) -> int:
@@ -92,36 +111,35 @@ class RunLogger:
                 mean = f"{np.mean(self.recent_returns):.1f}"
                 self.bar.set_postfix({self.bar_key: mean}, refresh=False)
         if self._csv is not None and self.episodes % self.log_interval == 0:
-            self._write_row()
+            self._write()
 
-    def _row(self) -> dict[str, Any]:
+    def _write(self) -> None:
+        """Write the records since the last write: one CSV row, TensorBoard events; flush both."""
+        new = self.agent.history_since(self._n_episodes, self._n_updates)
+        self._n_episodes += len(new["episode_return"])
+        self._n_updates += len(new["update_total_timesteps"])
+        for k, v in TRAIN_KEYS.items():
+            if len(new[v]):
+                self._last_train[k] = float(new[v][-1])
         elapsed = time.perf_counter() - self.t0
-        h = self.agent._learner.history()
-
-        def last(k: str) -> float:
-            return float(h[k][-1]) if len(h[k]) else float("nan")
-
         steps = self.agent.num_timesteps
-        return {
+        row = {
             "time/total_timesteps": steps,
-            "time/episodes": len(h["episode_return"]),
+            "time/episodes": self._n_episodes,
             "time/fps": int((steps - self.start_steps) / elapsed) if elapsed > 0 else 0,
             "time/time_elapsed": round(elapsed, 3),
             "rollout/ep_rew_mean": float(np.mean(self.recent_returns)) if self.recent_returns else "",
             "rollout/ep_len_mean": float(np.mean(self.recent_lengths)) if self.recent_lengths else "",
-            "train/n_updates": len(h["update_step"]),
-            "train/grad_norm": last("update_grad_norm"),
-            "train/entropy": last("update_entropy"),
-            "train/baseline_loss": last("update_baseline_loss"),
+            "train/n_updates": self._n_updates,
+            **self._last_train,
         }
-
-    def _write_row(self) -> None:
-        row = self._row()
         self._csv.writerow(row)
         self._csv_file.flush()
+        if self._tb is not None:
+            self._tb.write(new)
 
     def close(self) -> None:
-        """Finish the bar and write the final CSV row, the PNG and TensorBoard events."""
+        """Finish the bar, write the last CSV row and events, and draw the PNG."""
         if self.bar is not None:
             self.progress()
             if self.recent_returns:
@@ -129,13 +147,58 @@ class RunLogger:
             self.bar.close()
         if self.log_dir is None:
             return
-        if self.episodes % self.log_interval != 0:
-            self._write_row()
-        self._csv_file.close()
-        history = self.agent.history
-        plot_learning_curve(history, os.path.join(self.log_dir, "learning_curve.png"),
+        try:
+            if self.episodes % self.log_interval != 0:
+                self._write()
+        finally:
+            self._csv_file.close()
+            if self._tb is not None:
+                self._tb.close()
+        plot_learning_curve(self.agent.history, os.path.join(self.log_dir, "learning_curve.png"),
                             title=str(self.agent.spaces.env_id or "environment"))
-        write_tensorboard(history, self.log_dir)
+
+
+class TensorBoardWriter:
+    """History records as TensorBoard scalars, flushed at every write.
+
+    Per episode ``rollout/ep_rew`` and ``rollout/ep_len`` at the step it ended; per
+    update the ``train/`` scalars of :data:`TRAIN_KEYS` at the step it was made.
+    """
+
+    def __init__(self, log_dir: str) -> None:
+        from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+        self._writer = EventFileWriter(log_dir)
+
+    @classmethod
+    def open(cls, log_dir: str) -> Optional[TensorBoardWriter]:
+        """Return a writer for ``log_dir``, or None when tensorboard is not installed."""
+        try:
+            return cls(log_dir)
+        except ImportError:
+            return None
+
+    def write(self, records: dict[str, np.ndarray]) -> None:
+        """Add the episodes and updates of ``records`` (keys of ``agent.history``) and flush."""
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
+
+        now = time.time()
+
+        def add(step: Any, values: dict[str, float]) -> None:
+            summary = Summary(value=[Summary.Value(tag=k, simple_value=v) for k, v in values.items()])
+            self._writer.add_event(Event(wall_time=now, step=int(step), summary=summary))
+
+        for step, ret, length in zip(records["episode_total_timesteps"], records["episode_return"],
+                                     records["episode_length"]):
+            add(step, {"rollout/ep_rew": float(ret), "rollout/ep_len": float(length)})
+        for i, step in enumerate(records["update_total_timesteps"]):
+            add(step, {k: float(records[v][i]) for k, v in TRAIN_KEYS.items()})
+        self._writer.flush()
+
+    def close(self) -> None:
+        """Flush and close the event file."""
+        self._writer.close()
 
 
 def plot_learning_curve(history: dict[str, np.ndarray], path: str, title: str = "") -> bool:
@@ -150,7 +213,7 @@ def plot_learning_curve(history: dict[str, np.ndarray], path: str, title: str = 
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    ret, steps = history["episode_return"], history["timesteps"]
+    ret, steps = history["episode_return"], history["episode_total_timesteps"]
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(steps, ret, ".", alpha=0.3, ms=3, label="episode return")
     if len(ret) >= 1:
@@ -165,27 +228,4 @@ def plot_learning_curve(history: dict[str, np.ndarray], path: str, title: str = 
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-    return True
-
-
-def write_tensorboard(history: dict[str, np.ndarray], log_dir: str) -> bool:
-    """Episode returns/lengths as TensorBoard scalars, when tensorboard is installed."""
-    try:
-        from tensorboard.compat.proto.event_pb2 import Event
-        from tensorboard.compat.proto.summary_pb2 import Summary
-        from tensorboard.summary.writer.event_file_writer import EventFileWriter
-    except ImportError:
-        return False
-    writer = EventFileWriter(log_dir)
-    for step, ret, length in zip(
-        history["timesteps"], history["episode_return"], history["episode_length"]
-    ):
-        summary = Summary(
-            value=[
-                Summary.Value(tag="rollout/ep_rew", simple_value=float(ret)),
-                Summary.Value(tag="rollout/ep_len", simple_value=float(length)),
-            ]
-        )
-        writer.add_event(Event(wall_time=time.time(), step=int(step), summary=summary))
-    writer.close()
     return True

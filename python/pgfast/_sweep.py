@@ -51,7 +51,7 @@ COLUMNS: tuple[str, ...] = (
     "seed",                # int
     "env",                 # str: environment id (or the factory's name)
     "total_timesteps",     # int: requested
-    "timesteps",           # int: learned (== total_timesteps unless the run failed)
+    "num_timesteps",       # int: learned (agent.num_timesteps; == total_timesteps unless the run failed)
     "n_episodes",          # int: finished training episodes
     "eval_mean",           # float: greedy mean return over eval_episodes (NaN on error)
     "eval_std",            # float: their standard deviation (NaN on error)
@@ -257,7 +257,7 @@ def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
 
     steps = np.asarray(spec["curve_steps"], dtype=np.int64)
     rec: dict[str, Any] = {
-        "timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
+        "num_timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
         "steps_to_threshold": None, "wall_time": 0.0, "error": None,
         "curve": [math.nan] * len(steps), "params": [],
     }
@@ -274,8 +274,8 @@ def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
         rec["error"] = f"{type(e).__name__}: {e}"
     if agent is not None:  # a run that failed part-way still reports what it learned
         h = agent.history
-        ends, rets = h["timesteps"], h["episode_return"]
-        rec["timesteps"] = int(agent.num_timesteps)
+        ends, rets = h["episode_total_timesteps"], h["episode_return"]
+        rec["num_timesteps"] = int(agent.num_timesteps)
         rec["n_episodes"] = len(rets)
         rec["curve"] = _curve(ends, rets, steps)
         rec["steps_to_threshold"] = _steps_to_threshold(
@@ -441,7 +441,7 @@ def _run_serial(specs: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, An
 
 
 def _failed(message: str, spec: Mapping[str, Any]) -> dict[str, Any]:
-    return {"timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
+    return {"num_timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
             "steps_to_threshold": None, "wall_time": 0.0, "error": message,
             "curve": [math.nan] * len(spec["curve_steps"]), "params": []}
 
@@ -739,6 +739,7 @@ def sweep(
             for i, head in enumerate(records):
                 old = previous.get(head["run_id"])
                 if old is not None and not (retry_errors and old.get("error") is not None):
+                    old.setdefault("num_timesteps", old.get("timesteps"))  # written before 0.2
                     done[i] = {**head, **{c: old.get(c) for c in COLUMNS if c not in head}}
         else:
             open(path, "w").close()

@@ -10,10 +10,11 @@ checker of the bounds that feature maps scale their inputs by.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections.abc import Sequence
-from typing import Any, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -75,13 +76,15 @@ def optional_positive(name: str, value: Any) -> Optional[float]:
     return None if value is None else positive(name, value)
 
 
-def integer(name: str, value: Any, minimum: Optional[int] = None) -> int:
-    """Return an int (Python or NumPy integer, not bool), optionally >= ``minimum``."""
+def integer(name: str, value: Any, minimum: Optional[int] = None, maximum: Optional[int] = None) -> int:
+    """Return an int (Python or NumPy integer, not bool), optionally in [``minimum``, ``maximum``]."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {value!r} ({_type_name(value)})")
     n = int(value)
     if minimum is not None and n < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {n}")
+    if maximum is not None and n > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {n}")
     return n
 
 
@@ -189,3 +192,118 @@ def bounds(
         if not lo < hi:
             raise ValueError(f"{label} need low < high, got [{lo}, {hi}]" + (hint if rows else ""))
     return low, high
+
+
+# ------------------------------------------------------------------------------------
+# The learners' hyper-parameters: spelled once, checked once
+# ------------------------------------------------------------------------------------
+_UPDATES = ("per_step", "per_episode", "batch")
+_OPTIMIZERS = ("adam", "sgd")
+_TRUNCATIONS = ("bootstrap", "terminal")
+_BASELINES = (None, "linear")
+_TRACES = ("accumulating", "replacing", "dutch")
+
+
+def _check_fields(config: Any, checks: dict[str, Callable[[str, Any], Any]]) -> None:
+    """Replace each field of the frozen ``config`` by its checked, normalised value."""
+    for f in dataclasses.fields(config):
+        object.__setattr__(config, f.name, checks[f.name](f.name, getattr(config, f.name)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReinforceConfig:
+    """The hyper-parameters of :class:`pgfast.Reinforce` (see its docstring for each).
+
+    The defaults here are the defaults of ``Reinforce(...)`` (its signature reads them),
+    and ``__post_init__`` is the one place they are checked: a wrong type is a
+    ``TypeError``, a wrong value a ``ValueError``, each naming the argument. A
+    ``baseline_lr`` of None becomes ``10 * lr``.
+    """
+
+    lr: float = 0.2
+    optimizer: str = "adam"
+    gamma: float = 0.99
+    baseline: Optional[str] = None
+    baseline_lr: Optional[float] = None
+    normalize_returns: bool = True
+    discount_gradient: bool = False
+    update: str = "batch"
+    batch_episodes: int = 2
+    entropy_coef: float = 0.0
+    max_grad_norm: Optional[float] = None
+    truncation: str = "bootstrap"
+    log_std_init: float = 0.0
+    state_dependent_std: bool = False
+
+    def __post_init__(self) -> None:
+        lr = positive("lr", self.lr)
+        _check_fields(self, {
+            "lr": positive,
+            "optimizer": lambda n, v: choice(n, v, _OPTIMIZERS),
+            "gamma": unit_interval,
+            "baseline": lambda n, v: choice(n, v, _BASELINES),
+            "baseline_lr": lambda n, v: 10.0 * lr if v is None else positive(n, v),
+            "normalize_returns": boolean,
+            "discount_gradient": boolean,
+            "update": lambda n, v: choice(n, v, _UPDATES),
+            "batch_episodes": lambda n, v: integer(n, v, 1, 2**31 - 1),
+            "entropy_coef": non_negative,
+            "max_grad_norm": optional_positive,
+            "truncation": lambda n, v: choice(n, v, _TRUNCATIONS),
+            "log_std_init": real,
+            "state_dependent_std": boolean,
+        })
+
+    def learner_kwargs(self) -> dict[str, Any]:
+        """Return the keyword arguments of the learner (``_core.SoftmaxLearner`` and its twins)."""
+        return {
+            "gamma": self.gamma, "baseline": self.baseline is not None,
+            "normalize_returns": self.normalize_returns, "discount_gradient": self.discount_gradient,
+            "update": self.update, "batch_episodes": self.batch_episodes,
+            "entropy_coef": self.entropy_coef, "bootstrap_truncated": self.truncation == "bootstrap",
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class ActorCriticConfig:
+    """The hyper-parameters of :class:`pgfast.ActorCritic` (see its docstring for each).
+
+    As :class:`ReinforceConfig`: the defaults of ``ActorCritic(...)``, checked once here.
+    """
+
+    lr: float = 0.01
+    critic_lr: float = 0.1
+    gamma: float = 0.99
+    lambda_actor: float = 0.0
+    lambda_critic: float = 0.0
+    average_reward: bool = False
+    reward_lr: float = 0.01
+    traces: str = "accumulating"
+    trace_tolerance: float = 1e-12
+    log_std_init: float = 0.0
+    state_dependent_std: bool = False
+
+    def __post_init__(self) -> None:
+        _check_fields(self, {
+            "lr": positive,
+            "critic_lr": positive,
+            "gamma": unit_interval,
+            "lambda_actor": unit_interval,
+            "lambda_critic": unit_interval,
+            "average_reward": boolean,
+            "reward_lr": positive,
+            "traces": lambda n, v: choice(n, v, _TRACES),
+            "trace_tolerance": non_negative,
+            "log_std_init": real,
+            "state_dependent_std": boolean,
+        })
+
+    def learner_kwargs(self) -> dict[str, Any]:
+        """Return the keyword arguments of the engine (``_core.SoftmaxActorCritic`` and its twin)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                if f.name not in ("log_std_init", "state_dependent_std")}
+
+
+def config_from(cls: type[T], arguments: dict[str, Any]) -> T:
+    """Build the config dataclass ``cls`` from the fields found in ``arguments`` (e.g. ``locals()``)."""
+    return cls(**{f.name: arguments[f.name] for f in dataclasses.fields(cls)})  # type: ignore[arg-type]

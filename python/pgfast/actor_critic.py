@@ -16,11 +16,12 @@ import numpy as np
 from . import _core, _twin
 from . import _validate as V
 from . import features as F
+from ._validate import ActorCriticConfig
 from .agent import _Agent
 
 __all__ = ["ActorCritic"]
 
-_TRACES = ("accumulating", "replacing", "dutch")
+_AC = ActorCriticConfig  # its class attributes are ActorCritic's defaults
 
 
 class ActorCritic(_Agent):
@@ -94,67 +95,49 @@ class ActorCritic(_Agent):
     average_reward : float
         R̄ (continuing setting).
     history : dict of numpy.ndarray
-        Per episode ``episode_return``, ``episode_length``, ``timesteps``; per episode
-        also ``baseline_loss``: the mean squared TD error δ² over the episode.
+        Per episode ``episode_return``, ``episode_length``, ``episode_total_timesteps``;
+        per episode also (as ``update_*`` records) ``update_baseline_loss``: the mean
+        squared TD error δ² over the episode.
     """
 
     _learns_from_episodes = False
+    _value_key = "critic_params"
 
     def __init__(
         self,
         env: Any,
         features: Union[F.Spec, Callable[[Any], Any], None] = None,
-        lr: float = 0.01,
-        critic_lr: float = 0.1,
-        gamma: float = 0.99,
-        lambda_actor: float = 0.0,
-        lambda_critic: float = 0.0,
-        average_reward: bool = False,
-        reward_lr: float = 0.01,
-        traces: str = "accumulating",
-        trace_tolerance: float = 1e-12,
+        lr: float = _AC.lr,
+        critic_lr: float = _AC.critic_lr,
+        gamma: float = _AC.gamma,
+        lambda_actor: float = _AC.lambda_actor,
+        lambda_critic: float = _AC.lambda_critic,
+        average_reward: bool = _AC.average_reward,
+        reward_lr: float = _AC.reward_lr,
+        traces: str = _AC.traces,
+        trace_tolerance: float = _AC.trace_tolerance,
         seed: Optional[int] = None,
         backend: str = "cpp",
-        log_std_init: float = 0.0,
-        state_dependent_std: bool = False,
+        log_std_init: float = _AC.log_std_init,
+        state_dependent_std: bool = _AC.state_dependent_std,
     ) -> None:
-        self.hyperparameters: dict[str, Any] = {
-            "lr": V.positive("lr", lr),
-            "critic_lr": V.positive("critic_lr", critic_lr),
-            "gamma": V.unit_interval("gamma", gamma),
-            "lambda_actor": V.unit_interval("lambda_actor", lambda_actor),
-            "lambda_critic": V.unit_interval("lambda_critic", lambda_critic),
-            "average_reward": V.boolean("average_reward", average_reward),
-            "reward_lr": V.positive("reward_lr", reward_lr),
-            "traces": V.choice("traces", traces, _TRACES),
-            "trace_tolerance": V.non_negative("trace_tolerance", trace_tolerance),
-            "seed": V.seed("seed", seed),
-            "log_std_init": V.real("log_std_init", log_std_init),
-            "state_dependent_std": V.boolean("state_dependent_std", state_dependent_std),
-        }
-        backend = V.choice("backend", backend, ("cpp", "numpy"))
-        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
-            raise TypeError(
-                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
-                f"got {type(features).__name__}"
-            )
-        self._setup(env, features, self.hyperparameters["seed"], backend)
-        self._build()
+        # the defaults above are ActorCriticConfig's; it checks every value (once)
+        self.config: ActorCriticConfig = V.config_from(ActorCriticConfig, locals())
+        self._init_agent(env, features, seed, backend)
 
     def _build(self) -> None:
-        hp = self.hyperparameters
+        hp = self.config
         sp = self.spaces
         if sp.discrete_actions:
             policy: Any = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
             engine: Any = _core.SoftmaxActorCritic
         else:
             policy = _core.LinearGaussian(
-                sp.n_features, sp.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
+                sp.n_features, sp.action_dim, True, hp.log_std_init, -20.0, 2.0, hp.state_dependent_std
             )
             engine = _core.GaussianActorCritic
         extra = {"features": sp.feature_map} if sp.feature_map is not None else {}
-        rule_config = {k: hp[k] for k in _twin.AC_RULE_KEYS}
-        config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **rule_config,
+        config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **hp.learner_kwargs(),
                       **extra)
         if self.backend == "cpp":
             self.policy = policy

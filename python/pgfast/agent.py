@@ -11,10 +11,13 @@ update) runs in the C++ core; this module only moves data between gymnasium and 
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
+import functools
 import os
 import warnings
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union, cast
 
 import gymnasium as gym
 import numpy as np
@@ -23,6 +26,7 @@ from . import _core, _fused, _twin, reference
 from . import _validate as V
 from . import features as F
 from ._spaces import SpaceAdapter
+from ._validate import ReinforceConfig
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -37,11 +41,8 @@ _EVAL_STEP_CAP = 10_000
 
 Callback = Union[Callable[["Reinforce"], Optional[bool]], Any]
 
-_UPDATES = ("per_step", "per_episode", "batch")
-_OPTIMIZERS = ("adam", "sgd")
-_TRUNCATIONS = ("bootstrap", "terminal")
 _BACKENDS = ("cpp", "numpy")
-_BASELINES = (None, "linear")
+_RC = ReinforceConfig  # its class attributes are Reinforce's defaults
 
 
 def _make_env(env: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, Any]:
@@ -77,6 +78,25 @@ class _Agent:
     policy: Any
     _learner: Any
 
+    config: Any  # the frozen hyper-parameter dataclass (ReinforceConfig, ActorCriticConfig)
+    # The state key of the value function's weights (REINFORCE's baseline, the critic).
+    _value_key = "baseline_params"
+
+    def _init_agent(self, env: Any, features: Any, seed: Any, backend: Any) -> None:
+        """Check the arguments that are not hyper-parameters, then build the agent."""
+        seed = V.seed("seed", seed)
+        backend = V.choice("backend", backend, _BACKENDS)
+        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
+            raise TypeError(
+                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
+                f"got {type(features).__name__}"
+            )
+        self._setup(env, features, seed, backend)
+        self._build()
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
     def _setup(self, env: Any, features: Any, seed: Optional[int], backend: str) -> None:
         """Make the environment, its adapter and the generators (seeded by ``seed``)."""
         self.env = _make_env(env)
@@ -90,6 +110,11 @@ class _Agent:
         self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
 
     @property
+    def hyperparameters(self) -> dict[str, Any]:
+        """The hyper-parameters (:attr:`config` as a dict) and ``seed``: what rebuilds the agent."""
+        return {**dataclasses.asdict(self.config), "seed": self.seed}
+
+    @property
     def num_timesteps(self) -> int:
         """Environment transitions learned from so far (the learner's own count).
 
@@ -98,19 +123,175 @@ class _Agent:
         """
         return int(self._learner.total_steps)
 
+    # ------------------------------------------------------------------ state
     @property
     def history(self) -> dict[str, np.ndarray]:
-        """Per-episode and per-update records, as NumPy arrays (a copy)."""
-        h = self._learner.history()
-        return {
-            "episode_return": h["episode_return"],
-            "episode_length": h["episode_length"].astype(np.int64),
-            "timesteps": h["episode_end_step"].astype(np.int64),
-            "grad_norm": h["update_grad_norm"],
-            "entropy": h["update_entropy"],
-            "baseline_loss": h["update_baseline_loss"],
-            "update_timesteps": h["update_step"].astype(np.int64),
+        """Per-episode and per-update records, as NumPy arrays (a copy).
+
+        Per episode: ``episode_return``, ``episode_length`` and
+        ``episode_total_timesteps`` (:attr:`num_timesteps` when it ended); per update:
+        ``update_grad_norm``, ``update_entropy``, ``update_baseline_loss`` and
+        ``update_total_timesteps``. The model file and the sweeps use these keys too.
+        """
+        return _from_learner_history(self._learner.history())
+
+    def history_since(self, episodes: int = 0, updates: int = 0) -> dict[str, np.ndarray]:
+        """Return the records of :attr:`history` from episode ``episodes`` and update ``updates`` on.
+
+        Only those records are copied: a logger that remembers how many it has read pays
+        for the new ones, not for the whole run.
+
+        Parameters
+        ----------
+        episodes, updates : int
+            Index of the first episode and of the first update returned (>= 0; past the
+            end gives empty arrays).
+
+        Returns
+        -------
+        dict of numpy.ndarray
+            The keys of :attr:`history`.
+        """
+        episodes = V.integer("episodes", episodes, 0)
+        updates = V.integer("updates", updates, 0)
+        return _from_learner_history(self._learner.history(episodes, updates))
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the agent has learned and will use to go on, as plain values.
+
+        Like ``torch.nn.Module.state_dict``: a dict of NumPy arrays, numbers and dicts of
+        them (copies, never views), which :meth:`load_state_dict` restores exactly: an
+        agent that loads another's state and then learns takes bit-identical steps to the
+        other. It holds the policy's parameters (``params``), the value function's
+        weights (``baseline_params`` of REINFORCE, ``critic_params`` of actor-critic),
+        the optimisers' states (``optimizer``, ``baseline_optimizer``: Adam's ``t``,
+        ``m`` and ``v``; SGD has none, ``{}``), ``average_reward`` (actor-critic's R̄),
+        the agent's and the evaluation random generators' states (``rng_state``,
+        ``eval_rng_state``), ``history``, ``total_steps`` and, for REINFORCE, the
+        finished episodes waiting for a batch update (``pending``). Steps of episodes
+        that have not finished are not part of it: ``learn`` discards them when it returns.
+
+        Returns
+        -------
+        dict
+            The state; its keys are :meth:`state_keys`.
+        """
+        learner = self._learner
+        state: dict[str, Any] = {
+            "params": np.array(self.policy.params, dtype=np.float64),
+            self._value_key: np.array(getattr(learner, self._value_key), dtype=np.float64),
+            "total_steps": int(learner.total_steps),
+            "history": self.history,
+            "rng_state": copy.deepcopy(self.rng.bit_generator.state),
+            "eval_rng_state": copy.deepcopy(self._eval_rng.bit_generator.state),
         }
+        for name, opt in self._optimizers().items():
+            state[name] = _optimizer_state(opt)
+        if self._learns_from_episodes:
+            state["pending"] = {k: (int(v) if k == "n_episodes" else np.array(v))
+                                for k, v in learner.pending().items()}
+        else:
+            state["average_reward"] = float(learner.average_reward)
+        return state
+
+    def state_keys(self) -> tuple[str, ...]:
+        """Return the keys of :meth:`state_dict` for this agent."""
+        keys = ["params", self._value_key, "total_steps", "history", "rng_state", "eval_rng_state"]
+        keys += list(self._optimizers())
+        keys.append("pending" if self._learns_from_episodes else "average_reward")
+        return tuple(keys)
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a state of :meth:`state_dict` (of an agent with the same spaces and settings).
+
+        Everything is checked before anything changes, and if the learner still refuses
+        a part (e.g. pending episodes that do not fit it) the agent is put back as it
+        was: a refused state leaves the agent unchanged.
+
+        Parameters
+        ----------
+        state : mapping
+            As :meth:`state_dict` returns it.
+
+        Raises
+        ------
+        TypeError
+            When ``state`` is not a mapping.
+        ValueError
+            For a missing or unknown key or a value of the wrong shape, type or range; the
+            message names the key (e.g. ``state_dict['optimizer']['m']: ...``).
+        """
+        checked = self._check_state(state)
+        backup = self.state_dict()
+        try:
+            self._apply_state(checked)
+        except _StateError as e:
+            self._apply_state(backup)
+            raise ValueError(str(e)) from None
+
+    def _optimizers(self) -> dict[str, Any]:
+        """Return the optimisers whose state is kept, by state key (none for actor-critic)."""
+        return {}
+
+    def _check_state(self, state: Any) -> dict[str, Any]:
+        """Return the state with every value checked and converted (ValueError naming the key)."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a mapping (a state_dict()), got {type(state).__name__}")
+        keys = self.state_keys()
+        for k in keys:
+            if k not in state:
+                raise ValueError(f"state_dict[{k!r}] is missing")
+        for k in state:
+            if k not in keys:
+                raise ValueError(f"state_dict[{k!r}]: unexpected key (this agent's are {', '.join(keys)})")
+        n_value = getattr(self._learner, self._value_key).size
+        out: dict[str, Any] = {
+            "params": _state_array(state["params"], "'params'", (self.policy.n_params,)),
+            self._value_key: _state_array(state[self._value_key], repr(self._value_key), (n_value,)),
+            "total_steps": _state_count(state["total_steps"], "'total_steps'"),
+        }
+        out["history"] = _check_history(state["history"], out["total_steps"])
+        for k in ("rng_state", "eval_rng_state"):
+            out[k] = _check_rng_state(state[k], k)
+        for name, opt in self._optimizers().items():
+            n = self.policy.n_params if name == "optimizer" else n_value
+            out[name] = _check_optimizer_state(state[name], name, opt, n)
+        if "pending" in keys:
+            out["pending"] = _check_pending(state["pending"])
+        else:
+            r = state["average_reward"]
+            if isinstance(r, (bool, np.bool_)) or not isinstance(r, (int, float, np.number)) \
+                    or not np.isfinite(r):
+                raise ValueError(f"state_dict['average_reward']: must be a finite number, got {r!r:.80}")
+            out["average_reward"] = float(r)
+        return out
+
+    def _apply_state(self, state: dict[str, Any]) -> None:
+        """Set every part of a checked state; a refusal is a _StateError naming its key."""
+        learner = self._learner
+
+        def part(key: str, fn: Callable[[], Any]) -> None:
+            try:
+                fn()
+            except (ValueError, TypeError, IndexError, KeyError, OverflowError, RuntimeError) as e:
+                raise _StateError(f"state_dict[{key!r}]: {e}") from None
+
+        def set_value() -> None:
+            getattr(learner, self._value_key)[:] = state[self._value_key]
+
+        part("params", lambda: setattr(self.policy, "params", state["params"]))
+        part(self._value_key, set_value)
+        if "average_reward" in state:
+            part("average_reward", lambda: setattr(learner, "average_reward", state["average_reward"]))
+        for name, opt in self._optimizers().items():
+            st = state[name]
+            if st:  # Adam (SGD keeps no state)
+                part(name, functools.partial(opt.set_state, st["t"], st["m"], st["v"]))
+        part("history", lambda: learner.restore(_to_learner_history(state["history"]), state["total_steps"]))
+        if "pending" in state:
+            part("pending", lambda: learner.restore_pending(state["pending"]))
+        self.rng.bit_generator.state = state["rng_state"]
+        self._eval_rng.bit_generator.state = state["eval_rng_state"]
 
     # ------------------------------------------------------------------ learning
     def learn(
@@ -550,64 +731,44 @@ class Reinforce(_Agent):
     num_timesteps : int
         Environment transitions used for learning so far.
     history : dict of numpy.ndarray
-        Per episode: ``episode_return``, ``episode_length``, ``timesteps`` (total steps
-        when it ended); per update: ``grad_norm``, ``entropy``, ``baseline_loss``,
-        ``update_timesteps``.
+        Per episode: ``episode_return``, ``episode_length``, ``episode_total_timesteps``
+        (total steps when it ended); per update: ``update_grad_norm``,
+        ``update_entropy``, ``update_baseline_loss``, ``update_total_timesteps``.
+    config : ReinforceConfig
+        The hyper-parameters, checked (a frozen dataclass; ``hyperparameters`` is it as a
+        dict, with ``seed``).
+
+    Notes
+    -----
+    :meth:`state_dict` / :meth:`load_state_dict` give and restore everything learned
+    (parameters, baseline, optimiser moments, random streams, history, step count,
+    episodes waiting for a batch update); :meth:`save` writes exactly that state.
     """
 
     def __init__(
         self,
         env: Any,
         features: Union[F.Spec, Callable[[Any], Any], None] = None,
-        lr: float = 0.2,
-        optimizer: str = "adam",
-        gamma: float = 0.99,
-        baseline: Optional[str] = None,
-        baseline_lr: Optional[float] = None,
-        normalize_returns: bool = True,
-        discount_gradient: bool = False,
-        update: str = "batch",
-        batch_episodes: int = 2,
-        entropy_coef: float = 0.0,
-        max_grad_norm: Optional[float] = None,
-        truncation: str = "bootstrap",
+        lr: float = _RC.lr,
+        optimizer: str = _RC.optimizer,
+        gamma: float = _RC.gamma,
+        baseline: Optional[str] = _RC.baseline,
+        baseline_lr: Optional[float] = _RC.baseline_lr,
+        normalize_returns: bool = _RC.normalize_returns,
+        discount_gradient: bool = _RC.discount_gradient,
+        update: str = _RC.update,
+        batch_episodes: int = _RC.batch_episodes,
+        entropy_coef: float = _RC.entropy_coef,
+        max_grad_norm: Optional[float] = _RC.max_grad_norm,
+        truncation: str = _RC.truncation,
         seed: Optional[int] = None,
         backend: str = "cpp",
-        log_std_init: float = 0.0,
-        state_dependent_std: bool = False,
+        log_std_init: float = _RC.log_std_init,
+        state_dependent_std: bool = _RC.state_dependent_std,
     ) -> None:
-        lr = V.positive("lr", lr)
-        optimizer = V.choice("optimizer", optimizer, _OPTIMIZERS)
-        gamma = V.unit_interval("gamma", gamma)
-        baseline = V.choice("baseline", baseline, _BASELINES)
-        baseline_lr = 10.0 * lr if baseline_lr is None else V.positive("baseline_lr", baseline_lr)
-        normalize_returns = V.boolean("normalize_returns", normalize_returns)
-        discount_gradient = V.boolean("discount_gradient", discount_gradient)
-        update = V.choice("update", update, _UPDATES)
-        batch_episodes = V.integer("batch_episodes", batch_episodes, 1)
-        entropy_coef = V.non_negative("entropy_coef", entropy_coef)
-        max_grad_norm = V.optional_positive("max_grad_norm", max_grad_norm)
-        truncation = V.choice("truncation", truncation, _TRUNCATIONS)
-        seed = V.seed("seed", seed)
-        backend = V.choice("backend", backend, _BACKENDS)
-        log_std_init = V.real("log_std_init", log_std_init)
-        state_dependent_std = V.boolean("state_dependent_std", state_dependent_std)
-        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
-            raise TypeError(
-                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
-                f"got {type(features).__name__}"
-            )
-
-        self.hyperparameters: dict[str, Any] = {
-            "lr": lr, "optimizer": optimizer, "gamma": gamma, "baseline": baseline,
-            "baseline_lr": baseline_lr, "normalize_returns": normalize_returns,
-            "discount_gradient": discount_gradient, "update": update,
-            "batch_episodes": batch_episodes, "entropy_coef": entropy_coef,
-            "max_grad_norm": max_grad_norm, "truncation": truncation, "seed": seed,
-            "log_std_init": log_std_init, "state_dependent_std": state_dependent_std,
-        }
-        self._setup(env, features, seed, backend)
-        self._build()
+        # the defaults above are ReinforceConfig's; it checks every value (once)
+        self.config: ReinforceConfig = V.config_from(ReinforceConfig, locals())
+        self._init_agent(env, features, seed, backend)
 
     # ------------------------------------------------------------------ internals
     def _build(self) -> None:
@@ -617,31 +778,29 @@ class Reinforce(_Agent):
         ``backend="numpy"`` its updates run :func:`pgfast.reference.reinforce_update` on
         the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
         """
-        hp = self.hyperparameters
+        hp = self.config
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
             policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
             learner_cls: Any = _core.SoftmaxLearner
         else:
             policy = _core.LinearGaussian(
-                d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
+                d, self.spaces.action_dim, True, hp.log_std_init, -20.0, 2.0, hp.state_dependent_std
             )
             learner_cls = _core.GaussianLearner
         mod: Any = _core if self.backend == "cpp" else reference
 
         def make_opt(lr: float) -> Any:
-            if hp["optimizer"] == "adam":
-                return mod.Adam(lr, max_grad_norm=hp["max_grad_norm"])
-            return mod.SGD(lr, max_grad_norm=hp["max_grad_norm"])
+            if hp.optimizer == "adam":
+                return mod.Adam(lr, max_grad_norm=hp.max_grad_norm)
+            return mod.SGD(lr, max_grad_norm=hp.max_grad_norm)
 
-        self.optimizer = make_opt(hp["lr"])
-        self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
+        self.optimizer = make_opt(hp.lr)
+        # baseline_lr is a float once the config is built (None means 10 * lr)
+        self.baseline_optimizer = make_opt(cast(float, hp.baseline_lr)) if hp.baseline else None
         config = dict(
             n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim, n_discrete=self.spaces.n_discrete,
-            gamma=hp["gamma"], baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
-            discount_gradient=hp["discount_gradient"], update=hp["update"],
-            batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
-            bootstrap_truncated=hp["truncation"] == "bootstrap",
+            **hp.learner_kwargs(),
             **({"features": self.spaces.feature_map} if self.spaces.feature_map is not None else {}),
         )
         if self.backend == "cpp":
@@ -652,6 +811,9 @@ class Reinforce(_Agent):
             learner_cls, policy, self.optimizer, self.baseline_optimizer, **config
         )
         self.policy = rule.policy
+
+    def _optimizers(self) -> dict[str, Any]:
+        return {"optimizer": self.optimizer, "baseline_optimizer": self.baseline_optimizer}
 
     @property
     def baseline_params(self) -> np.ndarray:
@@ -674,3 +836,167 @@ def _split_callback(callback: Any) -> tuple[Any, Any]:
         return callback, None
     return on_step, on_episode
 
+
+
+# ------------------------------------------------------------------ state helpers
+#: The keys of ``agent.history`` (and of the model file and the sweeps), and the C++
+#: learner's own name for each: the ONE place where they are converted.
+_LEARNER_HISTORY_KEYS = {
+    "episode_return": "episode_return",
+    "episode_length": "episode_length",
+    "episode_total_timesteps": "episode_end_step",
+    "update_grad_norm": "update_grad_norm",
+    "update_entropy": "update_entropy",
+    "update_baseline_loss": "update_baseline_loss",
+    "update_total_timesteps": "update_step",
+}
+HISTORY_KEYS = tuple(_LEARNER_HISTORY_KEYS)
+EPISODE_KEYS = HISTORY_KEYS[:3]
+UPDATE_KEYS = HISTORY_KEYS[3:]
+# Records that count steps (stored as int64 in the history, float64 in the learner).
+_STEP_KEYS = ("episode_length", "episode_total_timesteps", "update_total_timesteps")
+_UPDATE_STATS = ("update_grad_norm", "update_entropy", "update_baseline_loss")
+
+
+def _from_learner_history(h: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for key, learner_key in _LEARNER_HISTORY_KEYS.items():
+        a = np.asarray(h[learner_key])
+        out[key] = a.astype(np.int64) if key in _STEP_KEYS else np.array(a, dtype=np.float64)
+    return out
+
+
+def _to_learner_history(h: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {lk: np.asarray(h[k], dtype=np.float64) for k, lk in _LEARNER_HISTORY_KEYS.items()}
+
+
+class _StateError(ValueError):
+    """A part of a state the learner refused (the message names the key)."""
+
+
+def _optimizer_state(opt: Any) -> dict[str, Any]:
+    """Adam's ``{"t", "m", "v"}``; ``{}`` for SGD or no optimiser (they keep no state)."""
+    if opt is None or not hasattr(opt, "state"):
+        return {}
+    t, m, v = opt.state()
+    return {"t": int(t), "m": np.array(m, dtype=np.float64), "v": np.array(v, dtype=np.float64)}
+
+
+def _state_array(value: Any, key: str, shape: tuple[int, ...], finite: bool = True) -> np.ndarray:
+    """``value`` as a (finite) float64 array of ``shape`` (-1: any length), or a ValueError naming ``key``."""
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"state_dict[{key}]: not an array ({e})") from None
+    if a.dtype.kind not in "fiu":
+        raise ValueError(f"state_dict[{key}]: must hold numbers, got dtype {a.dtype}")
+    if a.ndim != len(shape) or any(e not in (-1, s) for e, s in zip(shape, a.shape)):
+        want = str(tuple("n" if e == -1 else e for e in shape)).replace("'", "")
+        raise ValueError(f"state_dict[{key}]: has shape {a.shape}, expected {want}")
+    out = np.array(a, dtype=np.float64)
+    if finite and not np.all(np.isfinite(out)):
+        raise ValueError(f"state_dict[{key}]: contains NaN or inf")
+    return out
+
+
+def _state_count(value: Any, key: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"state_dict[{key}]: must be an int, got {value!r:.80}")
+    if not 0 <= int(value) < 2**62:
+        raise ValueError(f"state_dict[{key}]: must be in [0, 2**62), got {int(value)}")
+    return int(value)
+
+
+def _mapping(value: Any, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"state_dict[{key}]: must be a dict, got {type(value).__name__}")
+    return value
+
+
+def _check_history(value: Any, total_steps: int) -> dict[str, np.ndarray]:
+    h = _mapping(value, "'history'")
+    for k in h:
+        if k not in _LEARNER_HISTORY_KEYS:
+            raise ValueError(f"state_dict['history'][{k!r}]: unexpected key")
+    out: dict[str, np.ndarray] = {}
+    for k in HISTORY_KEYS:
+        if k not in h:
+            raise ValueError(f"state_dict['history'][{k!r}] is missing")
+        # an update's statistics may be NaN (no baseline: no baseline loss)
+        a = _state_array(h[k], f"'history'][{k!r}", (-1,), finite=k not in _UPDATE_STATS)
+        if k in _STEP_KEYS:
+            if np.any(a != np.floor(a)) or np.any(a < 0) or np.any(a > total_steps):
+                raise ValueError(f"state_dict['history'][{k!r}]: must hold whole numbers of steps "
+                                 f"in [0, total_steps={total_steps}]")
+            if k != "episode_length" and np.any(np.diff(a) < 0):
+                raise ValueError(f"state_dict['history'][{k!r}]: must not decrease")
+            out[k] = a.astype(np.int64)
+        else:
+            out[k] = a
+    for group in (EPISODE_KEYS, UPDATE_KEYS):
+        if len({out[k].size for k in group}) > 1:
+            shown = ", ".join(f"{k} {out[k].size}" for k in group)
+            raise ValueError(f"state_dict['history']: unequal lengths: {shown}")
+    return out
+
+
+def _check_rng_state(value: Any, key: str) -> dict[str, Any]:
+    st = _mapping(value, repr(key))
+    if st.get("bit_generator") != "PCG64":
+        raise ValueError(f"state_dict[{key!r}]: not the state of a PCG64 generator")
+    try:
+        np.random.PCG64().state = dict(st)  # type: ignore[assignment]
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise ValueError(f"state_dict[{key!r}]: not a valid PCG64 state ({e})") from None
+    return copy.deepcopy(dict(st))
+
+
+def _check_optimizer_state(value: Any, key: str, opt: Any, n: int) -> dict[str, Any]:
+    st = _mapping(value, repr(key))
+    if opt is None or not hasattr(opt, "state"):
+        if st:
+            raise ValueError(f"state_dict[{key!r}]: this optimiser keeps no state; expected {{}}")
+        return {}
+    for k in st:
+        if k not in ("t", "m", "v"):
+            raise ValueError(f"state_dict[{key!r}][{k!r}]: unexpected key")
+    for k in ("t", "m", "v"):
+        if k not in st:
+            raise ValueError(f"state_dict[{key!r}][{k!r}] is missing")
+    t = _state_count(st["t"], f"{key!r}]['t'")
+    # before its first step (t = 0) Adam holds no moments yet: empty arrays
+    size = 0 if t == 0 and np.size(st["m"]) == 0 and np.size(st["v"]) == 0 else n
+    m = _state_array(st["m"], f"{key!r}]['m'", (size,))
+    v = _state_array(st["v"], f"{key!r}]['v'", (size,))
+    if np.any(v < 0):
+        raise ValueError(f"state_dict[{key!r}]['v']: Adam's second moments must be >= 0")
+    return {"t": t, "m": m, "v": v}
+
+
+_PENDING_ARRAYS = {  # key: (ndim, dtype kinds accepted, dtype stored)
+    "X": (2, "fiu", np.float64), "I": (2, "iu", np.int64), "A": (2, "fiu", np.float64),
+    "R": (1, "fiu", np.float64), "boot": (1, "fiu", np.float64), "tin": (1, "fiu", np.float64),
+    "term": (1, "b", np.bool_), "trunc": (1, "b", np.bool_),
+}
+
+
+def _check_pending(value: Any) -> dict[str, Any]:
+    """Types and shapes of the pending episodes (the learner checks that they fit it)."""
+    p = _mapping(value, "'pending'")
+    if ("X" in p) == ("I" in p):
+        raise ValueError("state_dict['pending']: needs one of 'X' (feature rows) or 'I' (active indices)")
+    out: dict[str, Any] = {"n_episodes": _state_count(p.get("n_episodes"), "'pending']['n_episodes'")}
+    for k in p:
+        if k != "n_episodes" and k not in _PENDING_ARRAYS:
+            raise ValueError(f"state_dict['pending'][{k!r}]: unexpected key")
+    for k, (ndim, kinds, dtype) in _PENDING_ARRAYS.items():
+        if k not in p:
+            if k in ("X", "I"):
+                continue
+            raise ValueError(f"state_dict['pending'][{k!r}] is missing")
+        a = np.asarray(p[k])
+        if a.dtype.kind not in kinds or a.ndim != ndim:
+            raise ValueError(f"state_dict['pending'][{k!r}]: must be a {ndim}-D array of "
+                             f"{np.dtype(dtype).name}, got {a.ndim}-D {a.dtype}")
+        out[k] = np.array(a, dtype=dtype)
+    return out

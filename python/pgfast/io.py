@@ -3,8 +3,10 @@
 Format
 ------
 A model is a ZIP archive of uncompressed ``.npy`` members — what :func:`numpy.savez`
-writes, so ``numpy.load(path, allow_pickle=False)`` opens it too. It holds plain arrays
-(parameters, optimiser moments, history, episodes waiting for a batch update) and
+writes, so ``numpy.load(path, allow_pickle=False)`` opens it too. It holds exactly
+``agent.state_dict()`` (see :meth:`pgfast.Reinforce.state_dict`), which loading restores
+through ``agent.load_state_dict``: plain arrays (parameters, optimiser moments, history
+under the keys of ``agent.history``, episodes waiting for a batch update) and
 ``__meta__``, a UTF-8 JSON document: format name and version, pgfast version,
 environment id, spaces, hyper-parameters, feature configuration, optimiser step
 counts, counters and the random generators' states. ``__checksum__`` is the SHA-256
@@ -55,6 +57,7 @@ through); any other existing file is only replaced with ``overwrite=True``.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import inspect
@@ -65,12 +68,19 @@ import pathlib
 import secrets
 import struct
 import zipfile
-from typing import IO, Any, Callable, Optional, Union
+from typing import IO, Any, Optional, Union
 
 import numpy as np
 
+from .agent import _LEARNER_HISTORY_KEYS, HISTORY_KEYS
+
 FORMAT = "pgfast-model"
-FORMAT_VERSION = 2  # 2: finished episodes waiting for a batch update ("pending_*")
+# 2: finished episodes waiting for a batch update ("pending_*");
+# 3: the history members are named by the keys of ``agent.history`` ("history_episode_total_timesteps",
+#    "history_update_total_timesteps"; 1-2 used the learner's "history_episode_end_step",
+#    "history_update_step"), and the file is exactly ``agent.state_dict()`` and the metadata
+#    that rebuilds the agent
+FORMAT_VERSION = 3
 SUFFIX = ".pgfast"
 
 #: Largest ``__meta__`` document read, in bytes (an RBF map stores its centres there).
@@ -80,10 +90,15 @@ META_LIMIT = 4 * 1024 * 1024
 META_VALUES_LIMIT = 500_000
 
 _PENDING_KEYS = ("X", "I", "A", "R", "boot", "tin", "term", "trunc")
-_HISTORY_KEYS = (
-    "episode_return", "episode_length", "episode_end_step", "update_grad_norm",
-    "update_entropy", "update_baseline_loss", "update_step",
-)
+
+
+def _history_members(version: int) -> dict[str, str]:
+    """Return the member of each ``agent.history`` key in a file of format ``version``."""
+    if version >= 3:
+        return {k: "history_" + k for k in HISTORY_KEYS}
+    return {k: "history_" + learner_key for k, learner_key in _LEARNER_HISTORY_KEYS.items()}
+
+
 _MAX_MEMBERS = 64  # a model has at most 24
 _MAX_CENTRAL_DIRECTORY = 64 * 1024  # bytes; a model's is ~3 KB
 _MAX_NPY_HEADER = 4096  # numpy writes headers of 128 bytes (more only for huge ndim)
@@ -111,13 +126,6 @@ def _checksum(meta: bytes, arrays: dict[str, np.ndarray]) -> str:
         h.update(_checksum_header(name, a.dtype, a.shape))
         h.update(a.tobytes())
     return h.hexdigest()
-
-
-def _optimizer_state(opt: Any) -> tuple[int, np.ndarray, np.ndarray]:
-    if opt is None or not hasattr(opt, "state"):
-        return 0, np.zeros(0), np.zeros(0)
-    t, m, v = opt.state()
-    return int(t), np.asarray(m, dtype=np.float64), np.asarray(v, dtype=np.float64)
 
 
 def _features_meta(agent: Any) -> dict[str, Any]:
@@ -251,9 +259,9 @@ def agent_class(path: PathLike) -> Any:
     return ActorCritic if meta.get("algorithm", "reinforce") == "actor-critic" else Reinforce
 
 
-def _value_weights(agent: Any) -> Any:
-    """Return the weights of the agent's value function (REINFORCE's baseline, the critic)."""
-    return agent.critic_params if _algorithm(type(agent)) == "actor-critic" else agent.baseline_params
+def _value_key(state: dict[str, Any]) -> str:
+    """Return the state key of the value function's weights (member ``baseline_params`` of the file)."""
+    return "critic_params" if "critic_params" in state else "baseline_params"
 
 
 def _no_pending(agent: Any) -> dict[str, Any]:
@@ -309,17 +317,19 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
 
     sp = agent.spaces
     algorithm = _algorithm(type(agent))
-    t, m, v = _optimizer_state(getattr(agent, "optimizer", None))
-    bt, bm, bv = _optimizer_state(getattr(agent, "baseline_optimizer", None))
-    history = agent._learner.history()
+    state = agent.state_dict()
+    value_key = _value_key(state)
+    empty: dict[str, Any] = {"t": 0, "m": np.zeros(0), "v": np.zeros(0)}
+    opt = state.get("optimizer") or empty
+    bopt = state.get("baseline_optimizer") or empty
     arrays: dict[str, np.ndarray] = {
-        "params": np.array(agent.policy.params, dtype=np.float64),
-        "baseline_params": np.array(_value_weights(agent), dtype=np.float64),
-        "optimizer_m": m, "optimizer_v": v, "baseline_optimizer_m": bm, "baseline_optimizer_v": bv,
+        "params": state["params"], "baseline_params": state[value_key],
+        "optimizer_m": opt["m"], "optimizer_v": opt["v"],
+        "baseline_optimizer_m": bopt["m"], "baseline_optimizer_v": bopt["v"],
     }
-    for k in _HISTORY_KEYS:
-        arrays["history_" + k] = np.asarray(history[k], dtype=np.float64)
-    pending = agent._learner.pending() if hasattr(agent._learner, "pending") else _no_pending(agent)
+    for k, member in _history_members(FORMAT_VERSION).items():
+        arrays[member] = np.asarray(state["history"][k], dtype=np.float64)
+    pending = state["pending"] if "pending" in state else _no_pending(agent)
     for k in _PENDING_KEYS:
         if k in pending:
             arrays["pending_" + k] = np.asarray(pending[k])
@@ -337,16 +347,16 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
         "features": _features_meta(agent),
         "policy": repr(agent.policy),
         "hyperparameters": agent.hyperparameters,
-        "optimizer_t": t,
-        "baseline_optimizer_t": bt,
-        "num_timesteps": int(agent.num_timesteps),
-        "total_steps": int(agent._learner.total_steps),
+        "optimizer_t": opt["t"],
+        "baseline_optimizer_t": bopt["t"],
+        "num_timesteps": state["total_steps"],
+        "total_steps": state["total_steps"],
         "pending_episodes": int(pending["n_episodes"]),
-        "rng_state": agent.rng.bit_generator.state,
-        "eval_rng_state": agent._eval_rng.bit_generator.state,
+        "rng_state": state["rng_state"],
+        "eval_rng_state": state["eval_rng_state"],
     }
-    if algorithm == "actor-critic":
-        meta["average_reward"] = float(agent.average_reward)
+    if "average_reward" in state:
+        meta["average_reward"] = state["average_reward"]
     meta_bytes = json.dumps(meta, sort_keys=True).encode("utf-8")
     too_big = _meta_json_limits(meta_bytes)
     if too_big is not None:  # never write a file that load() would refuse
@@ -683,8 +693,8 @@ def _expected_members(meta: dict[str, Any], members: dict[str, _Member]) -> _Exp
         "optimizer_m": (_F8, (n_m,)), "optimizer_v": (_F8, (n_m,)),
         "baseline_optimizer_m": (_F8, (n_bm,)), "baseline_optimizer_v": (_F8, (n_bm,)),
     }
-    for k in _HISTORY_KEYS:
-        exp["history_" + k] = (_F8, (-1,))
+    for member in _history_members(meta["format_version"]).values():
+        exp[member] = (_F8, (-1,))
     if meta["format_version"] >= 2:
         if sparse_active:
             exp["pending_I"] = (_I8, (-1, sparse_active))
@@ -719,8 +729,9 @@ def _check_members(meta: dict[str, Any], members: dict[str, _Member], exp: _Expe
             raise _corrupt(f"{what} have unequal lengths: {shown}")
         return next(iter(lengths.values()), 0)
 
-    same_length(["history_" + k for k in _HISTORY_KEYS[:3]], "the episode history arrays")
-    same_length(["history_" + k for k in _HISTORY_KEYS[3:]], "the update history arrays")
+    history = list(_history_members(meta["format_version"]).values())
+    same_length(history[:3], "the episode history arrays")
+    same_length(history[3:], "the update history arrays")
     if meta["format_version"] >= 2:
         n = same_length(["pending_" + k for k in _PENDING_KEYS], "the pending-episode arrays")
         episodes = _int_field(meta, "pending_episodes")
@@ -739,12 +750,14 @@ def _check_values(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
             raise _corrupt(f"{name!r} (Adam's second moments) contains negative values")
     total = _int_field(meta, "total_steps")
     _int_field(meta, "num_timesteps")
-    for name in ("history_episode_length", "history_episode_end_step", "history_update_step"):
+    members = _history_members(meta["format_version"])
+    for key in ("episode_length", "episode_total_timesteps", "update_total_timesteps"):
+        name = members[key]
         a = arrays[name]
         whole = np.isfinite(a) & (a == np.floor(a)) & (a >= 0) & (a <= total)
         if not np.all(whole):
             raise _corrupt(f"{name!r} must hold whole numbers of steps in [0, total_steps={total}]")
-        if name != "history_episode_length" and np.any(np.diff(a) < 0):
+        if key != "episode_length" and np.any(np.diff(a) < 0):
             raise _corrupt(f"{name!r} must not decrease")
     for key in ("rng_state", "eval_rng_state"):
         state = _dict_field(meta, key)
@@ -847,35 +860,25 @@ def _env_from_meta(meta: dict[str, Any], path: pathlib.Path) -> str:
     return env_id
 
 
-def _real(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-_HP_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "lr": lambda v: _real(v) and v > 0,
-    "baseline_lr": lambda v: _real(v) and v > 0,
-    "optimizer": lambda v: v in ("adam", "sgd"),
-    "gamma": lambda v: _real(v) and 0.0 <= v <= 1.0,
-    "baseline": lambda v: v is None or v == "linear",
-    "normalize_returns": lambda v: isinstance(v, bool),
-    "discount_gradient": lambda v: isinstance(v, bool),
-    "update": lambda v: v in ("per_step", "per_episode", "batch"),
-    "batch_episodes": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v < 2**31,
-    "entropy_coef": lambda v: _real(v) and v >= 0,
-    "max_grad_norm": lambda v: v is None or (_real(v) and v > 0),
-    "truncation": lambda v: v in ("bootstrap", "terminal"),
-    "seed": lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
-    "log_std_init": _real,
-    "state_dependent_std": lambda v: isinstance(v, bool),
-}
-
-
 def _check_hyperparameter_values(meta: dict[str, Any]) -> None:
-    """Check the saved hyper-parameters pgfast knows (others are checked by :func:`load_agent`)."""
+    """Check the saved hyper-parameters pgfast knows, one by one, with the agent's own config.
+
+    Each known key is checked by building the algorithm's config dataclass with that one
+    value (the config is where ``Reinforce``/``ActorCritic`` check their arguments);
+    unknown keys are refused by :func:`load_agent`.
+    """
+    from ._validate import ActorCriticConfig, ReinforceConfig, seed
+
+    config: Any = ActorCriticConfig if meta.get("algorithm") == "actor-critic" else ReinforceConfig
+    fields = {f.name for f in dataclasses.fields(config)}
     for key, value in _dict_field(meta, "hyperparameters").items():
-        check = _HP_CHECKS.get(key)
-        if check is not None and not check(value):
-            raise _corrupt(f"hyperparameter {key!r} has an invalid value {value!r:.80}")
+        try:
+            if key == "seed":
+                seed(key, value)
+            elif key in fields:
+                config(**{key: value})
+        except (TypeError, ValueError):
+            raise _corrupt(f"hyperparameter {key!r} has an invalid value {value!r:.80}") from None
 
 
 def load_agent(
@@ -929,33 +932,25 @@ def load_agent(
             f"env: its spaces ({sp.observation_space}, {sp.action_space}) do not match the "
             f"saved model's ({saved.get('observation')}, {saved.get('action')})"
         )
-    if (agent.policy.n_params, _value_weights(agent).size) != (arrays["params"].size,
-                                                               arrays["baseline_params"].size):
+    state = agent.state_dict()  # a new agent's: what the file does not hold (format 1: pending)
+    value_key = _value_key(state)
+    if (state["params"].size, state[value_key].size) != (arrays["params"].size,
+                                                         arrays["baseline_params"].size):
         raise ValueError(f"{p} is corrupt: its parameters do not fit the policy it describes")
+    state["params"], state[value_key] = arrays["params"], arrays["baseline_params"]
+    state["total_steps"] = meta["total_steps"]
+    state["history"] = {k: arrays[m] for k, m in _history_members(meta["format_version"]).items()}
+    state["rng_state"], state["eval_rng_state"] = meta["rng_state"], meta["eval_rng_state"]
+    for name in ("optimizer", "baseline_optimizer"):
+        if name in state and meta[name + "_t"] > 0:
+            state[name] = {"t": meta[name + "_t"], "m": arrays[name + "_m"], "v": arrays[name + "_v"]}
+    if "pending" in state and "pending_R" in arrays:
+        state["pending"] = {k: arrays["pending_" + k] for k in _PENDING_KEYS if "pending_" + k in arrays}
+        state["pending"]["n_episodes"] = meta["pending_episodes"]
+    if "average_reward" in state:
+        state["average_reward"] = meta.get("average_reward")
     try:
-        agent.policy.params = arrays["params"]
-        if len(arrays["baseline_params"]):
-            _value_weights(agent)[:] = arrays["baseline_params"]
-        if wanted == "actor-critic":
-            rbar: Any = meta.get("average_reward")
-            if not _real(rbar):
-                raise ValueError("metadata 'average_reward' must be a finite number")
-            agent._learner.average_reward = float(rbar)
-        if meta["optimizer_t"] > 0:
-            agent.optimizer.set_state(meta["optimizer_t"], arrays["optimizer_m"], arrays["optimizer_v"])
-        if meta["baseline_optimizer_t"] > 0:
-            agent.baseline_optimizer.set_state(
-                meta["baseline_optimizer_t"], arrays["baseline_optimizer_m"], arrays["baseline_optimizer_v"]
-            )
-        agent._learner.restore({k: arrays["history_" + k] for k in _HISTORY_KEYS}, meta["total_steps"])
-        if meta.get("pending_episodes", 0):
-            pending: dict[str, Any] = {
-                k: arrays["pending_" + k] for k in _PENDING_KEYS if "pending_" + k in arrays
-            }
-            pending["n_episodes"] = int(meta["pending_episodes"])
-            agent._learner.restore_pending(pending)
-        agent.rng.bit_generator.state = meta["rng_state"]
-        agent._eval_rng.bit_generator.state = meta["eval_rng_state"]
-    except (ValueError, TypeError, IndexError, KeyError, OverflowError, RuntimeError) as e:
+        agent.load_state_dict(state)
+    except (ValueError, TypeError) as e:
         raise ValueError(f"{p} is corrupt: {e}") from None
     return agent

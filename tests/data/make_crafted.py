@@ -37,6 +37,7 @@ MODELS = HERE / "models"
 BASE = MODELS / "cartpole-v1-format2.pgfast"  # softmax, Adam, no baseline, nothing pending
 TILES = MODELS / "cartpole-v1-tiles-format2.pgfast"  # TileCoding(4, 3), baseline, pending
 PENDULUM = MODELS / "pendulum-v1-baseline-format2.pgfast"  # Gaussian, baseline, pending
+FORMAT3 = MODELS / "cartpole-v1-baseline-format3.pgfast"  # format 3: baseline, pending
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 #: The module a crafted ``module:Env`` id names; the test plants a module of that name
@@ -333,8 +334,8 @@ CASES: dict[str, Case] = {
         r"\(no pgfast metadata\)", "a compressed .npz of other arrays"),
     "foreign-format": Case(edited(_set("format", "something-else")), r"\(format 'something-else'\)",
                            "metadata of another format"),
-    "newer-format-version": Case(edited(_set("format_version", 3)),
-                                 r"model format version 3; this pgfast reads versions <= 2: upgrade pgfast",
+    "newer-format-version": Case(edited(_set("format_version", 4)),
+                                 r"model format version 4; this pgfast reads versions <= 3: upgrade pgfast",
                                  "a newer format version"),
     # -- damaged ---------------------------------------------------------------------
     "truncated-half": Case(_truncated(0.5), NOT_A_MODEL, "the first half of a model"),
@@ -461,6 +462,23 @@ CASES: dict[str, Case] = {
     "pending-index-out-of-range": Case(
         edited(_arrays(lambda a: a["pending_I"].__setitem__((0, 0), 10**6)), base=TILES),
         r"pending episodes: a feature index is out of range", "a tile index beyond the map"),
+    # -- format 3: the history members are named by agent.history's keys --------------------
+    "format3-old-history-member": Case(
+        edited(_arrays(lambda a: a.__setitem__("history_update_step",
+                                               a.pop("history_update_total_timesteps"))), base=FORMAT3),
+        r"unexpected member 'history_update_step'", "a format-2 history member in a format-3 file"),
+    "format3-history-decreasing-steps": Case(
+        edited(_arrays(lambda a: a["history_episode_total_timesteps"].__setitem__(
+            slice(0, 2), [100.0, 50.0])), base=FORMAT3),
+        r"'history_episode_total_timesteps' must not decrease", "episode end steps going back (format 3)"),
+    "format3-update-history-unequal-lengths": Case(
+        edited(_arrays(lambda a: a.__setitem__("history_update_grad_norm",
+                                               a["history_update_grad_norm"][:-1])), base=FORMAT3),
+        r"the update history arrays have unequal lengths", "one update record missing (format 3)"),
+    "format3-pending-not-ending-an-episode": Case(
+        edited(_arrays(lambda a: a.update(pending_term=np.zeros_like(a["pending_term"]),
+                                          pending_trunc=np.zeros_like(a["pending_trunc"]))), base=FORMAT3),
+        r"pending episodes: the last step does not end an episode", "no episode end (format 3)"),
 }
 
 

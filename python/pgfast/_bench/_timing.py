@@ -15,7 +15,7 @@ import time
 import timeit
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -131,11 +131,6 @@ def compare(
             if r > 0:  # the first round is a warm-up
                 times[k].append(dt)
     return {k: float(np.median(v)) for k, v in times.items()}
-
-
-def median_seconds(fn: Callable[[], float], repeat: int) -> float:
-    """Median of ``repeat`` values of ``fn()`` (which returns the seconds it measured)."""
-    return float(np.median([fn() for _ in range(repeat)]))
 
 
 def machine_info() -> dict[str, Any]:
