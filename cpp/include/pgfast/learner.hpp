@@ -297,11 +297,9 @@ class Learner : public Rollout<P> {
 
   static void standardise(std::vector<double>& v) {
     const std::size_t n = v.size();
-    double mean = 0.0;
-    for (double x : v) mean += x;
-    mean /= static_cast<double>(n);
-    double var = 0.0;
-    for (double x : v) var += (x - mean) * (x - mean);
+    // v.mean() and v.std() as NumPy computes them (pairwise sums, npy::sum).
+    const double mean = npy::sum(v.data(), n) / static_cast<double>(n);
+    const double var = npy::sum_of([&v, mean](std::size_t i) { return (v[i] - mean) * (v[i] - mean); }, n);
     const double sd = std::sqrt(var / static_cast<double>(n));
     for (double& x : v) x = (x - mean) / (sd + 1e-8);
   }

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "numpy_math.hpp"
+
 namespace pgfast {
 
 // Largest parameter/feature count accepted: far beyond any linear policy that
@@ -73,11 +75,9 @@ inline bool all_finite(const double* x, std::size_t n) {
   return acc == 0.0;
 }
 
-inline double dot(const double* a, const double* b, std::size_t n) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
+// a . b as the NumPy twin writes it, np.sum(a * b): products, then NumPy's pairwise sum
+// (bit-identical; see numpy_math.hpp).
+inline double dot(const double* a, const double* b, std::size_t n) { return npy::dot(a, b, n); }
 
 // y += alpha * x
 inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
@@ -92,11 +92,8 @@ struct Active {
   std::size_t n;
 };
 
-inline double dot(const double* w, Active x, std::size_t /*n*/) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < x.n; ++i) s += w[x.idx[i]];
-  return s;
-}
+// w . x for binary x: w[idx].sum() in the twin (the gathered weights, pairwise-summed).
+inline double dot(const double* w, Active x, std::size_t /*n*/) { return npy::gather_sum(w, x.idx, x.n); }
 
 inline void axpy(double alpha, Active x, double* y, std::size_t /*n*/) {
   for (std::size_t i = 0; i < x.n; ++i) y[x.idx[i]] += alpha;
