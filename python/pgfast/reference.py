@@ -7,9 +7,22 @@ parameter layouts, the same return shapes and the same use of the caller's
 be checked against Sutton & Barto, *Reinforcement Learning: An Introduction*, 2nd ed.
 (referred to as S&B below).
 
-The test-suite checks that every kernel here agrees with its C++ twin to ~1e-12 and
-that, given the same seed, both sample the same actions and leave the Generator in the
-same state. The benchmarks use this module as the speed baseline.
+The test-suite checks that every policy, return and optimiser kernel here agrees with
+its C++ twin BIT FOR BIT and that, given the same seed, both sample the same actions and
+leave the Generator in the same state. The benchmarks use this module as the speed
+baseline.
+
+Every quantity is one NumPy expression whose C++ mirror performs the same roundings in
+the same order (``cpp/include/pgfast/numpy_math.hpp``):
+
+* sums are ``.sum()`` / ``.sum(axis=-1)`` over a contiguous last axis (NumPy's pairwise
+  summation, reproduced by the core), never ``@`` / ``np.dot`` (BLAS, whose order is
+  not fixed): a dot product is ``(w * x).sum(axis=-1)``;
+* a sum over steps is ``.sum(axis=0)`` of a C-contiguous (T, n) array, which NumPy
+  accumulates row after row, as the core's loops do;
+* ``np.exp`` / ``np.log`` are NumPy's (SVML's AVX-512 kernels on x86-64 Linux with
+  AVX512_SKX, else libm); :mod:`pgfast._numpy_math` switches the core to the same ones.
+  ``math.exp`` / ``math.log`` are libm's and are not used on arrays here.
 
 Conventions shared by every policy method:
 
@@ -57,8 +70,8 @@ from ._reference_features import (  # noqa: E402
     TileCodingFeatures,
 )
 
-# 0.5 ln(2π): the constant of the Gaussian log-density.
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+# 0.5 ln(2π), correctly rounded (the C++ literal): the constant of the Gaussian log-density.
+_HALF_LOG_2PI = 0.91893853320467274178
 # Largest parameter count accepted (the same bound as the C++ core).
 _MAX_SIZE = 2**40
 
@@ -167,6 +180,19 @@ def _check_generator(rng: object) -> np.random.Generator:
     return rng
 
 
+def _storage(params: object, n: int, name: str = "params") -> FloatArray:
+    """Check an array given as a policy's parameter storage: writable 1-D float64 of n values."""
+    if not isinstance(params, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray (used as the policy's storage, not copied)")
+    if params.dtype != np.float64:
+        raise TypeError(f"{name} must have dtype float64 (native byte order), got {params.dtype}")
+    if params.ndim != 1 or params.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), got {params.shape}")
+    if not params.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return params
+
+
 def _assign(dst: FloatArray, value: ArrayLike, name: str) -> None:
     """Copy ``value`` into ``dst`` after checking its shape and finiteness."""
     src = _float_array(value, name)
@@ -195,6 +221,10 @@ class LinearSoftmax:
         Number k of discrete actions (1 is allowed: a constant policy).
     bias : bool, default True
         Whether each action has a bias term.
+    params : numpy.ndarray, optional
+        A writable float64 array of shape (n_params,) used AS the parameter storage (not
+        copied, its values kept): e.g. ``np.asarray(core_policy.params)``, so that this
+        policy reads the parameters of a C++ policy. Default: a new array of zeros.
 
     Notes
     -----
@@ -202,7 +232,9 @@ class LinearSoftmax:
     bias (k) when ``bias`` is true. All parameters start at zero (the uniform policy).
     """
 
-    def __init__(self, n_features: int, n_actions: int, bias: bool = True) -> None:
+    def __init__(
+        self, n_features: int, n_actions: int, bias: bool = True, *, params: Optional[FloatArray] = None
+    ) -> None:
         self._d = _size(n_features, "n_features")
         self._k = _size(n_actions, "n_actions")
         if self._d * self._k > _MAX_SIZE:
@@ -211,7 +243,7 @@ class LinearSoftmax:
         n_params = self._k * self._d + (self._k if self._bias else 0)
         if n_params > _MAX_SIZE:
             raise ValueError("n_params is too large")
-        self._params = np.zeros(n_params)
+        self._params = np.zeros(n_params) if params is None else _storage(params, n_params)
 
     def __repr__(self) -> str:
         return f"LinearSoftmax(n_features={self._d}, n_actions={self._k}, bias={self._bias})"
@@ -262,9 +294,13 @@ class LinearSoftmax:
     # --- the policy ---------------------------------------------------------------
 
     def _preferences(self, X: FloatArray) -> FloatArray:
-        """Return the action preferences h = X Wᵀ + b, shape (N, k) (S&B eq. 13.3)."""
+        """Return the action preferences h = X Wᵀ + b, shape (N, k) (S&B eq. 13.3).
+
+        h_b = Σ_i W_bi x_i + b_b is written ``(x * W).sum(axis=-1) + b``: products, then
+        NumPy's pairwise sum, as the core computes it (not ``X @ W.T``: BLAS).
+        """
         with _quiet():
-            H = X @ self._W.T + self._b
+            H = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         if not np.all(np.isfinite(H)):
             raise ValueError("action preferences are not finite (parameters or features too large)")
         return H
@@ -363,11 +399,20 @@ class LinearSoftmax:
         G = _finite_result(self._eligibility(X, A), "grad_log_prob", _WHY_SOFTMAX_GRAD)
         return G[0] if single else G
 
-    def _eligibility(self, X: FloatArray, A: NDArray[np.int64]) -> FloatArray:
-        """Rows (e_a − π(·|s)) ⊗ x(s) of validated states and actions, unchecked."""
+    def _eligibility(
+        self, X: FloatArray, A: NDArray[np.int64], scale: Optional[FloatArray] = None
+    ) -> FloatArray:
+        """Rows (e_a − π(·|s)) ⊗ x(s) of validated states and actions, unchecked (eq. 13.9).
+
+        With ``scale`` (shape (N,)), row t is (scale_t (e_a − π)) ⊗ x: the per-action
+        coefficient is scaled before the product with x, as the core's kernels do.
+        """
         one_hot = np.eye(self._k)[A]
         with _quiet():
-            return self._expand(one_hot - self._probs(X), X)
+            coef = one_hot - self._probs(X)
+            if scale is not None:
+                coef = scale[:, np.newaxis] * coef
+            return self._expand(coef, X)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
         """Entropy H(π(·|s)) = −Σ_b π(b|s) ln π(b|s).
@@ -492,6 +537,10 @@ class LinearGaussian:
         the clamp the log-std gradient is 0 (the exact derivative of the clamp).
     state_dependent_std : bool, default False
         Make the log-std linear in x(s) instead of one parameter per dimension.
+    params : numpy.ndarray, optional
+        A writable float64 array of shape (n_params,) used AS the parameter storage (not
+        copied, its values kept, ``log_std_init`` not applied): e.g.
+        ``np.asarray(core_policy.params)``. Default: a new array, initialised as below.
 
     Notes
     -----
@@ -510,6 +559,8 @@ class LinearGaussian:
         log_std_min: float = -20.0,
         log_std_max: float = 2.0,
         state_dependent_std: bool = False,
+        *,
+        params: Optional[FloatArray] = None,
     ) -> None:
         self._d = _size(n_features, "n_features")
         self._m = _size(action_dim, "action_dim")
@@ -527,8 +578,11 @@ class LinearGaussian:
         n_params = self._m * self._d + (self._m if self._bias else 0) + n_log_std
         if n_params > _MAX_SIZE:
             raise ValueError("n_params is too large")
-        self._params = np.zeros(n_params)
-        self._params[n_params - self._m :] = log_std_init
+        if params is not None:
+            self._params = _storage(params, n_params)
+        else:
+            self._params = np.zeros(n_params)
+            self._params[n_params - self._m :] = log_std_init
 
     def __repr__(self) -> str:
         return f"LinearGaussian(n_features={self._d}, action_dim={self._m}, bias={self._bias})"
@@ -610,7 +664,7 @@ class LinearGaussian:
             return np.broadcast_to(self._raw_log_std, (X.shape[0], self._m))
         Ws = self._raw_log_std[: self._m * self._d].reshape(self._m, self._d)
         with _quiet():  # clamped by every caller: an overflow to ±inf clamps to the bound
-            out: FloatArray = X @ Ws.T + self._raw_log_std[self._m * self._d :]
+            out: FloatArray = (X[:, np.newaxis, :] * Ws).sum(axis=-1) + self._raw_log_std[self._m * self._d :]
         return out
 
     def log_std_at(self, x: ArrayLike) -> FloatArray:
@@ -629,9 +683,12 @@ class LinearGaussian:
     # --- the policy ---------------------------------------------------------------
 
     def _mean(self, X: FloatArray) -> FloatArray:
-        """Return the action means μ = X Wᵀ + b, shape (N, m)."""
+        """Return the action means μ = X Wᵀ + b, shape (N, m) (S&B eq. 13.18).
+
+        Written ``(x * W).sum(axis=-1) + b`` (NumPy's pairwise sum, as the core).
+        """
         with _quiet():
-            mu = X @ self._W.T + self._b
+            mu = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         if not np.all(np.isfinite(mu)):
             raise ValueError("action mean is not finite (parameters or features too large)")
         return mu
@@ -674,7 +731,7 @@ class LinearGaussian:
         mu = self._mean(X)
         with _quiet():
             z = (A - mu) / np.exp(log_std)
-            lp = (-0.5 * z**2 - log_std - _HALF_LOG_2PI).sum(axis=1)
+            lp = (-0.5 * (z * z) - log_std - _HALF_LOG_2PI).sum(axis=1)
         _finite_result(lp, "log_prob", _WHY_GAUSSIAN_LOG_PROB)
         return float(lp[0]) if single else lp
 
@@ -703,22 +760,31 @@ class LinearGaussian:
         G = _finite_result(self._eligibility(X, A), "grad_log_prob", _WHY_GAUSSIAN_GRAD)
         return G[0] if single else G
 
-    def _eligibility(self, X: FloatArray, A: FloatArray) -> FloatArray:
-        """Eligibility rows of validated states and actions, unchecked."""
-        with _quiet():
-            return self._eligibility_rows(X, A)
+    def _eligibility(self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None) -> FloatArray:
+        """Eligibility rows of validated states and actions, unchecked (eqs. 13.19-13.20).
 
-    def _eligibility_rows(self, X: FloatArray, A: FloatArray) -> FloatArray:
+        With ``scale`` (shape (N,)), each per-dimension coefficient of row t is multiplied
+        by scale_t before the product with x, as the core's kernels do.
+        """
+        with _quiet():
+            return self._eligibility_rows(X, A, scale)
+
+    def _eligibility_rows(self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None) -> FloatArray:
         n = X.shape[0]
         raw = self._raw_log_std_of(X)
         sigma = np.exp(np.clip(raw, self._lo, self._hi))
         free = (raw >= self._lo) & (raw <= self._hi)
         diff = A - self._mean(X)
-        coef = diff / sigma**2  # ∂ ln π / ∂μ_j, shape (N, m)
+        coef = diff / (sigma * sigma)  # ∂ ln π / ∂μ_j, shape (N, m)
+        z = diff / sigma
+        coef_log_std = np.where(free, z * z - 1.0, 0.0)  # ∂ ln π / ∂l_j
+        if scale is not None:
+            coef = scale[:, np.newaxis] * coef
+            coef_log_std = scale[:, np.newaxis] * coef_log_std
         parts = [(coef[:, :, np.newaxis] * X[:, np.newaxis, :]).reshape(n, -1)]
         if self._bias:
             parts.append(coef)
-        parts.append(self._log_std_grad(X, np.where(free, (diff / sigma) ** 2 - 1.0, 0.0)))
+        parts.append(self._log_std_grad(X, coef_log_std))
         return np.concatenate(parts, axis=1)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
@@ -938,13 +1004,16 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     if w.shape != (T,):
         raise ValueError(f"weights must have shape ({T},), got {w.shape}")
     _finite(w, "weights")
-    # The unchecked eligibility rows: an overflowing row overflows the sum as well.
+    # The unchecked rows w_t ∇ ln π(A_t|X_t) (w_t scales the per-action coefficient before
+    # the product with x, as in the core), summed over t by .sum(axis=0): NumPy adds the
+    # rows one after the other, as the core's loop does. An overflowing row overflows
+    # the sum as well.
     if isinstance(policy, LinearSoftmax):
-        rows = policy._eligibility(X, actions)
+        rows = policy._eligibility(X, actions, scale=w)
     else:
-        rows = policy._eligibility(X, actions_f)
+        rows = policy._eligibility(X, actions_f, scale=w)
     with _quiet():
-        g: FloatArray = w @ rows
+        g: FloatArray = rows.sum(axis=0)
     return _finite_result(g, "policy_gradient", "|weights| times |X| is too large")
 
 
@@ -994,13 +1063,16 @@ def _positive_lr(lr: float) -> float:
 
 
 def _norm(g: FloatArray) -> float:
-    """Return ‖g‖; in the scaled form max|g| √Σ(g/max|g|)² when Σg² overflows (BLAS dnrm2)."""
+    """Return ‖g‖ = √(Σ g²) (``np.sqrt(np.sum(g * g))``, pairwise as the core).
+
+    When Σ g² overflows, the scaled form max|g| √Σ(g/max|g|)² (as BLAS dnrm2).
+    """
     with _quiet():
-        sq = float(g @ g)
-        if math.isfinite(sq):
-            return math.sqrt(sq)
-        m = float(np.max(np.abs(g)))
-        norm = m * math.sqrt(float(np.sum((g / m) ** 2)))
+        sq = np.sum(g * g)
+        if np.isfinite(sq):
+            return float(np.sqrt(sq))
+        m = np.max(np.abs(g))
+        norm = float(m * np.sqrt(np.sum((g / m) ** 2)))
     if not math.isfinite(norm):
         raise ValueError("step: the result overflows (the norm of grad is too large)")
     return norm
