@@ -63,7 +63,8 @@ def test_sum_of_negative_zeros_is_positive_zero_as_numpy(n):
 
 @pytest.mark.parametrize(
     ("values", "want"),
-    [([np.inf, 1.0], np.inf), ([np.inf, -np.inf], np.nan), ([1.0, np.nan, 2.0], np.nan), ([1e308] * 10, np.inf)],
+    [([np.inf, 1.0], np.inf), ([np.inf, -np.inf], np.nan), ([1.0, np.nan, 2.0], np.nan),
+     ([1e308] * 10, np.inf)],
 )
 def test_sum_propagates_inf_and_nan(values, want):
     with np.errstate(over="ignore", invalid="ignore"):
@@ -102,7 +103,8 @@ def test_detected_variant_is_known_on_this_platform():
 EXP_SPECIALS = np.array(
     [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 5e-324, 2.0**-54, -(2.0**-54), 709.782712893384,
      709.7827128933841, 710.0, -745.1332191019411, -745.1332191019412, -746.0, -708.3964185322641,
-     -708.4, -707.7, 707.7, float.fromhex("0x1.61da04cbafe44p+9"), float.fromhex("-0x1.61da04cbafe44p+9"), 1.0, -1.0, 0.5]
+     -708.4, -707.7, 707.7, float.fromhex("0x1.61da04cbafe44p+9"), float.fromhex("-0x1.61da04cbafe44p+9"),
+     1.0, -1.0, 0.5]
 )
 LOG_SPECIALS = np.array(
     [0.0, -0.0, -1.0, -np.inf, np.inf, np.nan, 5e-324, 1e-310, 2.2250738585072014e-308, 1.0, 2.0, 0.75, 1.5,

@@ -25,7 +25,7 @@ _VARIANTS = ((1, "svml-avx512"), (0, "libm"))
 
 
 def _probe() -> tuple[np.ndarray, np.ndarray]:
-    """Inputs on which the variants differ: exp over [-745, 710], log over (0, 1e300]."""
+    """Return inputs on which the variants differ: exp over [-745, 710], log over (0, 1e300]."""
     rng = np.random.default_rng(20261130)
     x = np.concatenate([rng.uniform(-745.0, 710.0, 4096), rng.uniform(-5.0, 5.0, 4096)])
     y = np.concatenate([np.exp(rng.uniform(-744.0, 690.0, 4096)), rng.uniform(0.5, 2.0, 4096)])

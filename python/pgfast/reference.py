@@ -300,7 +300,7 @@ class LinearSoftmax:
         NumPy's pairwise sum, as the core computes it (not ``X @ W.T``: BLAS).
         """
         with _quiet():
-            H = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
+            H: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         if not np.all(np.isfinite(H)):
             raise ValueError("action preferences are not finite (parameters or features too large)")
         return H
@@ -688,7 +688,7 @@ class LinearGaussian:
         Written ``(x * W).sum(axis=-1) + b`` (NumPy's pairwise sum, as the core).
         """
         with _quiet():
-            mu = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
+            mu: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         if not np.all(np.isfinite(mu)):
             raise ValueError("action mean is not finite (parameters or features too large)")
         return mu
@@ -769,7 +769,9 @@ class LinearGaussian:
         with _quiet():
             return self._eligibility_rows(X, A, scale)
 
-    def _eligibility_rows(self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None) -> FloatArray:
+    def _eligibility_rows(
+        self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None
+    ) -> FloatArray:
         n = X.shape[0]
         raw = self._raw_log_std_of(X)
         sigma = np.exp(np.clip(raw, self._lo, self._hi))
