@@ -31,8 +31,14 @@
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define PGFAST_NPY_HAVE_AVX512_RCP14 1
+// The SVML port runs only on CPUs with AVX-512F and FMA (svml_available()): compiled for
+// them, each std::fma is one vfmadd instruction instead of a call to libm's fma(). The
+// value is the same either way (fma is exact); -ffp-contract=off still forbids fusing
+// any other product and sum.
+#define PGFAST_NPY_SVML_TARGET __attribute__((target("avx512f,fma")))
 #else
 #define PGFAST_NPY_HAVE_AVX512_RCP14 0
+#define PGFAST_NPY_SVML_TARGET
 #endif
 
 namespace pgfast::npy {
@@ -166,7 +172,7 @@ inline void set_mode(Mode m) { detail::mode_flag().store(static_cast<int>(m), st
 // has no exact portable equivalent).
 inline bool svml_available() {
 #if PGFAST_NPY_HAVE_AVX512_RCP14
-  return __builtin_cpu_supports("avx512f");
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
 #else
   return false;
 #endif
@@ -238,13 +244,14 @@ constexpr double kLogLo[16] = {
 
 // x * c + s rounded toward zero (vfmadd {rz-sae}), for s = 1.5 * 2^48 and |x * c| < 2^40:
 // the nearest-rounded fma r is the answer unless the exact value lies below r.
-inline double fma_toward_zero_shifted(double x, double c, double s) {
+PGFAST_NPY_SVML_TARGET inline double fma_toward_zero_shifted(double x, double c, double s) {
   const double r = std::fma(x, c, s);
   const double below = std::fma(x, c, -(r - s));  // exact value - r, correctly signed
-  return below < 0.0 ? std::nextafter(r, 0.0) : r;
+  // r > 0 and normal: the next double toward zero is one bit pattern down.
+  return below < 0.0 ? detail::from_bits(detail::to_bits(r) - 1U) : r;
 }
 
-inline double exp_rare(double x) {
+PGFAST_NPY_SVML_TARGET inline double exp_rare(double x) {
   const std::uint64_t bits = detail::to_bits(x);
   const unsigned e = static_cast<unsigned>(bits >> 52) & 0x7ffU;
   if (e == 0x7ffU) {
@@ -299,14 +306,15 @@ inline double exp_rare(double x) {
   return p * detail::from_bits(static_cast<std::uint64_t>(edx) << 52);
 }
 
-inline double exp(double x) {
+PGFAST_NPY_SVML_TARGET inline double exp(double x) {
   if (!(std::fabs(x) < 0x1.61da04cbafe44p+9)) {
     if (std::isnan(x)) return x + x;  // the main path gives NaN (scalef of NaN)
     return exp_rare(x);
   }
   const double a = fma_toward_zero_shifted(x, 0x1.71547652b82fep+0, 0x1.8000000003ff0p+48);
   const double kd = a - 0x1.8000000003ff0p+48;
-  const auto j = static_cast<std::size_t>(detail::to_bits(a) & 15U);
+  const std::uint64_t abits = detail::to_bits(a);
+  const auto j = static_cast<std::size_t>(abits & 15U);
   double r = std::fma(-kd, 0x1.62e42fefa39efp-1, x);
   r = std::fma(-0x1.abc9e3b39803fp-56, kd, r);
   const double r2 = r * r;
@@ -317,19 +325,21 @@ inline double exp(double x) {
   p = std::fma(r2, p, p3);
   p = std::fma(p, r, kExpTail[j]);
   p = std::fma(kExpTop[j], p, kExpTop[j]);
-  // vscalefpd: p * 2^floor(kd); |x| < 707.7 keeps the result normal, so ldexp is exact.
-  return std::ldexp(p, static_cast<int>(std::floor(kd)));
+  // vscalefpd: p * 2^floor(kd). The shifter's low bits hold 16 (floor(kd) + 1023) + j,
+  // so bits 4..14 of a are the biased exponent of 2^floor(kd) (in [1, 2046] for
+  // |x| < 707.7); the product is exact (the result is normal).
+  return p * detail::from_bits(((abits >> 4) & 0x7ffU) << 52);
 }
 
 #if PGFAST_NPY_HAVE_AVX512_RCP14
-__attribute__((target("avx512f"))) inline double rcp14(double m) {
+PGFAST_NPY_SVML_TARGET inline double rcp14(double m) {
   return _mm_cvtsd_f64(_mm_rcp14_sd(_mm_set_sd(m), _mm_set_sd(m)));
 }
 #else
 inline double rcp14(double m) { return 1.0 / m; }  // never used: svml_available() is false
 #endif
 
-inline double log(double x) {
+PGFAST_NPY_SVML_TARGET inline double log(double x) {
   // vfpclasspd 0xdf: NaN, +-0, +-inf and negative numbers take the rare path (whose
   // results are the IEEE special values); subnormals take the main path.
   if (!(x > 0.0) || x == std::numeric_limits<double>::infinity()) {
@@ -338,12 +348,18 @@ inline double log(double x) {
     if (x < 0.0) return std::numeric_limits<double>::quiet_NaN();
     return x;  // +inf
   }
-  int ex = 0;
-  const double half_m = std::frexp(x, &ex);  // x = half_m 2^ex, half_m in [0.5, 1)
-  const double m = half_m * 2.0;             // vgetmantpd: [1, 2)
-  double e = static_cast<double>(ex - 1);    // vgetexppd
-  // vrndscalepd imm 0x58: round to a multiple of 2^-5, to nearest even.
-  const double R = std::nearbyint(rcp14(m) * 32.0) / 32.0;
+  // x = m 2^e with m in [1, 2) (vgetmantpd, vgetexppd); subnormals scaled by 2^64 first.
+  std::uint64_t bits = detail::to_bits(x);
+  int bias = 1023;
+  if ((bits >> 52) == 0U) {
+    bits = detail::to_bits(x * 0x1.0p+64);
+    bias += 64;
+  }
+  const double m = detail::from_bits((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+  double e = static_cast<double>(static_cast<int>(bits >> 52) - bias);
+  // vrndscalepd imm 0x58: round to a multiple of 2^-5, to nearest even (the shifter
+  // 1.5 2^52 rounds a value below 2^51 to an integer, ties to even).
+  const double R = ((rcp14(m) * 32.0 + 0x1.8p+52) - 0x1.8p+52) / 32.0;
   const double r = std::fma(R, m, -1.0);
   const auto j = static_cast<std::size_t>((detail::to_bits(R) >> 48) & 15U);
   if (R < 0.75) e = e + 1.0;
