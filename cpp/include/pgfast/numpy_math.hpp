@@ -245,10 +245,17 @@ constexpr double kLogLo[16] = {
 // x * c + s rounded toward zero (vfmadd {rz-sae}), for s = 1.5 * 2^48 and |x * c| < 2^40:
 // the nearest-rounded fma r is the answer unless the exact value lies below r.
 PGFAST_NPY_SVML_TARGET inline double fma_toward_zero_shifted(double x, double c, double s) {
+#if PGFAST_NPY_HAVE_AVX512_RCP14
+  // The instruction itself: vfmadd with embedded round-toward-zero.
+  static_cast<void>(s);
+  return _mm_cvtsd_f64(_mm_fmadd_round_sd(_mm_set_sd(x), _mm_set_sd(c), _mm_set_sd(0x1.8000000003ff0p+48),
+                                          _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+#else
   const double r = std::fma(x, c, s);
   const double below = std::fma(x, c, -(r - s));  // exact value - r, correctly signed
   // r > 0 and normal: the next double toward zero is one bit pattern down.
   return below < 0.0 ? detail::from_bits(detail::to_bits(r) - 1U) : r;
+#endif
 }
 
 PGFAST_NPY_SVML_TARGET inline double exp_rare(double x) {
