@@ -18,6 +18,11 @@
 // length of the array or the position in it. The Python layer (pgfast.reference) decides
 // at import which variant matches the installed NumPy and sets it with set_mode().
 //
+// NumPy's AVX512F-only float64 exp/log (Tang's table methods, used by builds without SVML)
+// are not ported: no NumPy here runs them; on such a platform the probe finds neither
+// variant, the core uses libm and pgfast warns. NumPy's float32 sin/cos (the classic-control
+// environments) live in envs/numpy_math.hpp.
+//
 // No Python, no NumPy headers.
 #pragma once
 
