@@ -4,8 +4,9 @@
 //   npy::sum(a, n)      == np.add.reduce(a) of a contiguous float64 array: NumPy's pairwise
 //                          summation (numpy/_core/src/umath/loops_utils.h.src, pairwise_sum)
 //                          added to the reduction's initial 0.0.
-//   npy::dot(w, x, n)   == np.sum(w * x)  (elementwise products, then npy::sum);
-//                          for sparse binary features x, == w[idx].sum().
+//   npy::dot(w, x, n)   == np.sum(w * x)  (elementwise products, then npy::sum); for
+//                          sparse binary features (sparse_sum_of) the same value, from
+//                          the active entries only.
 //   npy::exp(x), log(x) == np.exp(x), np.log(x) elementwise on float64 arrays.
 //
 // np.exp/np.log of float64 are not libm's on every machine. NumPy's x86-64 Linux builds
@@ -100,17 +101,14 @@ inline double dot(const double* w, const double* x, std::size_t n) {
   return sum_of([w, x](std::size_t i) { return w[i] * x[i]; }, n);
 }
 
-// w[idx].sum(): the gathered values summed in index order (sparse binary features).
-template <class Index>
-inline double gather_sum(const double* w, const Index* idx, std::size_t n_idx) {
-  return sum_of([w, idx](std::size_t i) { return w[idx[i]]; }, n_idx);
-}
-
 namespace detail {
-// pairwise_sum of a length-n vector that is +0.0 except at the sorted positions idx[0..k)
-// (all in [lo, lo + n)), where it is val(q) >= +0.0 for the q-th of them. A +0.0 term
-// leaves every partial sum unchanged (no partial sum is -0.0 here), so each block only
-// visits its nonzero entries: O(k log n) instead of O(n), with the value of the dense sum.
+// pairwise_sum of a length-n vector that is zero (+0.0 or -0.0) except at the sorted,
+// distinct positions idx[0..k) (all in [lo, lo + n)), where it is val(q) for the q-th of
+// them. Adding a zero leaves a partial sum unchanged except possibly the sign of a zero
+// partial sum, and a zero of either sign added to (or by) a nonzero value gives that value;
+// so skipping the zero terms changes at most the sign of a zero result, which sum_of's
+// final 0.0 + res erases. Each block visits only its nonzero entries: O(k log n) instead of
+// O(n), with the bits of the dense sum (when every val(q) and the result are finite).
 template <class Index, class Val>
 inline double sparse_pairwise_sum(const Index* idx, Val val, std::size_t q0, std::size_t k,
                                   std::size_t lo, std::size_t n) {
@@ -140,9 +138,10 @@ inline double sparse_pairwise_sum(const Index* idx, Val val, std::size_t q0, std
 }
 }  // namespace detail
 
-// np.sum(g * g) of a length-n vector g that is 0 outside the sorted, distinct indices idx:
-// the dense pairwise sum's value, visiting only the n_idx entries. `val(q)` is the q-th
-// nonzero product g[idx[q]] * g[idx[q]] (>= +0.0).
+// np.add.reduce of a length-n vector that is zero outside the sorted, distinct indices
+// idx: the dense pairwise sum's bits, visiting only the n_idx entries. `val(q)` is the
+// vector's value at idx[q] (e.g. g[idx[q]] * g[idx[q]], or w[idx[q]] * 1.0 for the dot
+// product with a binary feature vector).
 template <class Index, class Val>
 inline double sparse_sum_of(const Index* idx, std::size_t n_idx, Val val, std::size_t n) {
   return 0.0 + detail::sparse_pairwise_sum(idx, val, 0, n_idx, 0, n);

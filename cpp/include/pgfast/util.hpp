@@ -85,15 +85,19 @@ inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
 }
 
 // A sparse binary feature vector: the indices of its entries equal to 1 (tile coding,
-// S&B §9.5.4). Kernels templated on the feature type take it wherever they take a dense
+// S&B §9.5.4), sorted ascending and distinct (tiling t's tile lies in the t-th block). Kernels templated on the feature type take it wherever they take a dense
 // `const double*`, and touch only the active entries.
 struct Active {
   const std::uint32_t* idx;
   std::size_t n;
 };
 
-// w . x for binary x: w[idx].sum() in the twin (the gathered weights, pairwise-summed).
-inline double dot(const double* w, Active x, std::size_t /*n*/) { return npy::gather_sum(w, x.idx, x.n); }
+// w . x for binary x of length n: bit-identical to dot() of the dense 0/1 vector, i.e. to
+// np.sum(w * x) (the dense pairwise tree, visiting only the active entries).
+inline double dot(const double* w, Active x, std::size_t n) {
+  const std::uint32_t* idx = x.idx;
+  return npy::sparse_sum_of(idx, x.n, [w, idx](std::size_t q) { return w[idx[q]]; }, n);
+}
 
 inline void axpy(double alpha, Active x, double* y, std::size_t /*n*/) {
   for (std::size_t i = 0; i < x.n; ++i) y[x.idx[i]] += alpha;
