@@ -27,6 +27,7 @@
 // No Python, no NumPy headers.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -113,6 +114,8 @@ template <class Index, class Val>
 inline double sparse_pairwise_sum(const Index* idx, Val val, std::size_t q0, std::size_t k,
                                   std::size_t lo, std::size_t n) {
   if (k == 0) return n == 0 ? -0.0 : 0.0;
+  // One nonzero term among zeros: every partial sum is a zero or that term.
+  if (k == 1) return val(q0);
   if (n < 8) {
     double res = -0.0;
     for (std::size_t q = q0; q < q0 + k; ++q) res += val(q);
@@ -131,8 +134,10 @@ inline double sparse_pairwise_sum(const Index* idx, Val val, std::size_t q0, std
   }
   std::size_t n2 = n / 2;
   n2 -= n2 % 8;
-  std::size_t k1 = 0;  // entries in the first half
-  while (k1 < k && static_cast<std::size_t>(idx[q0 + k1]) < lo + n2) ++k1;
+  const Index* first = idx + q0;  // entries in the first half: those below lo + n2
+  const auto k1 = static_cast<std::size_t>(
+      std::partition_point(first, first + k, [lo, n2](Index i) { return static_cast<std::size_t>(i) < lo + n2; }) -
+      first);
   return sparse_pairwise_sum(idx, val, q0, k1, lo, n2) +
          sparse_pairwise_sum(idx, val, q0 + k1, k - k1, lo + n2, n - n2);
 }
