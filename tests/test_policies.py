@@ -8,6 +8,7 @@ import numpy as np
 import pgfast
 import pgfast.reference as ref
 import pytest
+from _parity import assert_twin_equal
 from numpy.testing import assert_allclose, assert_array_equal
 
 # Random shapes (n_features, n_actions or action_dim, bias), fixed by a seed.
@@ -181,10 +182,10 @@ def test_softmax_matches_reference(make_softmax, d, k, bias, batch):
     if not batch:
         X, A = X[0], int(A[0])
     for method in ("probs", "entropy", "grad_entropy"):
-        assert_allclose(getattr(cpp, method)(X), getattr(twin, method)(X), **TIGHT)
+        assert_twin_equal(getattr(cpp, method)(X), getattr(twin, method)(X))
     assert_array_equal(cpp.mode(X), twin.mode(X))
-    assert_allclose(cpp.log_prob(X, A), twin.log_prob(X, A), **TIGHT)
-    assert_allclose(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A), **TIGHT)
+    assert_twin_equal(cpp.log_prob(X, A), twin.log_prob(X, A))
+    assert_twin_equal(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A))
 
 
 @pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
@@ -196,10 +197,10 @@ def test_gaussian_matches_reference(make_gaussian, d, m, bias, batch):
     if not batch:
         X, A = X[0], A[0]
     for method in ("mean", "mode", "entropy", "grad_entropy"):
-        assert_allclose(getattr(cpp, method)(X), getattr(twin, method)(X), **TIGHT)
-    assert_allclose(cpp.log_std, twin.log_std, **TIGHT)
-    assert_allclose(cpp.log_prob(X, A), twin.log_prob(X, A), **TIGHT)
-    assert_allclose(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A), **TIGHT)
+        assert_twin_equal(getattr(cpp, method)(X), getattr(twin, method)(X))
+    assert_twin_equal(cpp.log_std, twin.log_std)
+    assert_twin_equal(cpp.log_prob(X, A), twin.log_prob(X, A))
+    assert_twin_equal(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A))
 
 
 def _assert_same_stream(rng_a, rng_b):
@@ -232,7 +233,7 @@ def test_gaussian_single_samples_match_reference_over_10000_calls(make_gaussian)
     rng_cpp, rng_ref = np.random.default_rng(9), np.random.default_rng(9)
     got = np.array([cpp.sample(X[i % 100], rng_cpp) for i in range(10_000)])
     want = np.array([twin.sample(X[i % 100], rng_ref) for i in range(10_000)])
-    assert_allclose(got, want, **TIGHT)
+    assert_twin_equal(got, want)
     _assert_same_stream(rng_cpp, rng_ref)
 
 
@@ -241,7 +242,7 @@ def test_gaussian_batch_samples_match_reference_over_10000_draws(make_gaussian):
     X = _states(3, 50)
     rng_cpp, rng_ref = np.random.default_rng(10), np.random.default_rng(10)
     for _ in range(200):
-        assert_allclose(cpp.sample(X, rng_cpp), twin.sample(X, rng_ref), **TIGHT)
+        assert_twin_equal(cpp.sample(X, rng_cpp), twin.sample(X, rng_ref))
     _assert_same_stream(rng_cpp, rng_ref)
 
 
@@ -469,11 +470,11 @@ def test_state_dependent_std_matches_reference(d, m, bias, batch):
     if not batch:
         X, A = X[0], A[0]
     for method in ("mean", "entropy", "grad_entropy", "log_std_at"):
-        assert_allclose(getattr(cpp, method)(X), getattr(twin, method)(X), **TIGHT)
-    assert_allclose(cpp.log_prob(X, A), twin.log_prob(X, A), **TIGHT)
-    assert_allclose(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A), **TIGHT)
+        assert_twin_equal(getattr(cpp, method)(X), getattr(twin, method)(X))
+    assert_twin_equal(cpp.log_prob(X, A), twin.log_prob(X, A))
+    assert_twin_equal(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A))
     r1, r2 = np.random.default_rng(3), np.random.default_rng(3)
-    assert_allclose(cpp.sample(X, r1), twin.sample(X, r2), **TIGHT)
+    assert_twin_equal(cpp.sample(X, r1), twin.sample(X, r2))
     _assert_same_stream(r1, r2)
 
 

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   pgfast::bind::register_learner(m);
   pgfast::bind::register_envs(m);
   pgfast::bind::register_fused(m);
+  pgfast::bind::register_numpy_math(m);
 }

@@ -144,5 +144,6 @@ void register_features(py::module_& m);
 void register_learner(py::module_& m);
 void register_envs(py::module_& m);
 void register_fused(py::module_& m);
+void register_numpy_math(py::module_& m);
 
 }  // namespace pgfast::bind

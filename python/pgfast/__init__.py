@@ -7,7 +7,12 @@ drives gymnasium environments; :func:`sweep` runs it over grids of arguments and
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import envs, features, optim  # envs registers pgfast/<id> with gymnasium
+from . import (
+    _numpy_math,  # noqa: F401  (switches the core to the np.exp/np.log NumPy uses)
+    envs,  # registers pgfast/<id> with gymnasium
+    features,
+    optim,
+)
 from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
 from ._sweep import SweepResults, plot_sweep, sweep
 from .actor_critic import ActorCritic

@@ -7,9 +7,22 @@ parameter layouts, the same return shapes and the same use of the caller's
 be checked against Sutton & Barto, *Reinforcement Learning: An Introduction*, 2nd ed.
 (referred to as S&B below).
 
-The test-suite checks that every kernel here agrees with its C++ twin to ~1e-12 and
-that, given the same seed, both sample the same actions and leave the Generator in the
-same state. The benchmarks use this module as the speed baseline.
+The test-suite checks that every policy, return and optimiser kernel here agrees with
+its C++ twin BIT FOR BIT and that, given the same seed, both sample the same actions and
+leave the Generator in the same state. The benchmarks use this module as the speed
+baseline.
+
+Every quantity is one NumPy expression whose C++ mirror performs the same roundings in
+the same order (``cpp/include/pgfast/numpy_math.hpp``):
+
+* sums are ``.sum()`` / ``.sum(axis=-1)`` over a contiguous last axis (NumPy's pairwise
+  summation, reproduced by the core), never ``@`` / ``np.dot`` (BLAS, whose order is
+  not fixed): a dot product is ``(w * x).sum(axis=-1)``;
+* a sum over steps is ``.sum(axis=0)`` of a C-contiguous (T, n) array, which NumPy
+  accumulates row after row, as the core's loops do;
+* ``np.exp`` / ``np.log`` are NumPy's (SVML's AVX-512 kernels on x86-64 Linux with
+  AVX512_SKX, else libm); :mod:`pgfast._numpy_math` switches the core to the same ones.
+  ``math.exp`` / ``math.log`` are libm's and are not used on arrays here.
 
 Conventions shared by every policy method:
 
@@ -59,8 +72,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-# 0.5 ln(2π): the constant of the Gaussian log-density.
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+# 0.5 ln(2π), correctly rounded (the C++ literal): the constant of the Gaussian log-density.
+_HALF_LOG_2PI = 0.91893853320467274178
 # Largest parameter count accepted (the same bound as the C++ core).
 _MAX_SIZE = 2**40
 
@@ -169,6 +182,19 @@ def _check_generator(rng: object) -> np.random.Generator:
     return rng
 
 
+def _storage(params: object, n: int, name: str = "params") -> FloatArray:
+    """Check an array given as a policy's parameter storage: writable 1-D float64 of n values."""
+    if not isinstance(params, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray (used as the policy's storage, not copied)")
+    if params.dtype != np.float64:
+        raise TypeError(f"{name} must have dtype float64 (native byte order), got {params.dtype}")
+    if params.ndim != 1 or params.shape[0] != n:
+        raise ValueError(f"{name} must have shape ({n},), got {params.shape}")
+    if not params.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return params
+
+
 def _assign(dst: FloatArray, value: ArrayLike, name: str) -> None:
     """Copy ``value`` into ``dst`` after checking its shape and finiteness."""
     src = _float_array(value, name)
@@ -197,6 +223,10 @@ class LinearSoftmax:
         Number k of discrete actions (1 is allowed: a constant policy).
     bias : bool, default True
         Whether each action has a bias term.
+    params : numpy.ndarray, optional
+        A writable float64 array of shape (n_params,) used AS the parameter storage (not
+        copied, its values kept): e.g. ``np.asarray(core_policy.params)``, so that this
+        policy reads the parameters of a C++ policy. Default: a new array of zeros.
 
     Notes
     -----
@@ -204,7 +234,9 @@ class LinearSoftmax:
     bias (k) when ``bias`` is true. All parameters start at zero (the uniform policy).
     """
 
-    def __init__(self, n_features: int, n_actions: int, bias: bool = True) -> None:
+    def __init__(
+        self, n_features: int, n_actions: int, bias: bool = True, *, params: Optional[FloatArray] = None
+    ) -> None:
         self._d = _size(n_features, "n_features")
         self._k = _size(n_actions, "n_actions")
         if self._d * self._k > _MAX_SIZE:
@@ -213,7 +245,7 @@ class LinearSoftmax:
         n_params = self._k * self._d + (self._k if self._bias else 0)
         if n_params > _MAX_SIZE:
             raise ValueError("n_params is too large")
-        self._params = np.zeros(n_params)
+        self._params = np.zeros(n_params) if params is None else _storage(params, n_params)
 
     def __repr__(self) -> str:
         return f"LinearSoftmax(n_features={self._d}, n_actions={self._k}, bias={self._bias})"
@@ -264,9 +296,13 @@ class LinearSoftmax:
     # --- the policy ---------------------------------------------------------------
 
     def _preferences(self, X: FloatArray) -> FloatArray:
-        """Return the action preferences h = X Wᵀ + b, shape (N, k) (S&B eq. 13.3)."""
+        """Return the action preferences h = X Wᵀ + b, shape (N, k) (S&B eq. 13.3).
+
+        h_b = Σ_i W_bi x_i + b_b is written ``(x * W).sum(axis=-1) + b``: products, then
+        NumPy's pairwise sum, as the core computes it (not ``X @ W.T``: BLAS).
+        """
         with _quiet():
-            H = X @ self._W.T + self._b
+            H: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         if not np.all(np.isfinite(H)):
             raise ValueError("action preferences are not finite (parameters or features too large)")
         return H
@@ -342,7 +378,7 @@ class LinearSoftmax:
         _finite_result(lp, "log_prob", _WHY_SOFTMAX_LOG_PROB)
         return float(lp[0]) if single else lp
 
-    def grad_log_prob(self, x: ArrayLike, a: ArrayLike) -> FloatArray:
+    def grad_log_prob(self, x: ArrayLike, a: ArrayLike, scale: Optional[float] = None) -> FloatArray:
         """Eligibility vector ∇_θ ln π(a|s) (S&B eq. 13.9).
 
         Row b of the W part is (1[a = b] − π(b|s)) x(s); the bias part is
@@ -354,6 +390,10 @@ class LinearSoftmax:
             Feature vector(s) x(s).
         a : int or array_like of int, shape (N,)
             Action(s), in ``[0, n_actions)``.
+        scale : float, optional
+            Return c ∇ln π with c = ``scale`` applied where the C++ core applies it (to the
+            per-action coefficient, before the product with x), so that a learner's
+            ``g += c ∇ln π`` rounds as the core's does.
 
         Returns
         -------
@@ -362,14 +402,24 @@ class LinearSoftmax:
         """
         X, single = _states(x, self._d)
         A = _discrete_actions(a, self._k, X.shape[0], single)
-        G = _finite_result(self._eligibility(X, A), "grad_log_prob", _WHY_SOFTMAX_GRAD)
+        sc = None if scale is None else np.full(X.shape[0], float(scale))
+        G = _finite_result(self._eligibility(X, A, sc), "grad_log_prob", _WHY_SOFTMAX_GRAD)
         return G[0] if single else G
 
-    def _eligibility(self, X: FloatArray, A: NDArray[np.int64]) -> FloatArray:
-        """Rows (e_a − π(·|s)) ⊗ x(s) of validated states and actions, unchecked."""
+    def _eligibility(
+        self, X: FloatArray, A: NDArray[np.int64], scale: Optional[FloatArray] = None
+    ) -> FloatArray:
+        """Rows (e_a − π(·|s)) ⊗ x(s) of validated states and actions, unchecked (eq. 13.9).
+
+        With ``scale`` (shape (N,)), row t is (scale_t (e_a − π)) ⊗ x: the per-action
+        coefficient is scaled before the product with x, as the core's kernels do.
+        """
         one_hot = np.eye(self._k)[A]
         with _quiet():
-            return self._expand(one_hot - self._probs(X), X)
+            coef = one_hot - self._probs(X)
+            if scale is not None:
+                coef = scale[:, np.newaxis] * coef
+            return self._expand(coef, X)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
         """Entropy H(π(·|s)) = −Σ_b π(b|s) ln π(b|s).
@@ -392,7 +442,7 @@ class LinearSoftmax:
         _finite_result(H, "entropy", _WHY_SOFTMAX_GRAD)
         return float(H[0]) if single else H
 
-    def grad_entropy(self, x: ArrayLike) -> FloatArray:
+    def grad_entropy(self, x: ArrayLike, scale: Optional[float] = None) -> FloatArray:
         """Gradient of the entropy with respect to ``params``.
 
         With H = −Σ_b π_b ln π_b, the derivative along a preference is
@@ -402,6 +452,8 @@ class LinearSoftmax:
         ----------
         x : array_like, shape (n_features,) or (N, n_features)
             Feature vector(s) x(s).
+        scale : float, optional
+            Return c ∇H with c = ``scale`` applied to the per-action coefficient (as the core).
 
         Returns
         -------
@@ -413,7 +465,8 @@ class LinearSoftmax:
             L = self._log_probs(X)
             P = np.exp(L)
             H = -np.where(P > 0.0, P * L, 0.0).sum(axis=1, keepdims=True)
-            G = self._expand(np.where(P > 0.0, -P * (L + H), 0.0), X)  # π_b = 0: the limit 0
+            coef = -P * (L + H) if scale is None else float(scale) * (-P * (L + H))
+            G = self._expand(np.where(P > 0.0, coef, 0.0), X)  # π_b = 0: the limit 0
         _finite_result(G, "grad_entropy", _WHY_SOFTMAX_GRAD)
         return G[0] if single else G
 
@@ -494,6 +547,10 @@ class LinearGaussian:
         the clamp the log-std gradient is 0 (the exact derivative of the clamp).
     state_dependent_std : bool, default False
         Make the log-std linear in x(s) instead of one parameter per dimension.
+    params : numpy.ndarray, optional
+        A writable float64 array of shape (n_params,) used AS the parameter storage (not
+        copied, its values kept, ``log_std_init`` not applied): e.g.
+        ``np.asarray(core_policy.params)``. Default: a new array, initialised as below.
 
     Notes
     -----
@@ -512,6 +569,8 @@ class LinearGaussian:
         log_std_min: float = -20.0,
         log_std_max: float = 2.0,
         state_dependent_std: bool = False,
+        *,
+        params: Optional[FloatArray] = None,
     ) -> None:
         self._d = _size(n_features, "n_features")
         self._m = _size(action_dim, "action_dim")
@@ -529,8 +588,11 @@ class LinearGaussian:
         n_params = self._m * self._d + (self._m if self._bias else 0) + n_log_std
         if n_params > _MAX_SIZE:
             raise ValueError("n_params is too large")
-        self._params = np.zeros(n_params)
-        self._params[n_params - self._m :] = log_std_init
+        if params is not None:
+            self._params = _storage(params, n_params)
+        else:
+            self._params = np.zeros(n_params)
+            self._params[n_params - self._m :] = log_std_init
 
     def __repr__(self) -> str:
         return f"LinearGaussian(n_features={self._d}, action_dim={self._m}, bias={self._bias})"
@@ -612,7 +674,7 @@ class LinearGaussian:
             return np.broadcast_to(self._raw_log_std, (X.shape[0], self._m))
         Ws = self._raw_log_std[: self._m * self._d].reshape(self._m, self._d)
         with _quiet():  # clamped by every caller: an overflow to ±inf clamps to the bound
-            out: FloatArray = X @ Ws.T + self._raw_log_std[self._m * self._d :]
+            out: FloatArray = (X[:, np.newaxis, :] * Ws).sum(axis=-1) + self._raw_log_std[self._m * self._d :]
         return out
 
     def log_std_at(self, x: ArrayLike) -> FloatArray:
@@ -631,9 +693,12 @@ class LinearGaussian:
     # --- the policy ---------------------------------------------------------------
 
     def _mean(self, X: FloatArray) -> FloatArray:
-        """Return the action means μ = X Wᵀ + b, shape (N, m)."""
+        """Return the action means μ = X Wᵀ + b, shape (N, m) (S&B eq. 13.18).
+
+        Written ``(x * W).sum(axis=-1) + b`` (NumPy's pairwise sum, as the core).
+        """
         with _quiet():
-            mu = X @ self._W.T + self._b
+            mu: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         if not np.all(np.isfinite(mu)):
             raise ValueError("action mean is not finite (parameters or features too large)")
         return mu
@@ -676,11 +741,11 @@ class LinearGaussian:
         mu = self._mean(X)
         with _quiet():
             z = (A - mu) / np.exp(log_std)
-            lp = (-0.5 * z**2 - log_std - _HALF_LOG_2PI).sum(axis=1)
+            lp = (-0.5 * (z * z) - log_std - _HALF_LOG_2PI).sum(axis=1)
         _finite_result(lp, "log_prob", _WHY_GAUSSIAN_LOG_PROB)
         return float(lp[0]) if single else lp
 
-    def grad_log_prob(self, x: ArrayLike, a: ArrayLike) -> FloatArray:
+    def grad_log_prob(self, x: ArrayLike, a: ArrayLike, scale: Optional[float] = None) -> FloatArray:
         """Eligibility vector ∇_θ ln π(a|s) (S&B eqs. 13.19-13.20).
 
         For each action dimension j:
@@ -694,6 +759,9 @@ class LinearGaussian:
             Feature vector(s) x(s).
         a : array_like, shape (action_dim,) or (N, action_dim)
             Action(s).
+        scale : float, optional
+            Return c ∇ln π with c = ``scale`` applied where the C++ core applies it (to each
+            per-dimension coefficient, before the product with x).
 
         Returns
         -------
@@ -702,25 +770,37 @@ class LinearGaussian:
         """
         X, single = _states(x, self._d)
         A = _continuous_actions(a, self._m, X.shape[0], single)
-        G = _finite_result(self._eligibility(X, A), "grad_log_prob", _WHY_GAUSSIAN_GRAD)
+        sc = None if scale is None else np.full(X.shape[0], float(scale))
+        G = _finite_result(self._eligibility(X, A, sc), "grad_log_prob", _WHY_GAUSSIAN_GRAD)
         return G[0] if single else G
 
-    def _eligibility(self, X: FloatArray, A: FloatArray) -> FloatArray:
-        """Eligibility rows of validated states and actions, unchecked."""
-        with _quiet():
-            return self._eligibility_rows(X, A)
+    def _eligibility(self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None) -> FloatArray:
+        """Eligibility rows of validated states and actions, unchecked (eqs. 13.19-13.20).
 
-    def _eligibility_rows(self, X: FloatArray, A: FloatArray) -> FloatArray:
+        With ``scale`` (shape (N,)), each per-dimension coefficient of row t is multiplied
+        by scale_t before the product with x, as the core's kernels do.
+        """
+        with _quiet():
+            return self._eligibility_rows(X, A, scale)
+
+    def _eligibility_rows(
+        self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None
+    ) -> FloatArray:
         n = X.shape[0]
         raw = self._raw_log_std_of(X)
         sigma = np.exp(np.clip(raw, self._lo, self._hi))
         free = (raw >= self._lo) & (raw <= self._hi)
         diff = A - self._mean(X)
-        coef = diff / sigma**2  # ∂ ln π / ∂μ_j, shape (N, m)
+        coef = diff / (sigma * sigma)  # ∂ ln π / ∂μ_j, shape (N, m)
+        z = diff / sigma
+        coef_log_std = np.where(free, z * z - 1.0, 0.0)  # ∂ ln π / ∂l_j
+        if scale is not None:
+            coef = scale[:, np.newaxis] * coef
+            coef_log_std = scale[:, np.newaxis] * coef_log_std
         parts = [(coef[:, :, np.newaxis] * X[:, np.newaxis, :]).reshape(n, -1)]
         if self._bias:
             parts.append(coef)
-        parts.append(self._log_std_grad(X, np.where(free, (diff / sigma) ** 2 - 1.0, 0.0)))
+        parts.append(self._log_std_grad(X, coef_log_std))
         return np.concatenate(parts, axis=1)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
@@ -740,13 +820,15 @@ class LinearGaussian:
         H = (np.clip(self._raw_log_std_of(X), self._lo, self._hi) + _HALF_LOG_2PI + 0.5).sum(axis=1)
         return float(H[0]) if single else H
 
-    def grad_entropy(self, x: ArrayLike) -> FloatArray:
+    def grad_entropy(self, x: ArrayLike, scale: Optional[float] = None) -> FloatArray:
         """Gradient of the entropy with respect to ``params``: ∂H/∂l_j = 1 inside the clamp.
 
         Parameters
         ----------
         x : array_like, shape (n_features,) or (N, n_features)
             Feature vector(s) x(s) (validated, otherwise unused).
+        scale : float, optional
+            Return c ∇H (c = ``scale``), as the core adds it.
 
         Returns
         -------
@@ -757,7 +839,7 @@ class LinearGaussian:
         raw = self._raw_log_std_of(X)
         free = ((raw >= self._lo) & (raw <= self._hi)).astype(np.float64)
         G = np.zeros((X.shape[0], self.n_params))
-        G[:, self._log_std_offset :] = self._log_std_grad(X, free)
+        G[:, self._log_std_offset :] = self._log_std_grad(X, free if scale is None else float(scale) * free)
         return G[0] if single else G
 
     def sample(self, x: ArrayLike, rng: np.random.Generator) -> FloatArray:
@@ -940,13 +1022,16 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     if w.shape != (T,):
         raise ValueError(f"weights must have shape ({T},), got {w.shape}")
     _finite(w, "weights")
-    # The unchecked eligibility rows: an overflowing row overflows the sum as well.
+    # The unchecked rows w_t ∇ ln π(A_t|X_t) (w_t scales the per-action coefficient before
+    # the product with x, as in the core), summed over t by .sum(axis=0): NumPy adds the
+    # rows one after the other, as the core's loop does. An overflowing row overflows
+    # the sum as well.
     if isinstance(policy, LinearSoftmax):
-        rows = policy._eligibility(X, actions)
+        rows = policy._eligibility(X, actions, scale=w)
     else:
-        rows = policy._eligibility(X, actions_f)
+        rows = policy._eligibility(X, actions_f, scale=w)
     with _quiet():
-        g: FloatArray = w @ rows
+        g: FloatArray = rows.sum(axis=0)
     return _finite_result(g, "policy_gradient", "|weights| times |X| is too large")
 
 
@@ -996,13 +1081,16 @@ def _positive_lr(lr: float) -> float:
 
 
 def _norm(g: FloatArray) -> float:
-    """Return ‖g‖; in the scaled form max|g| √Σ(g/max|g|)² when Σg² overflows (BLAS dnrm2)."""
+    """Return ‖g‖ = √(Σ g²) (``np.sqrt(np.sum(g * g))``, pairwise as the core).
+
+    When Σ g² overflows, the scaled form max|g| √Σ(g/max|g|)² (as BLAS dnrm2).
+    """
     with _quiet():
-        sq = float(g @ g)
-        if math.isfinite(sq):
-            return math.sqrt(sq)
-        m = float(np.max(np.abs(g)))
-        norm = m * math.sqrt(float(np.sum((g / m) ** 2)))
+        sq = np.sum(g * g)
+        if np.isfinite(sq):
+            return float(np.sqrt(sq))
+        m = np.max(np.abs(g))
+        norm = float(m * np.sqrt(np.sum((g / m) ** 2)))
     if not math.isfinite(norm):
         raise ValueError("step: the result overflows (the norm of grad is too large)")
     return norm

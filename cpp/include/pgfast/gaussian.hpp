@@ -16,6 +16,10 @@ namespace pgfast {
 // x(s) + c_j. The log-std is clamped to [log_std_min, log_std_max] so sigma never reaches 0
 // or infinity; outside that range its gradient is 0 (the exact derivative of the clamp).
 //
+// Every number is computed by the NumPy twin's operations in its order, with NumPy's own
+// sum and exp (numpy_math.hpp), so the two agree bit for bit: mu = (W * x).sum(axis=-1) + b,
+// sigma = np.exp(np.clip(l, lo, hi)), per-dimension terms summed with .sum().
+//
 // Parameter layout: W_mu (action_dim x n_features, row-major), then b_mu (action_dim)
 // when `bias`, then the log-std part: l (action_dim), or W_sigma (action_dim x
 // n_features, starting at 0) followed by c (action_dim, starting at log_std_init).
@@ -86,13 +90,14 @@ class LinearGaussian {
   double log_prob(X x, const double* a) const {
     Scratch mu(m_);
     mean(x, mu.data());
-    double lp = 0.0;
-    for (std::size_t j = 0; j < m_; ++j) {
-      const double ls = log_std(j, x);
-      const double z = (a[j] - mu[j]) / std::exp(ls);
-      lp += -0.5 * z * z - ls - kHalfLog2Pi;
-    }
-    return lp;
+    // (-0.5 * (z * z) - log_std - 0.5 ln 2pi).sum() with z = (a - mu) / np.exp(log_std)
+    return npy::sum_of(
+        [&](std::size_t j) {
+          const double ls = log_std(j, x);
+          const double z = (a[j] - mu[j]) / npy::exp(ls);
+          return -0.5 * (z * z) - ls - kHalfLog2Pi;
+        },
+        m_);
   }
 
   // Eligibility (S&B eqs. 13.19-13.20):
@@ -106,7 +111,7 @@ class LinearGaussian {
     const std::size_t off = log_std_offset();
     for (std::size_t j = 0; j < m_; ++j) {
       const double raw = raw_log_std(j, x);
-      const double sigma = std::exp(std::clamp(raw, lo_, hi_));
+      const double sigma = npy::exp(std::clamp(raw, lo_, hi_));
       const double diff = a[j] - mu[j];
       const double c = scale * (diff / (sigma * sigma));
       axpy(c, x, g + j * d_, d_);
@@ -121,9 +126,7 @@ class LinearGaussian {
   // H = sum_j (l_j(s) + 0.5 ln(2 pi e)); independent of the state unless the log-std is.
   template <class X>
   double entropy(X x) const {
-    double H = 0.0;
-    for (std::size_t j = 0; j < m_; ++j) H += log_std(j, x) + kHalfLog2Pi + 0.5;
-    return H;
+    return npy::sum_of([&](std::size_t j) { return log_std(j, x) + kHalfLog2Pi + 0.5; }, m_);
   }
 
   // dH/dl_j = 1 inside the clamp. Adds scale * grad to g.
@@ -141,7 +144,7 @@ class LinearGaussian {
   template <class X>
   void sample(X x, RandomSource& rng, double* a) const {
     mean(x, a);
-    for (std::size_t j = 0; j < m_; ++j) a[j] += std::exp(log_std(j, x)) * rng.standard_normal();
+    for (std::size_t j = 0; j < m_; ++j) a[j] += npy::exp(log_std(j, x)) * rng.standard_normal();
   }
 
   template <class X>

@@ -45,19 +45,16 @@ inline void policy_gradient_two_actions(const LinearSoftmax& pi, const double* X
     double finite = 0.0;  // x * 0 summed: NaN iff some preference is inf or NaN
     for (std::size_t t = t0; t < t1; ++t) {
       const double* __restrict x = X + t * d;
-      double h0 = 0.0, h1 = 0.0;  // dot(): s = 0; s += w_i x_i, in order
-      for (std::size_t i = 0; i < d; ++i) {
-        h0 += W0[i] * x[i];
-        h1 += W1[i] * x[i];
-      }
-      h0 += b0;  // preferences(): dot + (bias ? b : 0.0)
-      h1 += b1;
+      // preferences(): dot (np.sum(w * x), pairwise) + (bias ? b : 0.0)
+      const double h0 = npy::dot(W0, x, d) + b0;
+      const double h1 = npy::dot(W1, x, d) + b1;
       finite += h0 * 0.0 + h1 * 0.0;
-      // softmax_inplace(): the arg-max gets exactly 1, the other exp(h - max); z = (0 + e0) + e1
+      // softmax_inplace(): the arg-max gets exactly 1, the other exp(h - max);
+      // z = npy::sum({e0, e1}) = 0.0 + ((-0.0 + e0) + e1) = e0 + e1 (both > 0)
       const bool second = h1 > h0;
-      const double e0 = second ? std::exp(h0 - h1) : 1.0;
-      const double e1 = second ? 1.0 : std::exp(h1 - h0);
-      const double z = (0.0 + e0) + e1;
+      const double e0 = second ? npy::exp(h0 - h1) : 1.0;
+      const double e1 = second ? 1.0 : npy::exp(h1 - h0);
+      const double z = e0 + e1;
       const double p0 = e0 / z, p1 = e1 / z;
       // add_weighted_rows(): c_b = w_t (1[a = b] - p_b); g_b += c_b x; bias_b += c_b
       const double c0 = w[t] * ((A[t] == 0 ? 1.0 : 0.0) - p0);

@@ -12,19 +12,21 @@
 
 namespace pgfast {
 
-// ||g||. When the sum of squares overflows (|g_i| beyond ~1e154) the norm itself may
-// still be finite: it is then computed in the scaled form max|g| sqrt(sum (g_i/max|g|)^2)
-// (as BLAS dnrm2 does); the usual case keeps the plain sum, bit for bit.
+// ||g|| = np.sqrt(np.sum(g * g)) (NumPy's pairwise sum, bit for bit). When the sum of
+// squares overflows (|g_i| beyond ~1e154) the norm itself may still be finite: it is then
+// computed in the scaled form m * np.sqrt(np.sum((g / m) ** 2)), m = max|g| (as BLAS
+// dnrm2 does).
 inline double l2_norm(const double* g, std::size_t n) {
-  const double sq = dot(g, g, n);
+  const double sq = npy::dot(g, g, n);
   if (std::isfinite(sq)) return std::sqrt(sq);
   double m = 0.0;
   for (std::size_t i = 0; i < n; ++i) m = std::fabs(g[i]) > m ? std::fabs(g[i]) : m;
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double r = g[i] / m;
-    s += r * r;
-  }
+  const double s = npy::sum_of(
+      [g, m](std::size_t i) {
+        const double r = g[i] / m;
+        return r * r;
+      },
+      n);
   return m * std::sqrt(s);
 }
 
@@ -125,20 +127,25 @@ class SGD final : public Optimizer {
       throw std::invalid_argument("step_size has " + std::to_string(step_size_.size()) +
                                   " entries but params has " + std::to_string(n));
     }
-    // The same sums as step() in the same order (idx is sorted; the skipped terms are +0).
-    double acc = 0.0, sq = 0.0;
+    // The same sums as step(), with the same pairwise tree over all n entries (idx is
+    // sorted; the skipped terms are +0 and leave every partial sum unchanged).
+    double acc = 0.0;
     for (std::size_t k = 0; k < n_idx; ++k) acc += g[idx[k]] * 0.0;
     if (acc != 0.0) throw std::invalid_argument("grad contains NaN or inf");
-    for (std::size_t k = 0; k < n_idx; ++k) sq += g[idx[k]] * g[idx[k]];
+    const double sq = npy::sparse_sum_of(
+        idx, n_idx, [g, idx](std::size_t q) { return g[idx[q]] * g[idx[q]]; }, n);
     double norm = std::sqrt(sq);
     if (!std::isfinite(norm)) {
       // As in l2_norm: the scaled form over the touched entries (the others are 0).
-      double m = 0.0, s = 0.0;
+      double m = 0.0;
       for (std::size_t k = 0; k < n_idx; ++k) m = std::fabs(g[idx[k]]) > m ? std::fabs(g[idx[k]]) : m;
-      for (std::size_t k = 0; k < n_idx; ++k) {
-        const double r = g[idx[k]] / m;
-        s += r * r;
-      }
+      const double s = npy::sparse_sum_of(
+          idx, n_idx,
+          [g, idx, m](std::size_t q) {
+            const double r = g[idx[q]] / m;
+            return r * r;
+          },
+          n);
       norm = m * std::sqrt(s);
       if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
     }

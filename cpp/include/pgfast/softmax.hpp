@@ -11,6 +11,11 @@ namespace pgfast {
 
 // pi(a|s) = exp(h_a) / sum_b exp(h_b),  h_b = theta_b . x(s) (+ bias_b)   (S&B eq. 13.2-13.3)
 //
+// Every number is computed by the operations of the NumPy twin (pgfast.reference), in
+// its order, with NumPy's own sum/exp/log (numpy_math.hpp), so the two agree bit for bit:
+//   h = (W * x).sum(axis=-1) + b,  e = np.exp(h - h.max()),  pi = e / e.sum(),
+//   ln pi = (h - h.max()) - np.log(np.exp(h - h.max()).sum()).
+//
 // Parameters live in one flat vector: W (n_actions x n_features, row-major: row b
 // holds theta_b), then the bias (n_actions) when `bias` is true.
 class LinearSoftmax {
@@ -84,7 +89,7 @@ class LinearSoftmax {
     const LogPartition lz = log_partition(h.data());
     for (std::size_t b = 0; b < k_; ++b) {
       const double lp = (h[b] - lz.max) - lz.log_sum;
-      const double p = std::exp(lp);
+      const double p = npy::exp(lp);
       // pi_b = 0 (ln pi_b may be -inf when the preferences are ~1e308 apart): the limit 0.
       const double c = p > 0.0 ? scale * (-p * (lp + H)) : 0.0;
       axpy(c, x, g + b * d_, d_);
@@ -122,11 +127,10 @@ class LinearSoftmax {
     std::size_t arg = 0;
     for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
     const double m = h[arg];
-    double z = 0.0;
     for (std::size_t b = 0; b < k_; ++b) {
-      h[b] = b == arg ? 1.0 : std::exp(h[b] - m);  // exp(0) == 1 exactly: one exp fewer
-      z += h[b];
+      h[b] = b == arg ? 1.0 : npy::exp(h[b] - m);  // np.exp(0.0) == 1 exactly: one exp fewer
     }
+    const double z = npy::sum(h, k_);
     for (std::size_t b = 0; b < k_; ++b) h[b] /= z;
   }
 
@@ -139,21 +143,21 @@ class LinearSoftmax {
     check_finite_preferences(h);
     double m = h[0];
     for (std::size_t b = 1; b < k_; ++b) m = h[b] > m ? h[b] : m;
-    double z = 0.0;
-    for (std::size_t b = 0; b < k_; ++b) z += std::exp(h[b] - m);
-    return {m, std::log(z)};
+    const double z = npy::sum_of([h, m](std::size_t b) { return npy::exp(h[b] - m); }, k_);
+    return {m, npy::log(z)};
   }
 
-  // H = -sum_b pi_b ln pi_b from the preferences h.
+  // H = -sum_b pi_b ln pi_b from the preferences h: the twin's
+  // -np.where(p > 0, p * lp, 0.0).sum() (0 ln 0 = 0; lp may be -inf when pi_b underflows).
   double entropy_of_preferences(const double* h) const {
     const LogPartition lz = log_partition(h);
-    double H = 0.0;
-    for (std::size_t b = 0; b < k_; ++b) {
-      const double lp = (h[b] - lz.max) - lz.log_sum;
-      const double p = std::exp(lp);
-      if (p > 0.0) H -= p * lp;  // 0 ln 0 = 0 (lp may be -inf when pi_b underflows to 0)
-    }
-    return H;
+    return -npy::sum_of(
+        [h, lz](std::size_t b) {
+          const double lp = (h[b] - lz.max) - lz.log_sum;
+          const double p = npy::exp(lp);
+          return p > 0.0 ? p * lp : 0.0;
+        },
+        k_);
   }
 
   // g += scale * (e_a - p) (x) x   (and the bias part)

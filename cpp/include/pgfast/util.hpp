@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "numpy_math.hpp"
+
 namespace pgfast {
 
 // Largest parameter/feature count accepted: far beyond any linear policy that
@@ -73,11 +75,9 @@ inline bool all_finite(const double* x, std::size_t n) {
   return acc == 0.0;
 }
 
-inline double dot(const double* a, const double* b, std::size_t n) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
+// a . b as the NumPy twin writes it, np.sum(a * b): products, then NumPy's pairwise sum
+// (bit-identical; see numpy_math.hpp).
+inline double dot(const double* a, const double* b, std::size_t n) { return npy::dot(a, b, n); }
 
 // y += alpha * x
 inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
@@ -85,17 +85,18 @@ inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
 }
 
 // A sparse binary feature vector: the indices of its entries equal to 1 (tile coding,
-// S&B §9.5.4). Kernels templated on the feature type take it wherever they take a dense
+// S&B §9.5.4), sorted ascending and distinct (tiling t's tile lies in the t-th block). Kernels templated on the feature type take it wherever they take a dense
 // `const double*`, and touch only the active entries.
 struct Active {
   const std::uint32_t* idx;
   std::size_t n;
 };
 
-inline double dot(const double* w, Active x, std::size_t /*n*/) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < x.n; ++i) s += w[x.idx[i]];
-  return s;
+// w . x for binary x of length n: bit-identical to dot() of the dense 0/1 vector, i.e. to
+// np.sum(w * x) (the dense pairwise tree, visiting only the active entries).
+inline double dot(const double* w, Active x, std::size_t n) {
+  const std::uint32_t* idx = x.idx;
+  return npy::sparse_sum_of(idx, x.n, [w, idx](std::size_t q) { return w[idx[q]]; }, n);
 }
 
 inline void axpy(double alpha, Active x, double* y, std::size_t /*n*/) {

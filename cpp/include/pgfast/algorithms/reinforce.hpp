@@ -309,21 +309,18 @@ class Learner : public Rollout<P> {
                        cfg_.gamma, G_.data());
   }
 
-  // (v - v.mean()) / (v.std() + 1e-8), as NumPy computes it (pairwise sums).
-  void standardise(std::vector<double>& v) {
-    const double n = static_cast<double>(v.size());
-    const double mean = npy::sum(v.data(), v.size()) / n;
-    sq_.resize(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) sq_[i] = (v[i] - mean) * (v[i] - mean);
-    const double sd = std::sqrt(npy::sum(sq_.data(), sq_.size()) / n);
+  static void standardise(std::vector<double>& v) {
+    const std::size_t n = v.size();
+    // v.mean() and v.std() as NumPy computes them (pairwise sums, npy::sum).
+    const double mean = npy::sum(v.data(), n) / static_cast<double>(n);
+    const double var = npy::sum_of([&v, mean](std::size_t i) { return (v[i] - mean) * (v[i] - mean); }, n);
+    const double sd = std::sqrt(var / static_cast<double>(n));
     for (double& x : v) x = (x - mean) / (sd + 1e-8);
   }
 
   // mean(v * v), as NumPy computes it.
-  double mean_square(const std::vector<double>& v) {
-    sq_.resize(v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) sq_[i] = v[i] * v[i];
-    return npy::sum(sq_.data(), sq_.size()) / static_cast<double>(v.size());
+  static double mean_square(const std::vector<double>& v) {
+    return npy::sum_of([&v](std::size_t i) { return v[i] * v[i]; }, v.size()) / static_cast<double>(v.size());
   }
 
   double discount(std::size_t t) const {
@@ -413,7 +410,7 @@ class Learner : public Rollout<P> {
   std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
-  std::vector<double> g_, gw_, G_, psi_, delta_, sq_, x_tmp_, backup_, backup_w_;
+  std::vector<double> g_, gw_, G_, psi_, delta_, x_tmp_, backup_, backup_w_;
 };
 
 }  // namespace pgfast
