@@ -22,7 +22,9 @@ def twin_policy(cpp_policy: Any) -> Any:
     """Return the NumPy twin of a C++ policy, sharing its parameter buffer (no copy)."""
     params = np.asarray(cpp_policy.params)  # a view of the C++ policy's own buffer
     if isinstance(cpp_policy, _core.LinearSoftmax):
-        return reference.LinearSoftmax(cpp_policy.n_features, cpp_policy.n_actions, cpp_policy.bias, params=params)
+        return reference.LinearSoftmax(
+            cpp_policy.n_features, cpp_policy.n_actions, cpp_policy.bias, params=params
+        )
     return reference.LinearGaussian(
         cpp_policy.n_features, cpp_policy.action_dim, cpp_policy.bias, 0.0, cpp_policy.log_std_min,
         cpp_policy.log_std_max, cpp_policy.state_dependent_std, params=params,
