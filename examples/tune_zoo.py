@@ -39,7 +39,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
 import pgfast
 from pgfast.cli import parse_features
 
@@ -49,12 +48,13 @@ CARTPOLE_BOUNDS = "-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5"
 SPACES: dict[str, dict[str, Any]] = {
     "CartPole-v1": dict(
         algo="actor-critic", features="fourier:3", bounds=CARTPOLE_BOUNDS, total_timesteps=50_000,
-        env_backend="native", target=500.0,
+        env_backend="native", target=500.0, source="the README's one-step actor-critic example",
         grid={"lr": [0.01, 0.003, 0.03], "critic_lr": [0.01, 0.03]},
     ),
     "Pendulum-v1": dict(
         algo="actor-critic", features="tiles:8:8", bounds=None, total_timesteps=200_000,
         env_backend="native", target=-200.0,
+        source="tests/test_actor_critic.py's Pendulum test (Degris, Pilarski & Sutton 2012)",
         grid={"average_reward": [True], "lr": [1e-4, 2e-4], "critic_lr": [0.0125], "reward_lr": [0.01],
               "lambda_actor": [0.75], "lambda_critic": [0.75]},
     ),
@@ -78,7 +78,7 @@ SPACES: dict[str, dict[str, Any]] = {
     ),
     "InvertedPendulum-v5": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
-        env_backend="gymnasium", target=1000.0,
+        env_backend="gymnasium", target=1000.0, source="the README's InvertedPendulum recipe",
         grid={"lr": [0.01], "update": ["per_episode"]},
     ),
     "FrozenLake-v1": dict(
@@ -87,9 +87,10 @@ SPACES: dict[str, dict[str, Any]] = {
         grid={"lr": [0.05, 0.1, 0.3], "critic_lr": [0.1, 0.3], "gamma": [0.99, 0.999]},
     ),
     "CliffWalking-v1": dict(
-        algo="actor-critic", features=None, bounds=None, total_timesteps=30_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
         env_backend="gymnasium", env_kwargs={"max_episode_steps": 200}, target=-13.0,
-        grid={"lr": [0.1, 0.3], "critic_lr": [0.5], "gamma": [0.99]},
+        grid={"lr": [0.1, 0.05, 0.2], "baseline": ["linear"], "update": ["per_episode", "batch"],
+              "entropy_coef": [0.0, 0.01]},
     ),
     "Taxi-v4": dict(
         algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,
@@ -149,7 +150,9 @@ def _product(axes: list[list[Any]]) -> list[tuple[Any, ...]]:
     return list(itertools.product(*axes))
 
 
-def tune(env_id: str, space: dict[str, Any], budget: int | None, seeds: list[int]) -> tuple[dict[str, Any], int]:
+def tune(
+    env_id: str, space: dict[str, Any], budget: int | None, seeds: list[int]
+) -> tuple[dict[str, Any], int]:
     """Sweep the configurations on ``seeds``; return the best by worst seed and the runs made."""
     env = make_env(env_id, space)
     features = None if space["features"] is None else parse_features(space["features"], space["bounds"], env)
@@ -241,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     spent = time.perf_counter() - start
     found_by = (f"{command} (tuning seeds {args.tune_seeds}: {runs} runs; "
                 f"{spent:.0f} s with verification)" if runs else f"{command} ({spent:.0f} s)")
+    if not runs and "source" in space:
+        found_by += f"; configuration from {space['source']}"
     old = zoo.get(args.env_id)
     new = entry_of(space, hyper, result, found_by)
     if old is not None and not args.force and min(old["result"]["greedy_mean"]) > min(result["greedy_mean"]):

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from importlib import resources
 
-import pgfast
 import pgfast.zoo as zoo
 import pytest
 from pgfast import ActorCritic, Reinforce
@@ -140,7 +139,8 @@ def test_train_with_no_zoo_uses_the_plain_defaults(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     agent = Reinforce.load(tmp_path / "m.pgfast")
-    assert agent.features is None and agent.hyperparameters["lr"] == Reinforce("CartPole-v1").hyperparameters["lr"]
+    default_lr = Reinforce("CartPole-v1").hyperparameters["lr"]
+    assert agent.features is None and agent.hyperparameters["lr"] == default_lr
 
 
 def test_train_with_a_hyperparameter_ignores_the_zoo(tmp_path):
@@ -153,8 +153,9 @@ def test_train_with_a_hyperparameter_ignores_the_zoo(tmp_path):
 
 
 def test_train_with_a_feature_map_ignores_the_zoo(tmp_path):
-    out = run(["train", "CartPole-v1", "--features", "fourier:1", "--bounds=-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5",
-               "--timesteps", "500", "--save", "m.pgfast", "--no-progress", "--eval-episodes", "1"], tmp_path)
+    out = run(["train", "CartPole-v1", "--features", "fourier:1",
+               "--bounds=-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5", "--timesteps", "500", "--save", "m.pgfast",
+               "--no-progress", "--eval-episodes", "1"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
     assert isinstance(Reinforce.load(tmp_path / "m.pgfast"), Reinforce)

@@ -250,7 +250,8 @@ def _train(args: argparse.Namespace) -> int:
         env_kwargs = dict(entry.get("env_kwargs", {}))
         if args.timesteps is None:
             args.timesteps = entry["total_timesteps"]
-        if args.env_backend is None and not (entry["env_backend"] == "native" and args.env_id not in native.ENV_IDS):
+        unavailable = entry["env_backend"] == "native" and args.env_id not in native.ENV_IDS
+        if args.env_backend is None and not unavailable:
             args.env_backend = entry["env_backend"]
         described = ", ".join([f"algo={entry['algo']}"]
                               + ([f"features={entry['features']}"] if entry["features"] else [])

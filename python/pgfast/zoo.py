@@ -37,7 +37,7 @@ __all__ = ["ALGOS", "config", "entries", "make", "make_env"]
 #: The algorithms an entry may name, and the agent class of each.
 ALGOS = ("reinforce", "actor-critic")
 
-_REQUIRED = {
+_REQUIRED: dict[str, Any] = {
     "algo": str,
     "hyperparameters": dict,
     "features": (str, type(None)),
