@@ -98,9 +98,9 @@ SPACES: dict[str, dict[str, Any]] = {
         grid={"lr": [0.1, 0.3], "critic_lr": [0.3, 0.5], "gamma": [0.99]},
     ),
     "Blackjack-v1": dict(
-        algo="actor-critic", features=None, bounds=None, total_timesteps=100_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
         env_backend="gymnasium", target=-0.08, eval_episodes=2000,
-        grid={"lr": [0.01, 0.03], "critic_lr": [0.02, 0.05], "gamma": [1.0]},
+        grid={"lr": [0.01, 0.03], "update": ["batch"], "batch_episodes": [10, 20], "gamma": [1.0]},
     ),
 }
 
