@@ -71,10 +71,9 @@ SPACES: dict[str, dict[str, Any]] = {
               "lambda_actor": [0.0, 0.9], "lambda_critic": [0.9]},
     ),
     "Acrobot-v1": dict(
-        algo="actor-critic", features="tiles:8:4", bounds=None, total_timesteps=200_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=200_000,
         env_backend="native", target=-90.0,
-        grid={"lr": [0.003, 0.01, 0.03], "critic_lr": [0.01, 0.05], "lambda_actor": [0.0, 0.8],
-              "lambda_critic": [0.8]},
+        grid={"lr": [0.01, 0.005, 0.02], "baseline": ["linear"]},
     ),
     "InvertedPendulum-v5": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
@@ -87,10 +86,10 @@ SPACES: dict[str, dict[str, Any]] = {
         grid={"lr": [0.05, 0.1, 0.3], "critic_lr": [0.1, 0.3], "gamma": [0.99, 0.999]},
     ),
     "CliffWalking-v1": dict(
-        algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=150_000,
         env_backend="gymnasium", env_kwargs={"max_episode_steps": 200}, target=-13.0,
-        grid={"lr": [0.1, 0.05, 0.2], "baseline": ["linear"], "update": ["per_episode", "batch"],
-              "entropy_coef": [0.0, 0.01]},
+        grid={"lr": [0.1, 0.2], "baseline": ["linear"], "update": ["per_episode"],
+              "entropy_coef": [0.01, 0.03]},
     ),
     "Taxi-v4": dict(
         algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,

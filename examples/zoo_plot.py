@@ -18,7 +18,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-
 import pgfast
 from pgfast.cli import parse_features
 
