@@ -73,7 +73,8 @@ SPACES: dict[str, dict[str, Any]] = {
     "Acrobot-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=200_000,
         env_backend="native", target=-90.0,
-        grid={"lr": [0.01, 0.005, 0.02], "baseline": ["linear"]},
+        grid={"lr": [0.01, 0.005, 0.02], "baseline": ["linear"], "batch_episodes": [2, 5],
+              "entropy_coef": [0.0, 0.01]},
     ),
     "InvertedPendulum-v5": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
@@ -81,9 +82,10 @@ SPACES: dict[str, dict[str, Any]] = {
         grid={"lr": [0.01], "update": ["per_episode"]},
     ),
     "FrozenLake-v1": dict(
-        algo="actor-critic", features=None, bounds=None, total_timesteps=100_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=200_000,
         env_backend="gymnasium", target=0.70, eval_episodes=1000,
-        grid={"lr": [0.05, 0.1, 0.3], "critic_lr": [0.1, 0.3], "gamma": [0.99, 0.999]},
+        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
+              "entropy_coef": [0.01], "gamma": [0.999]},
     ),
     "CliffWalking-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=150_000,

@@ -4,6 +4,7 @@ Usage::
 
     python examples/zoo_table.py                 # the installed pgfast's zoo.json
     python examples/zoo_table.py --zoo python/pgfast/zoo.json
+    python examples/zoo_table.py --zoo python/pgfast/zoo.json --readme README.md  # rewrite it there
 
 Per entry: the algorithm and features, the steps, the greedy mean return over seeds 0-4
 (mean ± std, and the worst seed), the training seconds per seed, the target, a random
@@ -51,13 +52,24 @@ def main() -> None:
     """Print the table."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--zoo", default=None, help="a zoo.json (default: the installed one)")
+    p.add_argument("--readme", default=None,
+                   help="replace the table between <!-- zoo-table --> and <!-- /zoo-table --> there")
     args = p.parse_args()
     if args.zoo is None:
         text = resources.files("pgfast").joinpath("zoo.json").read_text(encoding="utf-8")
     else:
         with open(args.zoo, encoding="utf-8") as f:
             text = f.read()
-    print(table(json.loads(text)))
+    md = table(json.loads(text))
+    if args.readme is None:
+        print(md)
+        return
+    with open(args.readme, encoding="utf-8") as f:
+        readme = f.read()
+    start, end = "<!-- zoo-table -->\n", "<!-- /zoo-table -->"
+    i, j = readme.index(start) + len(start), readme.index(end)
+    with open(args.readme, "w", encoding="utf-8") as f:
+        f.write(readme[:i] + md + "\n" + readme[j:])
 
 
 if __name__ == "__main__":

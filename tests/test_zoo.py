@@ -99,6 +99,12 @@ def test_make_uses_the_entrys_feature_map_and_environment():
     assert agent.hyperparameters["seed"] == 1
 
 
+def test_make_passes_the_entrys_gymnasium_make_arguments():
+    env_id = next(e for e in zoo.entries() if zoo.config(e)["env_kwargs"].get("max_episode_steps"))
+    agent = zoo.make(env_id, seed=0)
+    assert agent.env.spec.max_episode_steps == zoo.config(env_id)["env_kwargs"]["max_episode_steps"]
+
+
 def test_make_overrides_replace_the_entrys_arguments():
     agent = zoo.make("CartPole-v1", seed=0, lr=0.5, features=None)
     assert agent.hyperparameters["lr"] == 0.5

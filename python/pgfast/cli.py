@@ -255,7 +255,8 @@ def _train(args: argparse.Namespace) -> int:
             args.env_backend = entry["env_backend"]
         described = ", ".join([f"algo={entry['algo']}"]
                               + ([f"features={entry['features']}"] if entry["features"] else [])
-                              + [f"{k}={v}" for k, v in entry["hyperparameters"].items()])
+                              + [f"{k}={v}" for k, v in entry["hyperparameters"].items()]
+                              + [f"{k}={v} (gymnasium.make)" for k, v in env_kwargs.items()])
         print(f"using the zoo entry for {args.env_id}: {described}; {args.timesteps} timesteps "
               "(--no-zoo for the plain defaults)", file=sys.stderr)
     args.algo = args.algo or "reinforce"
