@@ -94,9 +94,10 @@ SPACES: dict[str, dict[str, Any]] = {
               "entropy_coef": [0.01, 0.03]},
     ),
     "Taxi-v4": dict(
-        algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
         env_backend="gymnasium", target=7.5, eval_episodes=100,
-        grid={"lr": [0.1, 0.3], "critic_lr": [0.3, 0.5], "gamma": [0.99]},
+        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
+              "entropy_coef": [0.1, 0.05]},
     ),
     "Blackjack-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,

@@ -123,6 +123,18 @@ def test_cheap_entry_reaches_its_target_on_seed_0(env_id):
     assert mean >= entry["target"]
 
 
+@pytest.mark.parametrize("env_id", [e for e in CHEAP if e in zoo.entries() and e not in REACHED])
+def test_cheap_best_so_far_entry_beats_a_random_policy_on_seed_0(env_id):
+    """Entries that do not reach their target yet still learn: greedy beats uniform random."""
+    entry = zoo.config(env_id)
+    episodes = entry["result"]["eval_episodes"]
+    agent = zoo.make(env_id, seed=0)
+    random_mean, _ = agent.evaluate(episodes, deterministic=False, seed=0)  # untrained: uniform softmax
+    agent.learn(entry["total_timesteps"])
+    mean, _ = agent.evaluate(episodes, seed=0)
+    assert mean > random_mean
+
+
 def test_train_uses_the_zoo_entry_and_says_so(tmp_path):
     out = run(["train", "CartPole-v1", "--timesteps", "1000", "--save", "m.pgfast", "--no-progress",
                "--eval-episodes", "1"], tmp_path)
