@@ -19,6 +19,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import pgfast
+import pgfast.zoo
 from pgfast.cli import parse_features
 
 
