@@ -22,7 +22,7 @@ import numpy as np
 # Random policy (issue 14's table) and rl-baselines3-zoo (algorithm, result, steps).
 RANDOM = {"CartPole-v1": "23", "Acrobot-v1": "−487", "MountainCar-v0": "−200",
           "MountainCarContinuous-v0": "−33", "Pendulum-v1": "−1246", "InvertedPendulum-v5": "4",
-          "FrozenLake-v1": "0.01", "Taxi-v4": "−777", "CliffWalking-v1": "—", "Blackjack-v1": "−0.4",
+          "FrozenLake-v1": "0", "Taxi-v4": "−777", "CliffWalking-v1": "—", "Blackjack-v1": "−0.4",
           "LunarLander-v3": "−227"}
 RL_ZOO = {"CartPole-v1": "PPO 500 (100k)", "Acrobot-v1": "A2C −83 (500k)",
           "MountainCar-v0": "PPO −110 (1M)", "MountainCarContinuous-v0": "PPO 88 (20k)",
