@@ -29,7 +29,7 @@ def test_console_script_is_installed():
 
 @pytest.mark.parametrize("console_script", [True, False])
 def test_train_then_eval(tmp_path, console_script):
-    out = run(["train", "CartPole-v1", "--timesteps", "2000", "--save", "m.pgfast",
+    out = run(["train", "CartPole-v1", "--timesteps", "2000", "--save", "m.pgfast", "--no-zoo",
                "--log-dir", "logs", "--no-progress", "--seed", "3"], tmp_path, console_script)
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # no progress bar, no warning
@@ -126,8 +126,8 @@ def test_version_prints_the_installed_distribution_version(tmp_path, console_scr
 
 
 def test_eval_of_an_env_id_reads_the_model_that_train_wrote(tmp_path):
-    out = run(["train", "CartPole-v1", "--timesteps", "1000", "--no-progress", "--eval-episodes", "0"],
-              tmp_path)
+    out = run(["train", "CartPole-v1", "--timesteps", "1000", "--no-progress", "--eval-episodes", "0",
+               "--no-zoo"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "CartPole-v1.pgfast").is_file()
     out = run(["eval", "CartPole-v1", "--episodes", "2", "--seed", "0"], tmp_path)

@@ -560,7 +560,8 @@ def test_cli_train_force_replaces_the_file(tmp_path):
 
     (tmp_path / "notes.txt").write_text("not precious")
     status = main(["train", "CartPole-v1", "--timesteps", "100", "--save", str(tmp_path / "notes.txt"),
-                   "--log-dir", str(tmp_path / "logs"), "--no-progress", "--eval-episodes", "0", "--force"])
+                   "--log-dir", str(tmp_path / "logs"), "--no-progress", "--eval-episodes", "0", "--force",
+                   "--no-zoo"])
     assert status == 0
     assert Reinforce.load(tmp_path / "notes.txt").num_timesteps == 100
 

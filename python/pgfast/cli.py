@@ -20,13 +20,19 @@ def _parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser(
         "train", help="train REINFORCE or actor-critic on a gymnasium environment",
-        description="Options left out take the agent's own defaults (see pgfast.Reinforce and "
+        description="When the environment has a pgfast.zoo entry and no hyperparameter, --algo, "
+                    "--features or --bounds is given, the zoo's tuned configuration and timesteps "
+                    "are used (said on stderr; --no-zoo for the plain defaults). Otherwise options "
+                    "left out take the agent's own defaults (see pgfast.Reinforce and "
                     "pgfast.ActorCritic); options of the other algorithm are an error.",
     )
     t.add_argument("env_id", help="gymnasium environment id, e.g. CartPole-v1")
-    t.add_argument("--algo", choices=["reinforce", "actor-critic"], default="reinforce",
+    t.add_argument("--algo", choices=["reinforce", "actor-critic"], default=None,
                    help="REINFORCE (S&B 13.3-13.4, default) or actor-critic (13.5-13.6)")
-    t.add_argument("--timesteps", type=int, default=100_000, help="environment steps (default 100000)")
+    t.add_argument("--timesteps", type=int, default=None,
+                   help="environment steps (default: the zoo entry's, else 100000)")
+    t.add_argument("--no-zoo", action="store_true",
+                   help="ignore the pgfast.zoo entry of ENV_ID: the agent's plain defaults")
     t.add_argument("--env-backend", choices=["native", "gymnasium"], default=None,
                    help="native: pgfast's C++ env, bit-identical to gymnasium's, with the whole "
                         "loop in C++ (default where one exists: see pgfast.envs.ENV_IDS); gymnasium")
@@ -224,6 +230,18 @@ def _agent_kwargs(args: argparse.Namespace, agent_cls: Any) -> dict[str, Any]:
     return kwargs
 
 
+def _zoo_entry(args: argparse.Namespace) -> Optional[dict[str, Any]]:
+    """Return the pgfast.zoo entry `pgfast train` uses, or None (see the train help)."""
+    from . import zoo
+
+    if args.no_zoo or args.env_id not in zoo.entries():
+        return None
+    given = [name for name in _AGENT_OPTIONS if name != "backend" and getattr(args, name) is not None]
+    if given or args.algo is not None or args.features is not None or args.bounds is not None:
+        return None
+    return zoo.config(args.env_id)
+
+
 def _train(args: argparse.Namespace) -> int:
     import gymnasium as gym
 
@@ -231,11 +249,31 @@ def _train(args: argparse.Namespace) -> int:
     from .agent import Reinforce
     from .io import check_save_target
 
-    if args.timesteps < 0:
+    if args.timesteps is not None and args.timesteps < 0:
         raise ValueError("--timesteps must be >= 0")
     if args.num_envs < 1:
         raise ValueError("--num-envs must be >= 1")
     from . import envs as native
+
+    entry = _zoo_entry(args)
+    env_kwargs: dict[str, Any] = {}
+    if entry is not None:
+        args.algo, args.features, args.bounds = entry["algo"], entry["features"], entry["bounds"]
+        env_kwargs = dict(entry.get("env_kwargs", {}))
+        if args.timesteps is None:
+            args.timesteps = entry["total_timesteps"]
+        unavailable = entry["env_backend"] == "native" and args.env_id not in native.ENV_IDS
+        if args.env_backend is None and not unavailable:
+            args.env_backend = entry["env_backend"]
+        described = ", ".join([f"algo={entry['algo']}"]
+                              + ([f"features={entry['features']}"] if entry["features"] else [])
+                              + [f"{k}={v}" for k, v in entry["hyperparameters"].items()]
+                              + [f"{k}={v} (gymnasium.make)" for k, v in env_kwargs.items()])
+        print(f"using the zoo entry for {args.env_id}: {described}; {args.timesteps} timesteps "
+              "(--no-zoo for the plain defaults)", file=sys.stderr)
+    args.algo = args.algo or "reinforce"
+    if args.timesteps is None:
+        args.timesteps = 100_000
 
     backend = args.env_backend or ("native" if args.env_id in native.ENV_IDS else "gymnasium")
     if backend == "native" and args.env_id not in native.ENV_IDS:
@@ -246,14 +284,23 @@ def _train(args: argparse.Namespace) -> int:
         env = native.make(args.env_id) if args.num_envs == 1 else native.make_vec(args.env_id, args.num_envs)
     elif args.num_envs > 1:
         try:
-            env = gym.make_vec(args.env_id, num_envs=args.num_envs, vectorization_mode="sync")
+            if env_kwargs:
+                env = gym.vector.SyncVectorEnv(
+                    [lambda: gym.make(args.env_id, **env_kwargs) for _ in range(args.num_envs)]
+                )
+            else:
+                env = gym.make_vec(args.env_id, num_envs=args.num_envs, vectorization_mode="sync")
         except gym.error.Error as e:
             raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
+    elif env_kwargs:
+        env = gym.make(args.env_id, **env_kwargs)
     which = "pgfast native, bit-identical to gymnasium" if backend == "native" else "gymnasium"
     print(f"environment: {args.env_id} ({which})")
     features = parse_features(args.features, args.bounds, env)
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
     kwargs = _agent_kwargs(args, agent_cls)
+    if entry is not None:
+        kwargs = {**entry["hyperparameters"], **kwargs}
     agent = agent_cls(env, features=features, seed=args.seed, **kwargs)
     save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)  # before training
     log_dir = args.log_dir or os.path.join("runs", args.env_id)

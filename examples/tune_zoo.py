@@ -1,0 +1,265 @@
+"""Tune a pgfast.zoo entry with pgfast.sweep: how a user finds a configuration for an env.
+
+Usage (run it under ``nice``: sweeps keep a core busy)::
+
+    nice -n 19 python examples/tune_zoo.py MountainCar-v0 --budget 12
+    nice -n 19 python examples/tune_zoo.py CartPole-v1 --verify-only   # re-measure the entry
+    python examples/tune_zoo.py --list                                 # the search spaces
+
+What it does, for the search space ``SPACES[ENV]`` below (algorithm, feature map, steps,
+target and a grid of agent arguments):
+
+1. ``pgfast.sweep`` trains every configuration of the grid (``--budget N``: N of them,
+   drawn at random with a fixed seed, when the grid is larger) on the *tuning* seeds
+   (``--tune-seeds``, default 10-14), one run at a time (``executor="serial"``).
+2. It picks the configuration whose WORST tuning seed has the highest greedy mean
+   return (the zoo's target is every seed, not the median; ties go to the better mean).
+3. It re-trains that configuration on seeds 0-4, which tuning never saw, evaluates each
+   agent greedily (``agent.evaluate(eval_episodes, seed=seed)``) and times the training.
+4. It writes the entry (configuration, per-seed results, seconds, the command and the
+   budget spent) into the zoo file (``--zoo``, default ``python/pgfast/zoo.json`` of
+   this checkout), replacing an older entry only if the new one is at least as good on
+   its worst seed (``--force`` replaces it anyway).
+
+To tune a new environment, add its search space to ``SPACES`` (the feature map as a
+``pgfast train --features`` string) and run the script; reinstall pgfast to ship the
+updated ``zoo.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import pathlib
+import random
+import sys
+import time
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import pgfast
+from pgfast.cli import parse_features
+
+CARTPOLE_BOUNDS = "-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5"
+
+# One search space per env: the fixed part of the entry and the grid swept over.
+SPACES: dict[str, dict[str, Any]] = {
+    "CartPole-v1": dict(
+        algo="actor-critic", features="fourier:3", bounds=CARTPOLE_BOUNDS, total_timesteps=50_000,
+        env_backend="native", target=500.0, source="the README's one-step actor-critic example",
+        grid={"lr": [0.01, 0.003, 0.03], "critic_lr": [0.01, 0.03]},
+    ),
+    "Pendulum-v1": dict(
+        algo="actor-critic", features="tiles:8:8", bounds=None, total_timesteps=200_000,
+        env_backend="native", target=-200.0,
+        source="tests/test_actor_critic.py's Pendulum test (Degris, Pilarski & Sutton 2012)",
+        grid={"average_reward": [True], "lr": [1e-4, 2e-4], "critic_lr": [0.0125], "reward_lr": [0.01],
+              "lambda_actor": [0.75], "lambda_critic": [0.75]},
+    ),
+    "MountainCar-v0": dict(
+        algo="reinforce", features="tiles:8:8", bounds=None, total_timesteps=200_000,
+        env_backend="native", target=-115.0,
+        grid={"lr": [0.05, 0.03, 0.1], "baseline": ["linear"], "entropy_coef": [0.01, 0.0, 0.03],
+              "batch_episodes": [2, 1]},
+    ),
+    "MountainCarContinuous-v0": dict(
+        algo="actor-critic", features="tiles:8:8", bounds=None, total_timesteps=200_000,
+        env_backend="native", target=90.0,
+        grid={"lr": [1e-3, 3e-3, 1e-2], "critic_lr": [0.01, 0.05], "gamma": [0.99, 0.999],
+              "lambda_actor": [0.0, 0.9], "lambda_critic": [0.9]},
+    ),
+    "Acrobot-v1": dict(
+        algo="reinforce", features=None, bounds=None, total_timesteps=500_000,
+        env_backend="native", target=-90.0,
+        grid={"lr": [0.01, 0.005], "baseline": ["linear"]},
+    ),
+    "InvertedPendulum-v5": dict(
+        algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
+        env_backend="gymnasium", target=1000.0, source="the README's InvertedPendulum recipe",
+        grid={"lr": [0.01], "update": ["per_episode"]},
+    ),
+    "FrozenLake-v1": dict(
+        algo="reinforce", features=None, bounds=None, total_timesteps=200_000,
+        env_backend="gymnasium", target=0.70, eval_episodes=1000,
+        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
+              "entropy_coef": [0.01], "gamma": [0.999]},
+    ),
+    "CliffWalking-v1": dict(
+        algo="reinforce", features=None, bounds=None, total_timesteps=150_000,
+        env_backend="gymnasium", env_kwargs={"max_episode_steps": 200}, target=-13.0,
+        grid={"lr": [0.1, 0.2], "baseline": ["linear"], "update": ["per_episode"],
+              "entropy_coef": [0.01, 0.03]},
+    ),
+    "Taxi-v4": dict(
+        algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
+        env_backend="gymnasium", target=7.5, eval_episodes=100,
+        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
+              "entropy_coef": [0.1, 0.05]},
+    ),
+    "Blackjack-v1": dict(
+        algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
+        env_backend="gymnasium", target=-0.08, eval_episodes=2000,
+        grid={"lr": [0.01, 0.03], "update": ["batch"], "batch_episodes": [10, 20], "gamma": [1.0]},
+    ),
+}
+
+VERIFY_SEEDS = (0, 1, 2, 3, 4)
+
+
+def _default_zoo_path() -> pathlib.Path:
+    return pathlib.Path(__file__).resolve().parent.parent / "python" / "pgfast" / "zoo.json"
+
+
+def make_env(env_id: str, space: dict[str, Any]) -> Any:
+    """Return a fresh environment for ``env_id`` as the search space says."""
+    if space["env_backend"] == "native":
+        return pgfast.envs.make(env_id)
+    return gym.make(env_id, **space.get("env_kwargs", {}))
+
+
+def env_factory(env_id: str, space: dict[str, Any]) -> Any:
+    """Return a picklable zero-argument factory of that environment (for pgfast.sweep)."""
+    if space["env_backend"] == "native":
+        return functools.partial(pgfast.envs.make, env_id)
+    return functools.partial(gym.make, env_id, **space.get("env_kwargs", {}))
+
+
+def agent_for(env_id: str, space: dict[str, Any], hyperparameters: dict[str, Any], seed: int) -> Any:
+    """Return an untrained agent of the search space's algorithm with these arguments."""
+    env = make_env(env_id, space)
+    cls: Any = pgfast.ActorCritic if space["algo"] == "actor-critic" else pgfast.Reinforce
+    kwargs = dict(hyperparameters)
+    if space["features"] is not None:
+        kwargs["features"] = parse_features(space["features"], space["bounds"], env)
+    return cls(env, seed=seed, **kwargs)
+
+
+def configurations(grid: dict[str, list[Any]], budget: int | None) -> list[dict[str, Any]]:
+    """Return the grid's configurations, or ``budget`` of them drawn with a fixed seed."""
+    keys = list(grid)
+    combos = [dict(zip(keys, values)) for values in _product([grid[k] for k in keys])]
+    if budget is not None and budget < len(combos):
+        combos = random.Random(0).sample(combos, budget)
+    return combos
+
+
+def _product(axes: list[list[Any]]) -> list[tuple[Any, ...]]:
+    import itertools
+
+    return list(itertools.product(*axes))
+
+
+def tune(
+    env_id: str, space: dict[str, Any], budget: int | None, seeds: list[int]
+) -> tuple[dict[str, Any], int]:
+    """Sweep the configurations on ``seeds``; return the best by worst seed and the runs made."""
+    env = make_env(env_id, space)
+    features = None if space["features"] is None else parse_features(space["features"], space["bounds"], env)
+    configs = configurations(space["grid"], budget)
+    best: tuple[float, float] | None = None
+    best_cfg: dict[str, Any] = configs[0]
+    runs = 0
+    for cfg in configs:
+        grid: dict[str, Any] = {k: [v] for k, v in cfg.items()}
+        grid["algo"] = [space["algo"]]
+        if features is not None:
+            grid["features"] = [features]
+        res = pgfast.sweep(env_factory(env_id, space), grid, seeds, space["total_timesteps"],
+                           executor="serial", eval_episodes=space.get("eval_episodes", 20),
+                           keep_params=False, progress_bar=False)
+        runs += len(res)
+        means = np.array([r["eval_mean"] for r in res], dtype=float)
+        score = (float(np.nan_to_num(means, nan=-np.inf).min()), float(np.nanmean(means)))
+        print(f"  {cfg}: worst {score[0]:.3f}, mean {score[1]:.3f}", flush=True)
+        if best is None or score > best:
+            best, best_cfg = score, cfg
+    return best_cfg, runs
+
+
+def verify(env_id: str, space: dict[str, Any], hyperparameters: dict[str, Any]) -> dict[str, Any]:
+    """Train on seeds 0-4 and return the entry's ``result`` (greedy means, seconds)."""
+    episodes = int(space.get("eval_episodes", 20))
+    means, seconds = [], []
+    for seed in VERIFY_SEEDS:
+        agent = agent_for(env_id, space, hyperparameters, seed)
+        start = time.perf_counter()
+        agent.learn(space["total_timesteps"])
+        seconds.append(round(time.perf_counter() - start, 2))
+        means.append(round(float(agent.evaluate(episodes, seed=seed)[0]), 4))
+        print(f"  seed {seed}: greedy mean {means[-1]}, {seconds[-1]} s", flush=True)
+    return {"seeds": list(VERIFY_SEEDS), "greedy_mean": means, "train_seconds": seconds,
+            "eval_episodes": episodes}
+
+
+def entry_of(space: dict[str, Any], hyperparameters: dict[str, Any], result: dict[str, Any],
+             found_by: str) -> dict[str, Any]:
+    """Return the zoo entry (the schema of ``pgfast.zoo``)."""
+    return {
+        "algo": space["algo"], "hyperparameters": hyperparameters, "features": space["features"],
+        "bounds": space["bounds"], "total_timesteps": space["total_timesteps"],
+        "env_backend": space["env_backend"], "env_kwargs": space.get("env_kwargs", {}),
+        "target": space["target"], "result": result, "found_by": found_by,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line (see the module docstring)."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("env_id", nargs="?", help="an env id of SPACES")
+    p.add_argument("--budget", type=int, default=None, help="configurations to try (default: all)")
+    p.add_argument("--tune-seeds", default="10-14", help="A-B: the tuning seeds (default 10-14)")
+    p.add_argument("--verify-only", action="store_true",
+                   help="re-measure the current entry (or else the grid's first configuration) on seeds 0-4")
+    p.add_argument("--zoo", default=str(_default_zoo_path()), help="the zoo file to update")
+    p.add_argument("--force", action="store_true", help="replace the entry even if it is worse")
+    p.add_argument("--list", action="store_true", help="print the search spaces and exit")
+    args = p.parse_args(argv)
+    if args.list or args.env_id is None:
+        for name, space in SPACES.items():
+            print(name, json.dumps({k: v for k, v in space.items() if k != "grid"}), space["grid"])
+        return 0
+    if args.env_id not in SPACES:
+        print(f"no search space for {args.env_id!r}; add one to SPACES ({', '.join(SPACES)})",
+              file=sys.stderr)
+        return 2
+    space = SPACES[args.env_id]
+    path = pathlib.Path(args.zoo)
+    zoo = json.loads(path.read_text()) if path.exists() else {}
+    start = time.perf_counter()
+    command = "python examples/tune_zoo.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.verify_only:
+        if args.env_id in zoo:
+            hyper = zoo[args.env_id]["hyperparameters"]
+        else:
+            hyper = configurations(space["grid"], None)[0]  # the grid's first
+        runs = 0
+    else:
+        lo, hi = (int(v) for v in args.tune_seeds.split("-"))
+        print(f"tuning {args.env_id} on seeds {lo}-{hi}", flush=True)
+        hyper, runs = tune(args.env_id, space, args.budget, list(range(lo, hi + 1)))
+        print(f"best by worst seed: {hyper}", flush=True)
+    print(f"verifying on seeds 0-4: {hyper}", flush=True)
+    result = verify(args.env_id, space, hyper)
+    spent = time.perf_counter() - start
+    found_by = (f"{command} (tuning seeds {args.tune_seeds}: {runs} runs; "
+                f"{spent:.0f} s with verification)" if runs else f"{command} ({spent:.0f} s)")
+    if not runs and "source" in space:
+        found_by += f"; configuration from {space['source']}"
+    old = zoo.get(args.env_id)
+    new = entry_of(space, hyper, result, found_by)
+    if old is not None and not args.force and min(old["result"]["greedy_mean"]) > min(result["greedy_mean"]):
+        print(f"kept the zoo's entry: its worst seed {min(old['result']['greedy_mean'])} beats "
+              f"{min(result['greedy_mean'])} (--force to replace it)")
+        return 0
+    zoo[args.env_id] = new
+    path.write_text(json.dumps(dict(sorted(zoo.items())), indent=1) + "\n")
+    reached = all(m >= space["target"] for m in result["greedy_mean"])
+    print(f"wrote {args.env_id} to {path}: worst seed {min(result['greedy_mean'])}, "
+          f"target {space['target']} {'reached on every seed' if reached else 'NOT reached on every seed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

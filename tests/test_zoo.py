@@ -1,0 +1,182 @@
+"""pgfast.zoo: the tuned configurations shipped with the package, and `pgfast train`'s use of them."""
+
+import json
+import os
+import subprocess
+import sys
+from importlib import resources
+
+import pgfast.zoo as zoo
+import pytest
+from pgfast import ActorCritic, Reinforce
+
+# The entries cheap enough to train end to end here (seconds each). Those whose recorded
+# result reaches the target on every seed must reach it here on seed 0.
+CHEAP = ["CartPole-v1", "InvertedPendulum-v5", "CliffWalking-v1", "FrozenLake-v1", "Blackjack-v1"]
+REACHED = [e for e in CHEAP if e in zoo.entries()
+           and min(zoo.config(e)["result"]["greedy_mean"]) >= zoo.config(e)["target"]]
+
+
+def run(args, cwd, timeout=120):
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "pgfast", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+def test_the_data_file_is_shipped_in_the_installed_package():
+    path = resources.files("pgfast").joinpath("zoo.json")
+    assert path.is_file()
+    assert "site-packages" in str(path) or "dist-packages" in str(path)
+
+
+def test_entries_are_the_data_files_ids_sorted():
+    data = json.loads(resources.files("pgfast").joinpath("zoo.json").read_text(encoding="utf-8"))
+    assert zoo.entries() == sorted(data)
+    assert "CartPole-v1" in zoo.entries()
+
+
+@pytest.mark.parametrize("env_id", zoo.entries())
+def test_every_entry_follows_the_schema(env_id):
+    zoo._check_entry(env_id, zoo.config(env_id))
+
+
+@pytest.mark.parametrize("env_id", zoo.entries())
+def test_every_entry_records_seeds_0_to_4_with_finite_results(env_id):
+    result = zoo.config(env_id)["result"]
+    assert result["seeds"] == [0, 1, 2, 3, 4]
+    assert all(isinstance(m, (int, float)) and m == m for m in result["greedy_mean"])
+    assert all(s > 0 for s in result["train_seconds"])
+    assert result["eval_episodes"] >= 20
+
+
+@pytest.mark.parametrize("env_id", zoo.entries())
+def test_every_entry_builds_its_agent(env_id):
+    entry = zoo.config(env_id)
+    agent = zoo.make(env_id, seed=0)
+    assert isinstance(agent, ActorCritic if entry["algo"] == "actor-critic" else Reinforce)
+    for name, value in entry["hyperparameters"].items():
+        assert agent.hyperparameters[name] == value, name
+
+
+def test_the_schema_check_names_the_env_and_the_missing_key():
+    entry = zoo.config("CartPole-v1")
+    del entry["target"]
+    with pytest.raises(ValueError, match=r"'CartPole-v1' lacks 'target'"):
+        zoo._check_entry("CartPole-v1", entry)
+
+
+def test_the_schema_check_refuses_an_unknown_algorithm():
+    entry = zoo.config("CartPole-v1")
+    entry["algo"] = "ppo"
+    with pytest.raises(ValueError, match=r"'CartPole-v1': algo must be one of"):
+        zoo._check_entry("CartPole-v1", entry)
+
+
+def test_config_returns_a_copy():
+    zoo.config("CartPole-v1")["hyperparameters"]["lr"] = 123.0
+    assert zoo.config("CartPole-v1")["hyperparameters"]["lr"] != 123.0
+
+
+def test_config_of_an_env_without_entry_raises_keyerror_naming_it():
+    with pytest.raises(KeyError, match=r"no entry for 'NoSuchEnv-v0'.*CartPole-v1"):
+        zoo.config("NoSuchEnv-v0")
+
+
+def test_make_of_an_env_without_entry_raises_keyerror_naming_it():
+    with pytest.raises(KeyError, match="NoSuchEnv-v0"):
+        zoo.make("NoSuchEnv-v0", seed=0)
+
+
+def test_config_of_a_non_string_raises_typeerror():
+    with pytest.raises(TypeError, match="env_id must be a str"):
+        zoo.config(3)
+
+
+def test_make_uses_the_entrys_feature_map_and_environment():
+    agent = zoo.make("CartPole-v1", seed=1)
+    assert type(agent.features).__name__ == "Fourier"
+    assert type(agent.env).__module__.startswith("pgfast")  # the native env (env_backend "native")
+    assert agent.hyperparameters["seed"] == 1
+
+
+def test_make_passes_the_entrys_gymnasium_make_arguments():
+    env_id = next(e for e in zoo.entries() if zoo.config(e)["env_kwargs"].get("max_episode_steps"))
+    agent = zoo.make(env_id, seed=0)
+    assert agent.env.spec.max_episode_steps == zoo.config(env_id)["env_kwargs"]["max_episode_steps"]
+
+
+def test_make_overrides_replace_the_entrys_arguments():
+    agent = zoo.make("CartPole-v1", seed=0, lr=0.5, features=None)
+    assert agent.hyperparameters["lr"] == 0.5
+    assert agent.features is None
+
+
+def test_make_returns_an_untrained_agent():
+    assert zoo.make("CartPole-v1", seed=0).num_timesteps == 0
+
+
+@pytest.mark.parametrize("env_id", REACHED)
+def test_cheap_entry_reaches_its_target_on_seed_0(env_id):
+    entry = zoo.config(env_id)
+    agent = zoo.make(env_id, seed=0).learn(entry["total_timesteps"])
+    mean, _ = agent.evaluate(entry["result"]["eval_episodes"], seed=0)
+    assert mean >= entry["target"]
+
+
+@pytest.mark.parametrize("env_id", [e for e in CHEAP if e in zoo.entries() and e not in REACHED])
+def test_cheap_best_so_far_entry_beats_a_random_policy_on_seed_0(env_id):
+    """Entries that do not reach their target yet still learn: greedy beats uniform random."""
+    entry = zoo.config(env_id)
+    episodes = entry["result"]["eval_episodes"]
+    agent = zoo.make(env_id, seed=0)
+    random_mean, _ = agent.evaluate(episodes, deterministic=False, seed=0)  # untrained: uniform softmax
+    agent.learn(entry["total_timesteps"])
+    mean, _ = agent.evaluate(episodes, seed=0)
+    assert mean > random_mean
+
+
+def test_train_uses_the_zoo_entry_and_says_so(tmp_path):
+    out = run(["train", "CartPole-v1", "--timesteps", "1000", "--save", "m.pgfast", "--no-progress",
+               "--eval-episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.startswith("using the zoo entry for CartPole-v1: algo=actor-critic, features=fourier:3")
+    agent = ActorCritic.load(tmp_path / "m.pgfast")
+    assert agent.hyperparameters["lr"] == zoo.config("CartPole-v1")["hyperparameters"]["lr"]
+    assert type(agent.features).__name__ == "Fourier" and agent.num_timesteps == 1000
+
+
+def test_train_takes_the_zoo_entrys_timesteps_when_none_are_given(tmp_path):
+    out = run(["train", "CartPole-v1", "--save", "m.pgfast", "--no-progress", "--eval-episodes", "1"],
+              tmp_path)
+    assert out.returncode == 0, out.stderr
+    steps = zoo.config("CartPole-v1")["total_timesteps"]
+    assert f"{steps} timesteps" in out.stderr
+    assert ActorCritic.load(tmp_path / "m.pgfast").num_timesteps == steps
+
+
+def test_train_with_no_zoo_uses_the_plain_defaults(tmp_path):
+    out = run(["train", "CartPole-v1", "--no-zoo", "--timesteps", "1000", "--save", "m.pgfast",
+               "--no-progress", "--eval-episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    agent = Reinforce.load(tmp_path / "m.pgfast")
+    default_lr = Reinforce("CartPole-v1").hyperparameters["lr"]
+    assert agent.features is None and agent.hyperparameters["lr"] == default_lr
+
+
+def test_train_with_a_hyperparameter_ignores_the_zoo(tmp_path):
+    out = run(["train", "CartPole-v1", "--lr", "0.05", "--timesteps", "1000", "--save", "m.pgfast",
+               "--no-progress", "--eval-episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "zoo" not in out.stderr
+    agent = Reinforce.load(tmp_path / "m.pgfast")
+    assert agent.hyperparameters["lr"] == 0.05 and agent.features is None
+
+
+def test_train_with_a_feature_map_ignores_the_zoo(tmp_path):
+    out = run(["train", "CartPole-v1", "--features", "fourier:1",
+               "--bounds=-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5", "--timesteps", "500", "--save", "m.pgfast",
+               "--no-progress", "--eval-episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert isinstance(Reinforce.load(tmp_path / "m.pgfast"), Reinforce)
