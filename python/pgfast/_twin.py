@@ -59,10 +59,12 @@ class ReinforceRule:
         optimizers = [o for o in (self.optimizer, self.baseline_optimizer) if o is not None]
         saved = [o.state() if hasattr(o, "state") else None for o in optimizers]
         try:
-            return reference.reinforce_update(
-                self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
-                **self.config,
-            )
+            # Overflow is the C++ learner's to judge (it refuses a non-finite result), as in C++.
+            with np.errstate(over="ignore", invalid="ignore"):
+                return reference.reinforce_update(
+                    self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
+                    **self.config,
+                )
         except BaseException:
             # A refused update never happened: the optimisers' moments as they were (the
             # C++ learner restores the parameters).
@@ -105,9 +107,10 @@ class ActorCriticRule:
         state.rbar = float(self.learner.average_reward)
         action = int(a[0]) if isinstance(self.policy, reference.LinearSoftmax) else a
         xn = np.zeros(d) if x_next is None else _dense(x_next, d)
-        delta = reference.actor_critic_step(
-            self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite step is refused below
+            delta = reference.actor_critic_step(
+                self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
+            )
         return delta, state.rbar
 
 
