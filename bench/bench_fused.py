@@ -138,26 +138,42 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # Two independent fused runs: one after the other, then in two threads (GIL released).
-    def two_runs(threaded: bool) -> float:
+    # Wall time gives the speedup; the threads' CPU time against the serial runs' shows
+    # whether the runs slow each other down (contention: locks, false sharing) -- a ratio
+    # of 1 means the speedup is bounded only by the cores free at the time (os.getloadavg).
+    def two_runs(threaded: bool) -> tuple[float, float]:
         agents = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s) for s in (0, 1)]
+        cpu: list[float] = []
+
+        def learn(a: Any) -> None:
+            c0 = time.thread_time()
+            a.learn(fused_steps)
+            cpu.append(time.thread_time() - c0)
+
         t0 = time.perf_counter()
         if threaded:
-            workers = [threading.Thread(target=a.learn, args=(fused_steps,)) for a in agents]
+            workers = [threading.Thread(target=learn, args=(a,)) for a in agents]
             for w in workers:
                 w.start()
             for w in workers:
                 w.join()
         else:
             for a in agents:
-                a.learn(fused_steps)
-        return time.perf_counter() - t0
+                learn(a)
+        return time.perf_counter() - t0, sum(cpu)
 
-    serial = statistics.median(two_runs(False) for _ in range(repeat))
-    threaded = statistics.median(two_runs(True) for _ in range(repeat))
-    result["threads"] = {"serial_s": serial, "two_threads_s": threaded, "speedup": serial / threaded}
+    runs = [(two_runs(False), two_runs(True)) for _ in range(max(repeat, 5))]
+    serial = statistics.median(s[0] for s, _ in runs)
+    threaded = statistics.median(t[0] for _, t in runs)
+    cpu_ratio = statistics.median(t[1] / s[1] for s, t in runs)
+    load = os.getloadavg()[0]
+    result["threads"] = {"serial_s": serial, "two_threads_s": threaded, "speedup": serial / threaded,
+                         "cpu_time_threads_over_serial": cpu_ratio, "load_average_1min": load,
+                         "cores": os.cpu_count()}
     print(
         f"two fused CartPole runs: serial {serial:.3f} s, two threads {threaded:.3f} s "
-        f"({serial / threaded:.2f}x)"
+        f"({serial / threaded:.2f}x); CPU time in threads / serial {cpu_ratio:.2f} "
+        f"(load average {load:.1f} on {os.cpu_count()} cores)"
     )
     if args.out:
         with open(args.out, "w") as f:
