@@ -13,8 +13,9 @@ import argparse
 import pgfast
 from pgfast.features import Fourier
 
-# (low, high) of cart position, cart velocity, pole angle, pole angular velocity.
-BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+# (low, high) as gymnasium.spaces.Box takes them, over cart position, cart velocity,
+# pole angle and pole angular velocity.
+BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))
 
 
 def main(argv: list[str] | None = None) -> float:

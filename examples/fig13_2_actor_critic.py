@@ -24,7 +24,7 @@ from typing import Optional
 import pgfast
 from pgfast.features import Fourier
 
-BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))  # (low, high), as gymnasium's Box
 FEATURES = Fourier(3, bounds=BOUNDS)
 REINFORCE = {"algo": "reinforce", "features": FEATURES, "baseline": [None, "linear"],
              "update": "per_episode", "normalize_returns": False, "lr": 0.01, "baseline_lr": 0.1}

@@ -14,7 +14,7 @@ import pgfast.reference as ref
 from pgfast import _core
 from test_textbook import P_OPT, ShortCorridor  # Example 13.1, as the REINFORCE tests use it
 
-TOL = {"rtol": 1e-9, "atol": 1e-9}  # as the REINFORCE twin (tests/test_learner_parity.py)
+TOL = {"rtol": 1e-9, "atol": 1e-9}  # two mathematically equal updates with different operations
 
 
 class RandomWalk(gym.Env):
@@ -133,9 +133,9 @@ def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02
     hp = dict(gamma=0.95, lr=lr, critic_lr=0.05, reward_lr=0.01, trace_tolerance=1e-12, **switches)
     obs_dim = 3
     if features is not None:
-        fmap_c, fmap_r = features.bind(env_c.observation_space), features.bind(env_r.observation_space)
-        core_map, ref_map = fmap_c._core_map(), fmap_r.reference()
-        d = fmap_c.n_features
+        core_map = pgfast.features.build(features, env_c.observation_space)
+        ref_map = pgfast.features.build(features, env_r.observation_space, backend="numpy")
+        d = core_map.n_features
     else:
         core_map, ref_map, d = None, None, obs_dim
     if continuous:
@@ -166,7 +166,7 @@ def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02
     for _ in range(n_steps):
         obs_c, r_c, te_c, tr_c, _ = env_c.step(a_c)
         obs_r, r_r, te_r, tr_r, _ = env_r.step(a_r)
-        assert r_c == pytest.approx(r_r, rel=1e-9, abs=1e-12) and te_c == te_r
+        assert r_c == r_r and te_c == te_r
         a_c = eng.step1(obs_c, r_c, te_c, tr_c, rng_c)
         x_next = x_of(obs_r)
         ref.actor_critic_step(rpol, state, x, a_r, r_r, x_next, te_r, **hp)
@@ -191,11 +191,11 @@ SWITCHES = [
 @pytest.mark.parametrize("switches", SWITCHES, ids=lambda s: "-".join(f"{v}" for v in s.values()))
 def test_cpp_matches_the_numpy_twin_softmax(switches):
     eng, cpol, rpol, state = twin_run(switches, 10_000)
-    assert_allclose(cpol.params, rpol.params, **TOL)
-    assert_allclose(eng.critic_params, state.w, **TOL)
-    assert eng.average_reward == pytest.approx(state.rbar, rel=1e-9, abs=1e-12)
-    assert_allclose(eng.actor_trace(), state.z_theta, **TOL)
-    assert_allclose(eng.critic_trace(), state.z_w, **TOL)
+    assert_array_equal(cpol.params, rpol.params)
+    assert_array_equal(eng.critic_params, state.w)
+    assert eng.average_reward == state.rbar
+    assert_array_equal(eng.actor_trace(), state.z_theta)
+    assert_array_equal(eng.critic_trace(), state.z_w)
 
 
 @pytest.mark.parametrize("avg", [False, True])
@@ -203,8 +203,8 @@ def test_cpp_matches_the_numpy_twin_gaussian(avg):
     sw = dict(lambda_actor=0.7, lambda_critic=0.8, traces="dutch", average_reward=avg)
     eng, cpol, rpol, state = twin_run(sw, 10_000, continuous=True, lr=0.002)
     assert np.all(np.abs(cpol.params) < 100)  # a run that learned, not one that diverged
-    assert_allclose(cpol.params, rpol.params, **TOL)
-    assert_allclose(eng.critic_params, state.w, **TOL)
+    assert_array_equal(cpol.params, rpol.params)
+    assert_array_equal(eng.critic_params, state.w)
 
 
 @pytest.mark.parametrize("traces", ["accumulating", "replacing", "dutch"])
@@ -212,9 +212,9 @@ def test_cpp_matches_the_numpy_twin_with_sparse_tile_traces(traces):
     tiles = pgfast.features.TileCoding(4, 4)
     sw = dict(lambda_actor=0.8, lambda_critic=0.9, traces=traces, average_reward=False)
     eng, cpol, rpol, state = twin_run(sw, 10_000, features=tiles)
-    assert_allclose(cpol.params, rpol.params, **TOL)
-    assert_allclose(eng.critic_params, state.w, **TOL)
-    assert_allclose(eng.critic_trace(), state.z_w, **TOL)
+    assert_array_equal(cpol.params, rpol.params)
+    assert_array_equal(eng.critic_params, state.w)
+    assert_array_equal(eng.critic_trace(), state.z_w)
 
 
 def test_sparse_traces_drop_entries_below_the_tolerance():
@@ -300,7 +300,7 @@ def test_average_reward_actor_critic_reaches_the_continuing_optimum(seed):
     assert agent.average_reward >= 0.95 * best
 
 
-CARTPOLE_BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+CARTPOLE_BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))  # (low, high)
 
 
 @pytest.mark.parametrize(
@@ -323,8 +323,8 @@ def test_actor_critic_checks_its_arguments():
                                ("trace_tolerance", -1.0, ValueError), ("reward_lr", "0.1", TypeError)]:
         with pytest.raises(error, match=name):
             pgfast.ActorCritic("CartPole-v1", **{name: value})
-    with pytest.raises(ValueError, match="backend='numpy' is not available for ActorCritic"):
-        pgfast.ActorCritic("CartPole-v1", backend="numpy")
+    with pytest.raises(ValueError, match="backend"):
+        pgfast.ActorCritic("CartPole-v1", backend="torch")
 
 
 def test_actor_critic_in_a_vector_env_learns_and_counts_steps():

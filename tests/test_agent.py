@@ -662,7 +662,7 @@ def test_other_bad_hyperparameters():
         Reinforce("CartPole-v1", max_grad_norm=0.0)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         Reinforce("CartPole-v1", seed=-1)
-    with pytest.raises(TypeError, match=r"features must be a pgfast\.features map, a callable"):
+    with pytest.raises(TypeError, match=r"features must be a pgfast\.features spec, a callable"):
         Reinforce("CartPole-v1", features="fourier")
 
 

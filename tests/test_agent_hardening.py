@@ -324,6 +324,6 @@ def test_blackjack_trains_and_evaluates():
 
 def test_a_feature_map_binds_to_the_flattened_space():
     agent = Reinforce("Blackjack-v1", seed=0, features=pgfast.features.Fourier(2, coupled=False), lr=0.01)
-    assert agent.features.n_inputs == 32 + 11 + 2  # one-hot parts in [0, 1]: no bounds needed
+    assert agent.spaces.feature_map.n_inputs == 32 + 11 + 2  # one-hot parts in [0, 1]: no bounds needed
     agent.learn(500)
     assert np.all(np.isfinite(agent.policy.params))

@@ -274,10 +274,10 @@ def test_step_leaves_byte_swapped_params_unchanged_after_an_error(optim):
 # Feature maps
 # ---------------------------------------------------------------------------------
 
-BOUNDS = [(-4.0, 4.0), (-5.0, 5.0), (-3.0, 3.0)]
+BOUNDS = ((-4.0, -5.0, -3.0), (4.0, 5.0, 3.0))
 FEATURE_MAPS = {
-    "identity": lambda: pgfast.features.Identity(n_inputs=3),
-    "polynomial": lambda: pgfast.features.Polynomial(degree=2, n_inputs=3),
+    "identity": lambda: pgfast.features.Identity(),
+    "polynomial": lambda: pgfast.features.Polynomial(degree=2),
     "fourier": lambda: pgfast.features.Fourier(order=2, bounds=BOUNDS),
     "rbf": lambda: pgfast.features.RBF(centers=[[0.0, 0.0, 0.0], [1.0, -1.0, 2.0]], widths=[1.0, 2.0]),
     "tiles": lambda: pgfast.features.TileCoding(n_tilings=4, tiles_per_dim=3, bounds=BOUNDS),
@@ -285,8 +285,7 @@ FEATURE_MAPS = {
 
 
 def feature_map(kind, backend):
-    spec = FEATURE_MAPS[kind]()
-    return spec if backend == "cpp" else spec.reference()
+    return pgfast.features.build(FEATURE_MAPS[kind](), 3, backend=backend)
 
 
 @pytest.mark.parametrize("backend", ["cpp", "numpy"])
@@ -311,7 +310,8 @@ def test_tile_coding_active_takes_any_layout(backend, layout):
 def test_identity_of_big_endian_float64_is_the_observation():
     """The issue's reproducer: a byte-swapped state was read as raw bits (2.8e-319)."""
     x = np.array([1.0, 2.0, 3.0])
-    assert_array_equal(pgfast.features.Identity(n_inputs=3)(x.astype(SWAPPED + "f8")), [1.0, 2.0, 3.0, 1.0])
+    identity = pgfast.features.build(pgfast.features.Identity(), 3)
+    assert_array_equal(identity(x.astype(SWAPPED + "f8")), [1.0, 2.0, 3.0, 1.0])
 
 
 # ---------------------------------------------------------------------------------

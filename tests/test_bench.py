@@ -143,11 +143,9 @@ def test_feature_hook_measures_maps_and_reports_broken_factories(monkeypatch):
         def __call__(self, obs):
             return obs
 
-        def reference(self):
-            return lambda obs: obs.copy()
-
     fake = types.ModuleType("pgfast.features")
-    fake.Identity = lambda n_inputs: Identity()
+    fake.Identity = lambda: "an Identity spec"
+    fake.build = lambda spec, n, backend="cpp": Identity() if backend == "cpp" else (lambda obs: obs.copy())
     fake.Polynomial = lambda **kw: 1 / 0  # a constructor out of step with the hook
     monkeypatch.setitem(sys.modules, "pgfast.features", fake)
     recs = {r["name"]: r for r in kernels.bench_features(_bench.settings("tiny"), _bench.Progress(False))}

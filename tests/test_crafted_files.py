@@ -201,7 +201,7 @@ def test_the_whole_corpus_is_refused_within_1_s_per_file_and_100_MB():
 @pytest.mark.skipif(sys.platform == "win32", reason="resource.getrusage is POSIX")
 def test_a_10_MB_model_is_accepted_within_1_s_and_100_MB(tmp_path):
     """A genuine large model (tile coding, 389,378 parameters with Adam's moments)."""
-    bounds = [(-2.4, 2.4), (-3, 3), (-0.21, 0.21), (-3.5, 3.5)]
+    bounds = ((-2.4, -3, -0.21, -3.5), (2.4, 3, 0.21, 3.5))
     features = pgfast.features.TileCoding(8, [12, 12, 11, 11], bounds=bounds)
     path = Reinforce("CartPole-v1", seed=0, features=features).learn(200).save(tmp_path / "big")
     assert 9e6 < path.stat().st_size <= 10e6

@@ -1,6 +1,8 @@
-"""Feature maps of S&B ch. 9: C++ equals the NumPy twin; tile coding, Fourier and the
-sparse learner behave as the book says; bad input is a clear error."""
+"""Feature maps of S&B ch. 9: frozen specs that features.build makes into the C++ map or
+its NumPy twin (equal), bounds as gymnasium writes them, tile coding, Fourier and the
+sparse learner behaving as the book says, and clear errors for bad input."""
 
+import dataclasses
 import itertools
 import json
 import math
@@ -18,15 +20,16 @@ from pgfast import _core
 from pgfast import features as F
 from pgfast import reference as ref
 
-BOUNDS = np.array([[-1.0, 1.0], [0.0, 2.0], [-3.0, 3.0]])
-CARTPOLE_BOUNDS = [(-2.4, 2.4), (-3.0, 3.0), (-0.21, 0.21), (-3.5, 3.5)]
+LOW, HIGH = np.array([-1.0, 0.0, -3.0]), np.array([1.0, 2.0, 3.0])
+BOUNDS = (LOW, HIGH)
+CARTPOLE_BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))
 
-MAPS = {
-    "identity": lambda: F.Identity(n_inputs=3),
-    "identity_nobias": lambda: F.Identity(bias=False, n_inputs=3),
-    "poly3": lambda: F.Polynomial(3, n_inputs=3),
-    "poly2_nointeraction": lambda: F.Polynomial(2, interaction=False, n_inputs=3),
-    "poly0": lambda: F.Polynomial(0, n_inputs=3),
+SPECS = {
+    "identity": lambda: F.Identity(),
+    "identity_nobias": lambda: F.Identity(bias=False),
+    "poly3": lambda: F.Polynomial(3),
+    "poly2_nointeraction": lambda: F.Polynomial(2, interaction=False),
+    "poly0": lambda: F.Polynomial(0),
     "fourier3": lambda: F.Fourier(3, bounds=BOUNDS),
     "fourier2_full_uncoupled": lambda: F.Fourier(2, bounds=BOUNDS, kind="full", coupled=False),
     "fourier4_full": lambda: F.Fourier(4, bounds=BOUNDS, kind="full"),
@@ -35,93 +38,126 @@ MAPS = {
     "tiles": lambda: F.TileCoding(8, 5, bounds=BOUNDS),
     "tiles_uniform": lambda: F.TileCoding(4, [2, 3, 4], bounds=BOUNDS, offsets="uniform"),
 }
+# The C++ maps and the twins compute the same products and comparisons; the Fourier basis
+# (a matrix product and cos) and RBF (exp) may differ in the last bits.
+EXACT = {"identity", "identity_nobias", "poly3", "poly2_nointeraction", "poly0", "tiles", "tiles_uniform"}
 
 
 def observations(n, seed=0):
     # Mostly inside the bounds, some outside (clipped by the maps that scale inputs).
     rng = np.random.default_rng(seed)
-    return rng.uniform(BOUNDS[:, 0] - 0.3, BOUNDS[:, 1] + 0.3, size=(n, 3))
+    return rng.uniform(LOW - 0.3, HIGH + 0.3, size=(n, 3))
 
 
-@pytest.mark.parametrize("name", sorted(MAPS))
+def x_of(spec, obs, n_inputs=None):
+    """x(s) of the C++ map built from ``spec``."""
+    s = np.asarray(obs, dtype=float)
+    return F.build(spec, n_inputs or s.shape[-1])(s)
+
+
+# ---------------------------------------------------------------------------------
+# The C++ map equals its NumPy twin
+# ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(SPECS))
 def test_cpp_map_equals_numpy_twin_single_and_batch(name):
-    fmap = MAPS[name]()
-    twin = fmap.reference()
+    spec = SPECS[name]()
+    fmap, twin = F.build(spec, 3), F.build(spec, 3, backend="numpy")
+    assert type(fmap).__name__ == type(twin).__name__  # one name per map in both languages
+    assert isinstance(fmap, _core.FeatureMap) and type(twin).__module__ == "pgfast._reference_features"
+    assert (fmap.n_inputs, fmap.n_features, fmap.sparse, fmap.n_active) == (
+        twin.n_inputs, twin.n_features, twin.sparse, twin.n_active)
     s = observations(200)
     x = fmap(s)
-    assert x.shape == (200, fmap.n_features) == (200, twin.n_features)
-    assert_allclose(x, twin(s), rtol=1e-12, atol=1e-12)
-    for row in s[:5]:
-        assert_allclose(fmap(row), twin(row), rtol=1e-12, atol=1e-12)
-        assert_array_equal(fmap(row), x[np.flatnonzero((s == row).all(axis=1))[0]])
+    assert x.shape == (200, fmap.n_features)
+    compare = assert_array_equal if name in EXACT else lambda a, b: assert_allclose(a, b, rtol=0, atol=1e-12)
+    compare(x, twin(s))
+    for i in range(5):
+        compare(fmap(s[i]), twin(s[i]))
+        assert_array_equal(fmap(s[i]), x[i])
 
 
+@pytest.mark.parametrize("name", ["tiles", "tiles_uniform"])
+def test_cpp_active_tiles_equal_the_twins(name):
+    spec = SPECS[name]()
+    s = observations(300)
+    assert_array_equal(F.build(spec, 3).active(s), F.build(spec, 3, "numpy").active(s))
+    assert_array_equal(F.build(spec, 3).active(s[7]), F.build(spec, 3, "numpy").active(s[7]))
+
+
+def test_the_twins_are_the_reference_modules_classes():
+    assert type(F.build(F.Fourier(1, bounds=(0, 1)), 2, "numpy")) is ref.FourierFeatures
+    assert type(F.build(F.TileCoding(2, 2, bounds=(0, 1)), 2, "numpy")) is ref.TileCodingFeatures
+
+
+# ---------------------------------------------------------------------------------
+# The maps, by hand
+# ---------------------------------------------------------------------------------
 def test_identity_appends_the_bias():
-    assert_array_equal(F.Identity()(np.array([1.5, -2.0])), [1.5, -2.0, 1.0])
-    assert_array_equal(F.Identity(bias=False)(np.array([[1.5, -2.0]])), [[1.5, -2.0]])
+    assert_array_equal(x_of(F.Identity(), [1.5, -2.0]), [1.5, -2.0, 1.0])
+    assert_array_equal(x_of(F.Identity(bias=False), [[1.5, -2.0]]), [[1.5, -2.0]])
 
 
 def test_polynomial_basis_by_hand():
-    p = F.Polynomial(2, n_inputs=2)  # c in {0,1,2}^2, last input fastest
+    p = F.build(F.Polynomial(2), 2)  # c in {0,1,2}^2, last input fastest
     assert_array_equal(p.exponents, list(itertools.product(range(3), repeat=2)))
     s1, s2 = 3.0, -2.0
     want = [s1**a * s2**b for a, b in itertools.product(range(3), repeat=2)]
-    assert_allclose(p(np.array([s1, s2])), want, rtol=0, atol=0)
-    q = F.Polynomial(3, interaction=False, n_inputs=2)
-    assert_array_equal(q(np.array([s1, s2])), [1, 3, 9, 27, -2, 4, -8])
+    assert_array_equal(p(np.array([s1, s2])), want)
+    assert_array_equal(x_of(F.Polynomial(3, interaction=False), [s1, s2]), [1, 3, 9, 27, -2, 4, -8])
 
 
 def test_fourier_coefficients_and_step_sizes_by_hand():
-    f = F.Fourier(2, bounds=[(0, 1), (0, 1)])
+    f = F.build(F.Fourier(2, bounds=(0, 1)), 2)
     assert_array_equal(f.coefficients, list(itertools.product(range(3), repeat=2)))
     norms = np.sqrt([0, 1, 4, 1, 2, 5, 4, 5, 8])
     assert_allclose(f.step_size_scale, [1.0, *(1 / norms[1:])], rtol=1e-15)
     s = np.array([0.25, 0.5])
     want = [math.cos(math.pi * (a * 0.25 + b * 0.5)) for a, b in itertools.product(range(3), repeat=2)]
     assert_allclose(f(s), want, atol=1e-15)
-    u = F.Fourier(2, bounds=[(0, 1), (0, 1)], coupled=False)
+    u = F.build(F.Fourier(2, bounds=(0, 1), coupled=False), 2)
     assert_array_equal(u.coefficients, [[0, 0], [1, 0], [2, 0], [0, 1], [0, 2]])
-    full = F.Fourier(1, bounds=[(0, 1)], kind="full")
-    assert_allclose(full(np.array([0.5])), [1.0, 0.0, 1.0], atol=1e-15)  # cos 0, cos π/2, sin π/2
+    full = x_of(F.Fourier(1, bounds=(0, 1), kind="full"), [0.5])
+    assert_allclose(full, [1.0, 0.0, 1.0], atol=1e-15)  # cos 0, cos π/2, sin π/2
 
 
 def test_fourier_scales_inputs_by_the_bounds_and_clips_outside():
-    f = F.Fourier(1, bounds=[(-4.0, 4.0)])
+    f = F.build(F.Fourier(1, bounds=(-4.0, 4.0)), 1)
     assert_allclose(f(np.array([0.0])), [1.0, math.cos(math.pi / 2)], atol=1e-15)
-    assert_allclose(f(np.array([100.0])), f(np.array([4.0])))  # clipped to the upper bound
+    assert_array_equal(f(np.array([100.0])), f(np.array([4.0])))  # clipped to the upper bound
 
 
 def test_fourier_step_size_feeds_sgd():
-    f = F.Fourier(2, bounds=CARTPOLE_BOUNDS).bind(4)
+    f = F.build(F.Fourier(2, bounds=CARTPOLE_BOUNDS), 4)
     pol = pgfast.LinearSoftmax(f.n_features, 2)
-    scale = f.param_step_size(pol)
+    scale = F.param_step_size(f, pol)
     assert scale.shape == (pol.n_params,)
     assert_array_equal(scale[: f.n_features], f.step_size_scale)
     assert_array_equal(scale[f.n_features : 2 * f.n_features], f.step_size_scale)
     assert_array_equal(scale[2 * f.n_features :], 1.0)  # biases
     opt = pgfast.optim.SGD(0.1, step_size=scale)
-    g = np.ones(pol.n_params)
-    opt.step(pol.params, g)
+    opt.step(pol.params, np.ones(pol.n_params))
     assert_allclose(pol.params, 0.1 * scale)
 
 
-def test_rbf_by_hand_and_grid():
-    r = F.RBF([[0.0, 0.0], [1.0, 2.0]], [1.0, 0.5])
-    s = np.array([1.0, 1.0])
-    assert_allclose(r(s), [math.exp(-2 / 2), math.exp(-1 / (2 * 0.25))], rtol=1e-15)
-    g = F.RBF.grid([(0, 1), (0, 2)], [2, 3])
-    assert_array_equal(g.centers, [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]])
-    assert_array_equal(g.widths, np.ones(6))
-    assert g.n_features == 6
+def test_rbf_by_hand():
+    r = F.build(F.RBF([[0.0, 0.0], [1.0, 2.0]], [1.0, 0.5]), 2)
+    assert_allclose(r(np.array([1.0, 1.0])), [math.exp(-2 / 2), math.exp(-1 / (2 * 0.25))], rtol=1e-15)
+
+
+def test_rbf_grid_puts_centres_on_the_corners_and_between():
+    g = F.RBF.grid(([0, 0], [1, 2]), [2, 3])
+    assert g.centers == ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))
+    assert g.widths == (1.0,) * 6
+    assert F.build(g, 2).n_features == 6
+    assert F.RBF.grid((0, 1), [2, 2]) == F.RBF.grid(([0, 0], [1, 1]), 2)  # numbers: every input
 
 
 def test_tile_coding_has_exactly_n_tilings_active_tiles():
-    tc = F.TileCoding(8, [4, 5, 6], bounds=BOUNDS)
+    tc = F.build(F.TileCoding(8, [4, 5, 6], bounds=BOUNDS), 3)
     assert tc.n_features == 8 * 5 * 6 * 7
     s = observations(500)
     idx = tc.active(s)
     assert idx.shape == (500, 8)
-    assert_array_equal(idx, tc.reference().active(s))
     per_tiling = 5 * 6 * 7
     # one tile in each tiling's block of indices
     assert_array_equal(idx // per_tiling, np.broadcast_to(np.arange(8), (500, 8)))
@@ -131,7 +167,7 @@ def test_tile_coding_has_exactly_n_tilings_active_tiles():
 
 
 def test_tile_coding_neighbours_share_tiles_and_points_a_tile_apart_do_not():
-    tc = F.TileCoding(8, 10, bounds=[(0.0, 1.0), (0.0, 1.0)])
+    tc = F.build(F.TileCoding(8, 10, bounds=(0.0, 1.0)), 2)
     width = 0.1
     rng = np.random.default_rng(1)
     for s in rng.uniform(0.2, 0.7, size=(50, 2)):
@@ -145,7 +181,7 @@ def test_tile_coding_neighbours_share_tiles_and_points_a_tile_apart_do_not():
 
 
 def test_tile_coding_generalises_more_the_closer_two_points_are():
-    tc = F.TileCoding(16, 8, bounds=[(0.0, 1.0)])
+    tc = F.build(F.TileCoding(16, 8, bounds=(0.0, 1.0)), 1)
     s = np.array([0.31])
     shared = [len(set(tc.active(s)) & set(tc.active(s + d))) for d in (0.0, 0.02, 0.05, 0.1, 0.13)]
     assert shared[0] == 16
@@ -154,65 +190,237 @@ def test_tile_coding_generalises_more_the_closer_two_points_are():
 
 
 def test_asymmetric_offsets_are_the_books_odd_displacements():
-    tc = F.TileCoding(4, 1, bounds=[(0.0, 1.0), (0.0, 1.0)]).reference()
+    tc = F.build(F.TileCoding(4, 1, bounds=(0.0, 1.0)), 2, "numpy")
     assert_allclose(tc.offsets, [[0, 0], [0.25, 0.75], [0.5, 0.5], [0.75, 0.25]])
-    uni = F.TileCoding(4, 1, bounds=[(0.0, 1.0), (0.0, 1.0)], offsets="uniform").reference()
+    uni = F.build(F.TileCoding(4, 1, bounds=(0.0, 1.0), offsets="uniform"), 2, "numpy")
     assert_allclose(uni.offsets, [[0, 0], [0.25, 0.25], [0.5, 0.5], [0.75, 0.75]])
 
 
-@pytest.mark.parametrize("name", sorted(MAPS))
-def test_config_round_trips_through_json_and_pickle(name):
-    fmap = MAPS[name]()
-    cfg = json.loads(json.dumps(fmap.config()))
-    again = F.from_config(cfg)
-    assert again == fmap
+# ---------------------------------------------------------------------------------
+# Specs: frozen, equal by fields, hashable, picklable, configs
+# ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_assigning_a_field_of_a_spec_raises(name):
+    spec = SPECS[name]()
+    field = dataclasses.fields(spec)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(spec, field, getattr(spec, field))
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_specs_with_equal_fields_are_equal_and_hash_alike(name):
+    a, b = SPECS[name](), SPECS[name]()
+    assert a == b and hash(a) == hash(b)
+    assert len({a, b}) == 1
+
+
+def test_specs_with_different_fields_differ():
+    assert F.Fourier(3) != F.Fourier(4)
+    assert F.Fourier(3, bounds=(0, 1)) != F.Fourier(3, bounds=(0, 2))
+    assert F.Fourier(3) != F.Fourier(3, kind="full")
+    assert F.Polynomial(2) != F.Fourier(2)
+    assert F.TileCoding(4, 3) != F.TileCoding(4, [3, 3])
+
+
+def test_arrays_are_stored_as_tuples_so_array_and_list_fields_are_equal():
+    a = F.RBF(np.array([[0.0, 1.0]]), np.array([2.0]))
+    assert a == F.RBF([[0, 1]], 2.0)
+    assert a.centers == ((0.0, 1.0),) and a.widths == (2.0,)
+    assert F.Fourier(1, bounds=(np.zeros(2), np.ones(2))).bounds == ((0.0, 0.0), (1.0, 1.0))
+    assert F.TileCoding(2, np.array([3, 4])).tiles_per_dim == (3, 4)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_a_pickled_spec_is_equal_and_builds_the_same_map(name):
+    spec = SPECS[name]()
+    again = pickle.loads(pickle.dumps(spec))
+    assert again == spec
     s = observations(20)
-    assert_array_equal(again(s), fmap(s))
-    assert_array_equal(pickle.loads(pickle.dumps(fmap))(s), fmap(s))
+    assert_array_equal(F.build(again, 3)(s), F.build(spec, 3)(s))
 
 
-def test_binding_to_a_space_takes_its_size_and_bounds():
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_config_round_trips_through_json(name):
+    spec = SPECS[name]()
+    cfg = json.loads(json.dumps(spec.config()))
+    assert cfg["type"] == type(spec).__name__
+    assert F.from_config(cfg) == spec
+
+
+def test_config_is_the_fields():
+    assert F.Fourier(2, bounds=(-1, [1, 2])).config() == {
+        "type": "Fourier", "order": 2, "bounds": {"low": [-1.0, -1.0], "high": [1.0, 2.0]},
+        "kind": "cosine", "coupled": True,
+    }
+    assert F.Identity(bias=False).config() == {"type": "Identity", "bias": False}
+
+
+@pytest.mark.parametrize(
+    ("config", "spec"),
+    [  # what pgfast 0.1 (model format 2) wrote: rows of (low, high), an input size
+        ({"type": "Fourier", "order": 2, "kind": "full", "coupled": True, "n_inputs": 2,
+          "bounds": [[-2.4, 2.4], [-3.0, 3.0]]},
+         F.Fourier(2, bounds=([-2.4, -3.0], [2.4, 3.0]), kind="full")),
+        ({"type": "TileCoding", "n_tilings": 4, "tiles_per_dim": [3, 2], "offsets": "asymmetric",
+          "n_inputs": 2, "bounds": [[-1.0, 1.0], [0.0, 5.0]]},
+         F.TileCoding(4, (3, 2), bounds=([-1.0, 0.0], [1.0, 5.0]))),
+        ({"type": "Identity", "bias": True, "n_inputs": 4}, F.Identity()),
+        ({"type": "Polynomial", "degree": 2, "interaction": False, "n_inputs": None}, F.Polynomial(2, False)),
+        ({"type": "RBF", "centers": [[0.0, 1.0]], "widths": [0.5], "n_inputs": 2}, F.RBF([[0.0, 1.0]], 0.5)),
+    ],
+    ids=["fourier", "tiles", "identity", "polynomial", "rbf"],
+)
+def test_configs_of_format_2_files_still_load(config, spec):
+    assert F.from_config(config) == spec
+
+
+def test_building_leaves_the_spec_as_it_was():
+    spec = F.Fourier(2)
     box = gym.spaces.Box(low=np.array([-1.0, 0.0]), high=np.array([1.0, 5.0]), dtype=np.float64)
-    f = F.Fourier(1).bind(box)
-    assert_array_equal(f.bounds, [[-1, 1], [0, 5]])
-    assert f.n_features == 4
-    assert F.Fourier(1).bound is False  # bind returns a copy
-    d = F.TileCoding(2, 3).bind(gym.spaces.Discrete(5))
-    assert d.n_inputs == 5
-    with pytest.raises(ValueError, match=r"Fourier expects 3 inputs but observations have 2"):
-        F.Fourier(1, bounds=BOUNDS).bind(box)
+    F.build(spec, box)
+    assert spec.bounds is None and spec == F.Fourier(2)
+    ident = F.Identity()
+    assert (F.build(ident, 3).n_features, F.build(ident, 5).n_features) == (4, 6)  # one spec, any size
 
 
-def test_unbounded_dimension_without_user_bounds_is_an_error_naming_it():
+# ---------------------------------------------------------------------------------
+# Bounds as gymnasium writes them
+# ---------------------------------------------------------------------------------
+def test_bounds_are_lows_then_highs_like_gymnasium_box():
+    """(low, high) for two inputs: input 0 in [-1, 0], input 1 in [1, 2] (pgfast 0.1 read
+    the pair as two rows: input 0 in [-1, 1], input 1 in [0, 2])."""
+    low, high = np.array([-1.0, 1.0]), np.array([0.0, 2.0])
+    x = x_of(F.Fourier(1, bounds=(low, high), coupled=False), [-0.5, 1.25])
+    # u = ((-0.5 + 1) / 1, (1.25 - 1) / 1) = (0.5, 0.25); features cos(π c·u), c = 0, e_0, e_1
+    assert_allclose(x, [1.0, math.cos(math.pi * 0.5), math.cos(math.pi * 0.25)], rtol=0, atol=1e-15)
+
+
+def test_number_bounds_apply_to_every_input():
+    spec = F.Fourier(2, bounds=(-1, 1))
+    assert spec.bounds == (-1.0, 1.0)
+    s = observations(10)
+    assert_array_equal(x_of(spec, s), x_of(F.Fourier(2, bounds=([-1] * 3, [1] * 3)), s))
+
+
+def test_a_number_and_an_array_broadcast_like_box():
+    assert F.Fourier(1, bounds=(0, [1, 2, 3])).bounds == ((0.0, 0.0, 0.0), (1.0, 2.0, 3.0))
+    box = gym.spaces.Box(0, np.array([1, 2, 3.0]), dtype=np.float64)
+    assert F.Fourier(1, bounds=(0, [1, 2, 3])) == F.Fourier(1, bounds=box)
+
+
+def test_a_box_gives_its_bounds():
+    box = gym.spaces.Box(low=np.array([-1.0, 1.0]), high=np.array([0.0, 2.0]), dtype=np.float64)
+    assert F.TileCoding(4, 3, bounds=box) == F.TileCoding(4, 3, bounds=([-1.0, 1.0], [0.0, 2.0]))
+
+
+def test_bounds_of_a_2d_box_are_flattened_like_its_observations():
+    low = np.array([[-1.0, 1.0], [0.0, 10.0]])
+    high = np.array([[0.0, 2.0], [5.0, 20.0]])
+    box = gym.spaces.Box(low, high, dtype=np.float64)
+    obs = box.sample()
+    flat = F.Fourier(2, bounds=(low.ravel(), high.ravel()))
+    assert F.Fourier(2, bounds=(low, high)) == flat == F.Fourier(2, bounds=box)
+    assert_array_equal(F.build(F.Fourier(2), box)(obs.ravel()), F.build(flat, 4)(obs.ravel()))
+
+
+def test_building_for_a_space_takes_its_size_and_bounds():
+    box = gym.spaces.Box(low=np.array([-1.0, 0.0]), high=np.array([1.0, 5.0]), dtype=np.float64)
+    f = F.build(F.Fourier(1), box)
+    assert (f.n_inputs, f.n_features) == (2, 4)
+    s = np.array([1.0, 0.0])
+    assert_array_equal(f(s), x_of(F.Fourier(1, bounds=([-1, 0], [1, 5])), s))
+    d = F.build(F.TileCoding(2, 3), gym.spaces.Discrete(5))  # one-hot inputs in [0, 1]
+    assert (d.n_inputs, d.n_features) == (5, 2 * 4**5)
+
+
+def test_given_bounds_win_over_the_spaces():
+    box = gym.spaces.Box(-10.0, 10.0, (2,), dtype=np.float64)
+    s = np.array([0.5, -0.5])
+    assert_array_equal(F.build(F.Fourier(2, bounds=(-1, 1)), box)(s), x_of(F.Fourier(2, bounds=(-1, 1)), s))
+
+
+def test_an_agent_keeps_the_spec_with_the_bounds_it_was_built_with():
+    agent = pgfast.Reinforce("MountainCar-v0", features=F.TileCoding(4, 3), seed=0)
+    space = agent.env.observation_space
+    assert agent.features == F.TileCoding(4, 3, bounds=space)
+    assert agent.spaces.feature_map.n_features == 4 * 4 * 4
+
+
+def test_unbounded_dimension_without_bounds_is_an_error_naming_it():
     env = gym.make("CartPole-v1")
-    with pytest.raises(ValueError, match=r"observation dimension 1 is unbounded"):
+    with pytest.raises(ValueError, match=r"bounds from the observation space.*dimension 1 must be finite"):
         pgfast.Reinforce(env, features=F.Fourier(3))
-    with pytest.raises(ValueError, match=r"observation dimension 1 is unbounded"):
-        F.TileCoding(8, 4).bind(env.observation_space)
-    with pytest.raises(ValueError, match=r"Fourier is not bound: give bounds="):
-        F.Fourier(3)(np.zeros(4))
+    with pytest.raises(ValueError, match=r"observation dimension 1 must be finite"):
+        F.build(F.TileCoding(8, 4), env.observation_space)
+    with pytest.raises(ValueError, match=r"Fourier needs bounds=\(low, high\) for its 4 inputs"):
+        F.build(F.Fourier(3), 4)
 
 
+def test_bounds_for_another_number_of_inputs_are_refused():
+    with pytest.raises(ValueError, match=r"Fourier bounds are for 3 inputs but there are 4"):
+        pgfast.Reinforce("CartPole-v1", features=F.Fourier(2, bounds=BOUNDS))
+    with pytest.raises(ValueError, match=r"TileCoding bounds are for 3 inputs but there are 2"):
+        F.build(F.TileCoding(2, 2, bounds=BOUNDS), 2)
+
+
+def test_the_rows_form_of_pgfast_0_1_is_refused_with_a_hint():
+    with pytest.raises(TypeError, match=r"got list of 3 entries \(bounds are \(lows, highs\)"):
+        F.Fourier(2, bounds=[(0, 1), (0, 1), (0, 1)])
+    with pytest.raises(ValueError, match=r"input 0 need low < high.*not one \(low, high\) row per input"):
+        F.Fourier(2, bounds=[(0, 1), (0, 1)])  # read as low = (0, 1), high = (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("bounds", "exc", "match"),
+    [
+        ((1.0, 1.0), ValueError, r"bounds \(every input\) need low < high, got \[1.0, 1.0\]"),
+        (([0, 3.0], [1, -1.0]), ValueError, r"bounds of input 1 need low < high, got \[3.0, -1.0\]"),
+        (([0, 0, 0], [1, np.inf, 1]), ValueError, r"bounds of input 1 must be finite, got \[0.0, inf\]"),
+        (([np.nan, 0], 1), ValueError, r"bounds of input 0 must be finite, got \[nan, 1.0\]"),
+        (([0, 0], [1, 1, 1]), ValueError, r"low has 2 values and high has 3"),
+        (([], []), ValueError, r"bounds are empty"),
+        (("a", 1), TypeError, r"bounds: low must be a number or numbers"),
+        ((0, 1, 2), TypeError, r"bounds must be \(low, high\)"),
+        (5.0, TypeError, r"bounds must be \(low, high\)"),
+    ],
+)
+def test_a_bad_bound_is_an_error_naming_the_input(bounds, exc, match):
+    with pytest.raises(exc, match=match):
+        F.Fourier(2, bounds=bounds)
+    with pytest.raises(exc, match=match):
+        F.TileCoding(2, 2, bounds=bounds)
+
+
+# ---------------------------------------------------------------------------------
+# Bad arguments
+# ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("make", "exc", "match"),
     [
         (lambda: F.Polynomial(-1), ValueError, r"degree must be >= 0"),
         (lambda: F.Polynomial(2.5), TypeError, r"degree must be an int"),
+        (lambda: F.Identity(bias="no"), TypeError, r"bias must be True or False"),
         (lambda: F.Fourier(-2, bounds=BOUNDS), ValueError, r"order must be >= 0"),
-        (lambda: F.Fourier(2, bounds=BOUNDS, kind="sine"), ValueError, r"kind must be"),
-        (lambda: F.Fourier(2, bounds=[(1.0, 1.0)]), ValueError, r"input 0 need low < high"),
-        (lambda: F.Fourier(2, bounds=[(0, 1), (3.0, -1.0)]), ValueError, r"input 1 need low < high"),
-        (lambda: F.Fourier(2, bounds=[(0, np.inf)]), ValueError, r"input 0 must be finite"),
-        (lambda: F.Fourier(2, bounds=[[0, 1, 2]]), ValueError, r"shape \(k, 2\)"),
+        (lambda: F.Fourier(2, bounds=BOUNDS, kind="sine"), ValueError, r"kind must be one of"),
         (lambda: F.TileCoding(0, 4, bounds=BOUNDS), ValueError, r"n_tilings must be >= 1"),
         (lambda: F.TileCoding(4, 0, bounds=BOUNDS), ValueError, r"tiles_per_dim must be >= 1"),
-        (lambda: F.TileCoding(4, [2, 2], bounds=BOUNDS).n_features, ValueError, r"tiles_per_dim has 2"),
-        (lambda: F.TileCoding(4, 4, bounds=BOUNDS, offsets="random"), ValueError, r"offsets must be"),
+        (lambda: F.TileCoding(4, [2, 0]), ValueError, r"tiles_per_dim must be >= 1"),
+        (lambda: F.build(F.TileCoding(4, [2, 2], bounds=(0, 1)), 3), ValueError, r"tiles_per_dim must have"),
+        (lambda: F.TileCoding(4, 4, bounds=BOUNDS, offsets="random"), ValueError, r"offsets must be one of"),
         (lambda: F.RBF(np.zeros((3, 2)), [1.0, 0.0, 1.0]), ValueError, r"widths must be finite and > 0"),
-        (lambda: F.RBF(np.zeros((3, 2)), [1.0, 1.0]), ValueError, r"widths must be a number or have shape"),
+        (lambda: F.RBF(np.zeros((3, 2)), [1.0, 1.0]), ValueError, r"widths must have shape \(3,\)"),
         (lambda: F.RBF(np.zeros(3), 1.0), ValueError, r"centers must have shape"),
         (lambda: F.RBF([[np.nan, 0.0]], 1.0), ValueError, r"centers contains NaN"),
+        (lambda: F.RBF([[0.0, 1.0], [2.0]], 1.0), TypeError, r"centers and widths must be arrays of numbers"),
+        (lambda: F.build(F.RBF([[0.0, 0.0]], 1.0), 3), ValueError, r"RBF expects 2 inputs but observations"),
+        (lambda: F.RBF.grid((0, 1), 3), ValueError, r"RBF.grid needs the number of inputs"),
+        (lambda: F.build(F.Identity(), 0), ValueError, r"n_inputs must be >= 1"),
+        (lambda: F.build(F.Identity(), gym.spaces.Text(3)), ValueError, r"Box or Discrete observation space"),
+        (lambda: F.build(F.Identity(), 3, backend="torch"), ValueError, r"backend must be one of"),
+        (lambda: F.build(lambda o: o, 3), TypeError, r"expected a pgfast.features spec"),
         (lambda: F.from_config({"type": "Nope"}), ValueError, r"not a feature-map configuration"),
+        (lambda: F.from_config({"type": "Fourier", "order": 1, "colour": 2}), ValueError, r"malformed"),
+        (lambda: F.from_config({"type": "Fourier", "order": 1, "bounds": "wide"}), ValueError, r"malformed"),
     ],
 )
 def test_bad_parameters_are_clear_errors(make, exc, match):
@@ -223,10 +431,10 @@ def test_bad_parameters_are_clear_errors(make, exc, match):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: F.Fourier(40, bounds=[(0, 1)] * 8),  # 41^8 features
-        lambda: F.Polynomial(30, n_inputs=10).n_features,
-        lambda: F.TileCoding(64, 1000, bounds=[(0, 1)] * 4),  # 64 * 1001^4 tiles
-        lambda: F.RBF.grid([(0, 1)] * 10, 20),
+        lambda: F.build(F.Fourier(40, bounds=(0, 1)), 8),  # 41^8 features
+        lambda: F.build(F.Polynomial(30), 10),
+        lambda: F.build(F.TileCoding(64, 1000, bounds=(0, 1)), 4),  # 64 * 1001^4 tiles
+        lambda: F.RBF.grid((0, 1), [20] * 10),
     ],
 )
 def test_sizes_that_would_overflow_memory_are_refused_before_allocating(make):
@@ -236,20 +444,18 @@ def test_sizes_that_would_overflow_memory_are_refused_before_allocating(make):
 
 @pytest.mark.parametrize("name", ["fourier3", "tiles", "poly3"])
 def test_bad_observations_are_clear_errors(name):
-    fmap = MAPS[name]()
+    fmap = F.build(SPECS[name](), 3)
     with pytest.raises(ValueError, match=r"obs must have shape \(3,\) or \(N, 3\)"):
         fmap(np.zeros(4))
     with pytest.raises(ValueError, match=r"obs is an empty batch"):
         fmap(np.zeros((0, 3)))
     with pytest.raises(ValueError, match=r"obs contains NaN or inf"):
         fmap(np.array([0.0, np.nan, 0.0]))
-    with pytest.raises(ValueError, match=r"obs contains NaN or inf"):
-        fmap.reference()(np.array([0.0, np.inf, 0.0]))
 
 
 def test_dense_maps_have_no_active_indices():
     with pytest.raises(TypeError, match=r"sparse"):
-        _core.FourierFeatures(1, 2, [0.0], [1.0]).active(np.zeros(1))
+        F.build(F.Fourier(2, bounds=(0, 1)), 1).active(np.zeros(1))
 
 
 # ---------------------------------------------------------------------------------
@@ -268,7 +474,7 @@ def test_sparse_tiles_and_their_dense_vectors_give_bit_identical_runs(kwargs):
     """TileCoding runs sparse in C++ (SGD touches only the active tiles' parameters); the
     same map as a Python callable runs dense. The runs are equal to the last bit."""
     tc = F.TileCoding(4, 3, bounds=CARTPOLE_BOUNDS)
-    bound = tc.bind(4)
+    bound = F.build(tc, 4)
     kwargs = dict(seed=2, baseline="linear", **kwargs)
     sparse = pgfast.Reinforce("CartPole-v1", features=tc, **kwargs).learn(3000)
     dense = pgfast.Reinforce("CartPole-v1", features=lambda o: bound(np.asarray(o, float)), **kwargs)
@@ -357,17 +563,10 @@ def test_callable_features_must_be_passed_again_to_load(tmp_path):
     assert_array_equal(b.policy.params, a.policy.params)
 
 
-def test_features_of_the_wrong_input_size_are_refused():
-    with pytest.raises(ValueError, match=r"expects 3 inputs but observations have 4"):
-        pgfast.Reinforce("CartPole-v1", features=F.Fourier(2, bounds=BOUNDS))
+def test_a_learner_refuses_a_map_built_for_another_input_size():
     with pytest.raises(ValueError, match=r"features expect 3 inputs but observations have 4"):
         _core.SoftmaxLearner(pgfast.LinearSoftmax(8, 2), _core.Adam(), obs_dim=4,
-                             features=_core.FourierFeatures(3, 1, [0.0] * 3, [1.0] * 3))
-    with pytest.raises(ValueError, match=r"features expect 3 inputs but observations have 4"):
-        from pgfast import _reference_learner
-
-        _reference_learner.SoftmaxLearner(ref.LinearSoftmax(8, 2), ref.Adam(), obs_dim=4,
-                                          features=ref.FourierFeatures(3, 1, [0.0] * 3, [1.0] * 3))
+                             features=F.build(F.Fourier(1, bounds=(0, 1)), 3))
 
 
 def test_nan_observation_with_features_changes_nothing():

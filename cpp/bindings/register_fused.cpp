@@ -15,7 +15,7 @@
 #include "pgfast/envs.hpp"
 #include "pgfast/fused.hpp"
 #include "pgfast/algorithms/actor_critic.hpp"
-#include "pgfast/learner.hpp"
+#include "pgfast/algorithms/reinforce.hpp"
 
 namespace pgfast::bind {
 
@@ -29,6 +29,7 @@ bool try_run(py::handle env_core, py::handle learner_obj, RandomSource*& agent, 
   if (!py::isinstance<Env>(env_core) || !py::isinstance<L>(learner_obj)) return false;
   Env& env = env_core.cast<Env&>();
   L& learner = learner_obj.cast<L&>();
+  if (learner.has_rule()) throw py::value_error("the fused loop runs the C++ update rule only (backend='cpp')");
   if (learner.n_envs() != 1) throw py::value_error("learner must have n_envs == 1 for a single native env");
   if (learner.encoder().n_discrete != 0 || learner.encoder().obs_dim != static_cast<std::size_t>(Env::kObsDim)) {
     throw py::value_error("learner's observations (obs_dim " + std::to_string(learner.encoder().obs_dim) +
@@ -94,6 +95,7 @@ bool try_run_vector(py::handle venv_obj, py::handle learner_obj, RandomSource& a
   if (!py::isinstance<PyVectorEnv<Env>>(venv_obj) || !py::isinstance<L>(learner_obj)) return false;
   auto& v = venv_obj.cast<PyVectorEnv<Env>&>();
   auto& learner = learner_obj.cast<L&>();
+  if (learner.has_rule()) throw py::value_error("the fused loop runs the C++ update rule only (backend='cpp')");
   const std::size_t n = v.vec.num_envs();
   if (v.vec.autoreset_mode() != envs::Autoreset::kNextStep) {
     throw py::value_error("run_fused_vector needs autoreset_mode NEXT_STEP");

@@ -11,7 +11,7 @@
 #include <type_traits>
 
 #include "pgfast/algorithms/actor_critic.hpp"
-#include "pgfast/learner.hpp"
+#include "pgfast/algorithms/reinforce.hpp"
 
 namespace pgfast::bind {
 namespace {
@@ -284,6 +284,39 @@ locking once per run instead of once per step.)pbdoc")
           py::arg("history"), py::arg("total_steps"), "Restore history() and total_steps (for load).");
 }
 
+// Steps of finished episodes as NumPy arrays: feature rows X (or active indices I for a
+// sparse map: `width` values a row), actions A, rewards R, and per step boot, tin, term,
+// trunc; n_episodes.
+template <class Pool>
+py::dict pool_dict(const Pool& p, bool sparse, std::size_t width, std::size_t aw) {
+  const auto n = static_cast<py::ssize_t>(p.R.size());
+  py::dict d;
+  if (sparse) {
+    py::array_t<std::int64_t> I({n, static_cast<py::ssize_t>(width)});
+    std::copy(p.I.begin(), p.I.end(), I.mutable_data());
+    d["I"] = I;
+  } else {
+    py::array_t<double> X({n, static_cast<py::ssize_t>(width)});
+    std::copy(p.X.begin(), p.X.end(), X.mutable_data());
+    d["X"] = X;
+  }
+  py::array_t<double> A({n, static_cast<py::ssize_t>(aw)});
+  std::copy(p.A.begin(), p.A.end(), A.mutable_data());
+  d["A"] = A;
+  d["R"] = vec(p.R);
+  d["boot"] = vec(p.boot);
+  d["tin"] = vec(p.tin);
+  d["term"] = py::array_t<bool>(n, reinterpret_cast<const bool*>(p.term.data()));
+  d["trunc"] = py::array_t<bool>(n, reinterpret_cast<const bool*>(p.trunc.data()));
+  d["n_episodes"] = p.n_episodes;
+  return d;
+}
+
+py::object callable_or_none(py::object f, const char* name) {
+  if (!f.is_none() && !PyCallable_Check(f.ptr())) throw py::type_error(std::string(name) + " must be callable or None");
+  return f;
+}
+
 template <class P>
 void bind_learner(py::module_& m, const char* name) {
   using L = Learner<P>;
@@ -294,26 +327,42 @@ Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbd
                        std::shared_ptr<Optimizer> baseline_optimizer, long long n_envs, long long obs_dim,
                        long long n_discrete, double gamma, bool baseline, bool normalize_returns,
                        bool discount_gradient, const std::string& update, long long batch_episodes,
-                       double entropy_coef, bool bootstrap_truncated, std::shared_ptr<FeatureMap> features) {
+                       double entropy_coef, bool bootstrap_truncated, std::shared_ptr<FeatureMap> features,
+                       py::object update_rule) {
              if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
              if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
              if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
              ObsEncoder enc{static_cast<std::size_t>(obs_dim), static_cast<std::size_t>(n_discrete)};
+             typename L::UpdateRule rule;
+             if (!callable_or_none(update_rule, "update_rule").is_none()) {
+               // Called with the GIL held: the per-step calls keep it, and the fused loop
+               // (which releases it) refuses a learner with a rule.
+               rule = [fn = std::move(update_rule)](const typename L::Pool& p) {
+                 const std::size_t n = p.R.size();
+                 const bool sparse = p.X.empty();
+                 py::object r = fn(pool_dict(p, sparse, (sparse ? p.I.size() : p.X.size()) / n, p.A.size() / n));
+                 auto t = r.cast<std::tuple<double, double, double>>();
+                 return std::array<double, 3>{std::get<0>(t), std::get<1>(t), std::get<2>(t)};
+               };
+             }
              return std::make_unique<L>(std::move(policy), std::move(optimizer), std::move(baseline_optimizer),
                                         make_config(gamma, baseline, normalize_returns, discount_gradient,
                                                     update, batch_episodes, entropy_coef, bootstrap_truncated),
-                                        static_cast<std::size_t>(n_envs), enc, std::move(features));
+                                        static_cast<std::size_t>(n_envs), enc, std::move(features), std::move(rule));
            }),
            py::arg("policy"), py::arg("optimizer"), py::arg("baseline_optimizer") = nullptr, py::kw_only(),
            py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0, py::arg("gamma") = 0.99,
            py::arg("baseline") = false, py::arg("normalize_returns") = true,
            py::arg("discount_gradient") = false, py::arg("update") = "per_episode",
            py::arg("batch_episodes") = 1, py::arg("entropy_coef") = 0.0,
-           py::arg("bootstrap_truncated") = true, py::arg("features") = nullptr, py::keep_alive<1, 2>(),
+           py::arg("bootstrap_truncated") = true, py::arg("features") = nullptr,
+           py::arg("update_rule") = py::none(), py::keep_alive<1, 2>(),
            py::keep_alive<1, 3>(),
            py::keep_alive<1, 4>());
   bind_steps<L>(cls);
   cls
+      .def_property_readonly("has_rule", &L::has_rule,
+                             "Whether updates run a rule written in Python (backend='numpy').")
       .def_property_readonly("pending_episodes", &L::pending_episodes,
                              "Finished episodes waiting for the next batch update.")
       .def_property_readonly(
@@ -326,28 +375,8 @@ Used by pgfast.Reinforce; see its docstring for the meaning of every switch.)pbd
       .def(
           "pending",
           [](const L& l) {
-            const auto& p = l.pending();
-            const auto n = static_cast<py::ssize_t>(p.R.size());
-            py::dict d;
-            if (l.features().sparse()) {
-              py::array_t<std::int64_t> I({n, static_cast<py::ssize_t>(l.features().n_active())});
-              std::copy(p.I.begin(), p.I.end(), I.mutable_data());
-              d["I"] = I;
-            } else {
-              py::array_t<double> X({n, static_cast<py::ssize_t>(l.n_features())});
-              std::copy(p.X.begin(), p.X.end(), X.mutable_data());
-              d["X"] = X;
-            }
-            py::array_t<double> A({n, static_cast<py::ssize_t>(l.action_width())});
-            std::copy(p.A.begin(), p.A.end(), A.mutable_data());
-            d["A"] = A;
-            d["R"] = vec(p.R);
-            d["boot"] = vec(p.boot);
-            d["tin"] = vec(p.tin);
-            d["term"] = py::array_t<bool>(n, reinterpret_cast<const bool*>(p.term.data()));
-            d["trunc"] = py::array_t<bool>(n, reinterpret_cast<const bool*>(p.trunc.data()));
-            d["n_episodes"] = p.n_episodes;
-            return d;
+            return pool_dict(l.pending(), l.features().sparse(),
+                             l.features().sparse() ? l.features().n_active() : l.n_features(), l.action_width());
           },
           R"pbdoc(A copy of the finished episodes waiting for the next batch update: feature rows
 X (or active indices I for a sparse map), actions A, rewards R, and per step boot, tin, term,
@@ -412,7 +441,7 @@ environment step. Used by pgfast.ActorCritic; see its docstring for every switch
   cls.def(py::init([](std::shared_ptr<P> policy, long long n_envs, long long obs_dim, long long n_discrete,
                       double gamma, double lambda_actor, double lambda_critic, double lr, double critic_lr,
                       double reward_lr, bool average_reward, const std::string& traces, double trace_tolerance,
-                      std::shared_ptr<FeatureMap> features) {
+                      std::shared_ptr<FeatureMap> features, py::object step_rule) {
             if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
             if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
             if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
@@ -427,16 +456,38 @@ environment step. Used by pgfast.ActorCritic; see its docstring for every switch
             c.average_reward = average_reward;
             c.traces = trace_kind(traces);
             c.trace_tolerance = trace_tolerance;
+            typename L::StepRule rule;
+            if (!callable_or_none(step_rule, "step_rule").is_none()) {
+              // Called with the GIL held (see the learner's update_rule).
+              rule = [fn = std::move(step_rule), aw = policy ? PolicyOps<P>::width(*policy) : std::size_t{0}](
+                         const typename L::Transition& t) {
+                auto row = [&](const double* x, const std::uint32_t* idx) -> py::object {
+                  const auto n = static_cast<py::ssize_t>(t.n);
+                  if (x) return py::array_t<double>(n, x);
+                  if (!idx) return py::none();
+                  py::array_t<std::int64_t> I(n);
+                  std::copy(idx, idx + t.n, I.mutable_data());
+                  return std::move(I);
+                };
+                py::object r = fn(t.env, t.first, row(t.x, t.active), py::array_t<double>(static_cast<py::ssize_t>(aw), t.action),
+                                  t.reward, t.terminated, t.truncated, row(t.next_x, t.next_active));
+                auto v = r.cast<std::tuple<double, double>>();
+                return std::array<double, 2>{std::get<0>(v), std::get<1>(v)};
+              };
+            }
             return std::make_unique<L>(std::move(policy), c, static_cast<std::size_t>(n_envs), enc,
-                                       std::move(features));
+                                       std::move(features), std::move(rule));
           }),
           py::arg("policy"), py::kw_only(), py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0,
           py::arg("gamma") = 0.99, py::arg("lambda_actor") = 0.0, py::arg("lambda_critic") = 0.0,
           py::arg("lr") = 0.01, py::arg("critic_lr") = 0.1, py::arg("reward_lr") = 0.01,
           py::arg("average_reward") = false, py::arg("traces") = "accumulating",
-          py::arg("trace_tolerance") = 1e-12, py::arg("features") = nullptr, py::keep_alive<1, 2>());
+          py::arg("trace_tolerance") = 1e-12, py::arg("features") = nullptr, py::arg("step_rule") = py::none(),
+          py::keep_alive<1, 2>());
   bind_steps<L>(cls);
-  cls.def_property_readonly(
+  cls.def_property_readonly("has_rule", &L::has_rule,
+                            "Whether steps run a rule written in Python (backend='numpy').")
+      .def_property_readonly(
          "critic_params",
          [](py::object self) {
            auto& l = self.cast<L&>();

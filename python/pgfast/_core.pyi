@@ -1,6 +1,6 @@
 """Type stubs of pgfast._core (hand-written; checked against the module by mypy.stubtest)."""
 
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -169,6 +169,8 @@ class _Steps:
 
 class _Learner(_Steps):
     @property
+    def has_rule(self) -> bool: ...
+    @property
     def pending_episodes(self) -> int: ...
     @property
     def baseline_params(self) -> _F64: ...
@@ -179,7 +181,7 @@ class SoftmaxLearner(_Learner):
     def __init__(
         self,
         policy: LinearSoftmax,
-        optimizer: Optimizer,
+        optimizer: Optional[Optimizer],
         baseline_optimizer: Optional[Optimizer] = None,
         *,
         n_envs: int = 1,
@@ -194,13 +196,14 @@ class SoftmaxLearner(_Learner):
         entropy_coef: float = 0.0,
         bootstrap_truncated: bool = True,
         features: Optional[FeatureMap] = None,
+        update_rule: Optional[Callable[[dict[str, Any]], tuple[float, float, float]]] = None,
     ) -> None: ...
 
 class GaussianLearner(_Learner):
     def __init__(
         self,
         policy: LinearGaussian,
-        optimizer: Optimizer,
+        optimizer: Optional[Optimizer],
         baseline_optimizer: Optional[Optimizer] = None,
         *,
         n_envs: int = 1,
@@ -215,9 +218,12 @@ class GaussianLearner(_Learner):
         entropy_coef: float = 0.0,
         bootstrap_truncated: bool = True,
         features: Optional[FeatureMap] = None,
+        update_rule: Optional[Callable[[dict[str, Any]], tuple[float, float, float]]] = None,
     ) -> None: ...
 
 class _ActorCritic(_Steps):
+    @property
+    def has_rule(self) -> bool: ...
     @property
     def critic_params(self) -> _F64: ...
     @property
@@ -246,6 +252,7 @@ class SoftmaxActorCritic(_ActorCritic):
         traces: str = "accumulating",
         trace_tolerance: float = 1e-12,
         features: Optional[FeatureMap] = None,
+        step_rule: Optional[Callable[..., tuple[float, float]]] = None,
     ) -> None: ...
 
 class GaussianActorCritic(_ActorCritic):
@@ -266,6 +273,7 @@ class GaussianActorCritic(_ActorCritic):
         traces: str = "accumulating",
         trace_tolerance: float = 1e-12,
         features: Optional[FeatureMap] = None,
+        step_rule: Optional[Callable[..., tuple[float, float]]] = None,
     ) -> None: ...
 
 class FeatureMap:

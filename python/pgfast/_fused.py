@@ -51,8 +51,10 @@ def supported(agent: Any, on_step: Any) -> bool:
     if isinstance(env.single_action_space if sp.is_vector else env.action_space, gym.spaces.Discrete):
         if sp.action_out is not None:
             return False
-    return isinstance(agent._learner, (_core.SoftmaxLearner, _core.GaussianLearner, _core.SoftmaxActorCritic,
-                                       _core.GaussianActorCritic))
+    engines = (_core.SoftmaxLearner, _core.GaussianLearner, _core.SoftmaxActorCritic,
+               _core.GaussianActorCritic)
+    # backend="numpy" updates run in Python (with the GIL): the per-step loop.
+    return isinstance(agent._learner, engines) and not agent._learner.has_rule
 
 
 def run(agent: Any, total: int, on_episode: Any, logger: Any) -> None:

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from .features import FeatureMap
+from . import features as F
 
 # Observation spaces flattened to a Box by gymnasium.spaces.flatten.
 _FLATTENED = (spaces.Tuple, spaces.Dict, spaces.MultiDiscrete, spaces.MultiBinary)
@@ -39,11 +39,13 @@ class SpaceAdapter:
             mode = env.metadata.get("autoreset_mode", gym.vector.AutoresetMode.NEXT_STEP)
             self.autoreset_mode = _MODES[getattr(mode, "value", str(mode))]
 
-        # A pgfast.features map runs in C++ inside the learner's step; any other
-        # callable maps observations to vectors in Python before the core sees them.
-        self.feature_map: Optional[FeatureMap] = None
-        if isinstance(features, FeatureMap):
-            self.feature_map, features = features, None
+        # A pgfast.features spec is built into a C++ map that runs inside the learner's
+        # step; any other callable maps observations to vectors in Python before the core
+        # sees them. feature_spec: the spec with the bounds it was built with.
+        self.feature_spec: Optional[F.Spec] = None
+        self.feature_map: Any = None
+        if isinstance(features, F.Spec):
+            self.feature_spec, features = features, None
         self.features = features
         self.n_discrete = 0
         self.flat_space: Optional[spaces.Box] = None
@@ -83,8 +85,9 @@ class SpaceAdapter:
                 "callable that maps observations to vectors"
             )
         self.n_features = self.n_discrete or self.obs_dim
-        if self.feature_map is not None:
-            self.feature_map = self.feature_map.bind(self.flat_space or obs_space)
+        if self.feature_spec is not None:
+            self.feature_spec, k = F._resolve(self.feature_spec, self.flat_space or obs_space)
+            self.feature_map = F.build(self.feature_spec, k)
             self.n_features = self.feature_map.n_features
 
         self.action_out: Optional[Callable[[Any], Any]] = None

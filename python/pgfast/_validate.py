@@ -4,7 +4,8 @@ Every public argument of :mod:`pgfast`'s agents, CLI and sweeps is checked here,
 message that names it. Booleans accept only ``bool`` (and ``numpy.bool_``): a string such
 as ``"no"`` is truthy in Python and would silently mean ``True``. Numbers accept Python
 and NumPy numbers, never ``bool`` and never strings. Array arguments are the bindings'
-business (the C++ side validates every array it is given).
+business (the C++ side validates every array it is given); :func:`bounds` is the one
+checker of the bounds that feature maps scale their inputs by.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Optional, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 T = TypeVar("T")
 
@@ -104,3 +106,86 @@ def choice(name: str, value: Any, allowed: Sequence[T]) -> T:
         if value is a or (isinstance(value, str) and isinstance(a, str) and value == a):
             return a
     raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+
+
+def bounds(
+    value: Any, n_inputs: Optional[int] = None, *, name: str = "bounds", where: str = "input"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Return ``(low, high)`` float64 arrays from bounds written as gymnasium writes them.
+
+    The one checker of bounds in the Python API (the feature maps scale their inputs by
+    them). The forms are those of ``gymnasium.spaces.Box(low, high, shape)``:
+    ``(low, high)`` where each side is a number (the same for every input) or an array
+    with one value per input (arrays of any shape are flattened in C order, as the agent
+    flattens observations), or a ``gymnasium.spaces.Box``.
+
+    Parameters
+    ----------
+    value : tuple of (low, high) or gymnasium.spaces.Box
+        The bounds.
+    n_inputs : int, optional
+        The number of inputs k: numbers are broadcast to k values and arrays must have
+        k. Without it, two numbers stay 0-d arrays and two arrays must have one size.
+    name : str
+        How the bounds are named in error messages.
+    where : str
+        How an input is named in error messages (``"input"``, ``"observation dimension"``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)``: both 1-D of length k, or both 0-d.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a pair (nor a Box) or a side is not numeric.
+    ValueError
+        When the sides have different sizes, not k values, or an input's bounds are not
+        finite or not low < high — naming that input.
+    """
+    from gymnasium import spaces
+
+    # pgfast 0.1 took one (low, high) row per input: say so when that is what was given.
+    rows = isinstance(value, (tuple, list)) and all(np.ndim(v) == 1 and len(v) == 2 for v in value)
+    hint = " (bounds are (lows, highs) as in gymnasium.spaces.Box, not one (low, high) row per input)"
+    if isinstance(value, spaces.Box):
+        sides: Any = (value.low, value.high)
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        sides = value
+    else:
+        count = f" of {len(value)} entries" if isinstance(value, (tuple, list)) else ""
+        raise TypeError(
+            f"{name} must be (low, high) — numbers or one value per input each — or a "
+            f"gymnasium.spaces.Box, got {type(value).__name__}{count}" + (hint if rows else "")
+        )
+    arrays = []
+    for side, side_name in zip(sides, ("low", "high")):
+        try:
+            a = np.asarray(side, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: {side_name} must be a number or numbers, got {side!r:.80}") from None
+        arrays.append(a if a.ndim == 0 else a.ravel())
+    low, high = arrays
+    sizes = {a.size for a in arrays if a.ndim == 1}
+    if len(sizes) > 1:
+        raise ValueError(
+            f"{name}: low has {low.size} values and high has {high.size}; give one value per "
+            "input (or a number for every input) on each side"
+        )
+    if n_inputs is not None:
+        if sizes and sizes != {n_inputs}:
+            raise ValueError(f"{name} are for {sizes.pop()} inputs but there are {n_inputs}")
+        low, high = np.broadcast_to(low, (n_inputs,)).copy(), np.broadcast_to(high, (n_inputs,)).copy()
+    elif sizes:
+        k = sizes.pop()
+        low, high = np.broadcast_to(low, (k,)).copy(), np.broadcast_to(high, (k,)).copy()
+    if low.size == 0:
+        raise ValueError(f"{name} are empty: give one (low, high) per input")
+    for j, (lo, hi) in enumerate(zip(low.ravel().tolist(), high.ravel().tolist())):
+        label = f"{name} of {where} {j}" if low.ndim else f"{name} (every {where})"
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(f"{label} must be finite, got [{lo}, {hi}]")
+        if not lo < hi:
+            raise ValueError(f"{label} need low < high, got [{lo}, {hi}]" + (hint if rows else ""))
+    return low, high

@@ -13,10 +13,10 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from . import _core
+from . import _core, _twin
 from . import _validate as V
+from . import features as F
 from .agent import _Agent
-from .features import FeatureMap
 
 __all__ = ["ActorCritic"]
 
@@ -48,7 +48,7 @@ class ActorCritic(_Agent):
         As for :class:`pgfast.Reinforce`. A vector environment gives every
         sub-environment its own traces (and I); all share θ, w and R̄, and are updated in
         sub-environment order.
-    features : pgfast.features.FeatureMap or callable, optional
+    features : pgfast.features.Spec or callable, optional
         x(s) of the policy and of the critic; tile coding stays sparse, traces included.
     lr : float
         α^θ, the policy's step size.
@@ -76,6 +76,10 @@ class ActorCritic(_Agent):
         active tiles cost. 0 keeps every entry.
     seed : int, optional
         Seeds the action sampling and the environment resets.
+    backend : {"cpp", "numpy"}
+        ``"numpy"`` runs every step's update as :func:`pgfast.reference.actor_critic_step`,
+        the plain-NumPy statement of the boxes, on the same rollout (the C++ bookkeeping,
+        features and sampling): bit-identical results, slower.
     log_std_init : float
         Initial log-std of a Gaussian policy (``Box`` actions).
     state_dependent_std : bool
@@ -99,7 +103,7 @@ class ActorCritic(_Agent):
     def __init__(
         self,
         env: Any,
-        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
+        features: Union[F.Spec, Callable[[Any], Any], None] = None,
         lr: float = 0.01,
         critic_lr: float = 0.1,
         gamma: float = 0.99,
@@ -128,14 +132,10 @@ class ActorCritic(_Agent):
             "log_std_init": V.real("log_std_init", log_std_init),
             "state_dependent_std": V.boolean("state_dependent_std", state_dependent_std),
         }
-        if V.choice("backend", backend, ("cpp", "numpy")) == "numpy":
-            raise ValueError(
-                "backend='numpy' is not available for ActorCritic yet: its NumPy statement is "
-                "pgfast.reference.actor_critic_step, checked against the C++ core by the tests"
-            )
-        if features is not None and not callable(features):
+        backend = V.choice("backend", backend, ("cpp", "numpy"))
+        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
             raise TypeError(
-                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
                 f"got {type(features).__name__}"
             )
         self._setup(env, features, self.hyperparameters["seed"], backend)
@@ -145,22 +145,25 @@ class ActorCritic(_Agent):
         hp = self.hyperparameters
         sp = self.spaces
         if sp.discrete_actions:
-            self.policy = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
+            policy: Any = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
             engine: Any = _core.SoftmaxActorCritic
         else:
-            self.policy = _core.LinearGaussian(
+            policy = _core.LinearGaussian(
                 sp.n_features, sp.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
             )
             engine = _core.GaussianActorCritic
-        fmap = sp.feature_map
-        extra = {"features": fmap._core_map()} if fmap is not None else {}
-        self._learner = engine(
-            self.policy, n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete,
-            gamma=hp["gamma"], lambda_actor=hp["lambda_actor"], lambda_critic=hp["lambda_critic"],
-            lr=hp["lr"], critic_lr=hp["critic_lr"], reward_lr=hp["reward_lr"],
-            average_reward=hp["average_reward"], traces=hp["traces"],
-            trace_tolerance=hp["trace_tolerance"], **extra,
-        )
+        extra = {"features": sp.feature_map} if sp.feature_map is not None else {}
+        rule_config = {k: hp[k] for k in _twin.AC_RULE_KEYS}
+        config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **rule_config,
+                      **extra)
+        if self.backend == "cpp":
+            self.policy = policy
+            self._learner = engine(policy, **config)
+            return
+        # backend="numpy": the C++ rollout runs reference.actor_critic_step at every step on
+        # the twin policy, which shares the C++ policy's parameters (see pgfast._twin).
+        self._learner, rule = _twin.actor_critic_engine(engine, policy, **config)
+        self.policy = rule.policy
 
     @property
     def critic_params(self) -> np.ndarray:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 import gymnasium as gym
 import numpy as np
 
-from . import _core, _fused
+from . import _core, _fused, _twin, reference
 from . import _validate as V
+from . import features as F
 from ._spaces import SpaceAdapter
-from .features import FeatureMap
 
 if TYPE_CHECKING:
     from os import PathLike
@@ -83,8 +83,8 @@ class _Agent:
         self.backend = backend
         self.seed = seed
         self.spaces = SpaceAdapter(self.env, features)
-        # The bound feature map (with the space's bounds), or the user's callable.
-        self.features = self.spaces.feature_map if self.spaces.feature_map is not None else features
+        # The feature spec (with the bounds it was built with), or the user's callable.
+        self.features = self.spaces.feature_spec if self.spaces.feature_spec is not None else features
         train_seq, eval_seq = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.Generator(np.random.PCG64(train_seq))
         self._eval_rng = np.random.Generator(np.random.PCG64(eval_seq))
@@ -481,12 +481,13 @@ class Reinforce(_Agent):
     env : str, gymnasium.Env or gymnasium.vector.VectorEnv
         An environment id (passed to ``gymnasium.make``), an environment, or a vector
         environment (sync or async, any ``autoreset_mode``).
-    features : pgfast.features.FeatureMap or callable, optional
+    features : pgfast.features.Spec or callable, optional
         Feature map x(s). Default: the observation itself (a ``Box`` flattened, a
         ``Discrete`` state one-hot) plus a bias, computed in C++. A map from
-        :mod:`pgfast.features` (``Fourier``, ``TileCoding``, …) is bound to the
-        observation space (its size and, where the map scales inputs and was given no
-        bounds, its bounds) and runs in C++ inside each step; tile coding stays sparse.
+        :mod:`pgfast.features` (``Fourier(3)``, ``TileCoding(8, 8)``, …) is built for
+        the observation space (its size and, where the map scales inputs and was given
+        no bounds, its bounds; ``agent.features`` is the spec with those bounds) and runs
+        in C++ inside each step; tile coding stays sparse.
         Any other callable ``features(obs) -> 1-D array`` is applied in Python to
         every observation (and must be passed again to :meth:`load`).
     lr : float
@@ -532,8 +533,10 @@ class Reinforce(_Agent):
         Seeds the action sampling and the environment resets. Same seed, same version,
         same platform: a bit-identical run.
     backend : {"cpp", "numpy"}
-        ``"numpy"`` runs the plain-NumPy reference (:mod:`pgfast.reference`): same API,
-        same random stream, same actions; slower.
+        ``"numpy"`` runs every update as :func:`pgfast.reference.reinforce_update`, the
+        plain-NumPy statement of the box, on the same rollout (the C++ bookkeeping,
+        features and sampling): same API, same random stream, bit-identical results;
+        slower.
     log_std_init : float
         Initial log-std of a Gaussian policy.
     state_dependent_std : bool
@@ -555,7 +558,7 @@ class Reinforce(_Agent):
     def __init__(
         self,
         env: Any,
-        features: Union[FeatureMap, Callable[[Any], Any], None] = None,
+        features: Union[F.Spec, Callable[[Any], Any], None] = None,
         lr: float = 0.2,
         optimizer: str = "adam",
         gamma: float = 0.99,
@@ -589,9 +592,9 @@ class Reinforce(_Agent):
         backend = V.choice("backend", backend, _BACKENDS)
         log_std_init = V.real("log_std_init", log_std_init)
         state_dependent_std = V.boolean("state_dependent_std", state_dependent_std)
-        if features is not None and not callable(features):
+        if features is not None and not (isinstance(features, F.Spec) or callable(features)):
             raise TypeError(
-                "features must be a pgfast.features map, a callable (obs -> 1-D array) or None, "
+                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
                 f"got {type(features).__name__}"
             )
 
@@ -608,23 +611,23 @@ class Reinforce(_Agent):
 
     # ------------------------------------------------------------------ internals
     def _build(self) -> None:
-        """Create policy, optimisers and the learner of the selected backend."""
+        """Create policy, optimisers and the learner of the selected backend.
+
+        Both backends run the C++ rollout (features, sampling, episodes, history); with
+        ``backend="numpy"`` its updates run :func:`pgfast.reference.reinforce_update` on
+        the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
+        """
         hp = self.hyperparameters
-        if self.backend == "cpp":
-            mod: Any = _core
-            learners: Any = _core
-        else:
-            from . import _reference_learner as learners
-            from . import reference as mod
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
-            self.policy = mod.LinearSoftmax(d, self.spaces.n_actions, True)
-            learner_cls = learners.SoftmaxLearner
+            policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
+            learner_cls: Any = _core.SoftmaxLearner
         else:
-            self.policy = mod.LinearGaussian(
+            policy = _core.LinearGaussian(
                 d, self.spaces.action_dim, True, hp["log_std_init"], -20.0, 2.0, hp["state_dependent_std"]
             )
-            learner_cls = learners.GaussianLearner
+            learner_cls = _core.GaussianLearner
+        mod: Any = _core if self.backend == "cpp" else reference
 
         def make_opt(lr: float) -> Any:
             if hp["optimizer"] == "adam":
@@ -633,20 +636,22 @@ class Reinforce(_Agent):
 
         self.optimizer = make_opt(hp["lr"])
         self.baseline_optimizer = make_opt(hp["baseline_lr"]) if hp["baseline"] else None
-        fmap = self.spaces.feature_map
-        if fmap is not None:
-            extra = {"features": fmap._core_map() if self.backend == "cpp" else fmap.reference()}
-        else:
-            extra = {}
-        self._learner = learner_cls(
-            self.policy, self.optimizer, self.baseline_optimizer, **extra,
-            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim,
-            n_discrete=self.spaces.n_discrete, gamma=hp["gamma"],
-            baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
+        config = dict(
+            n_envs=self.spaces.n_envs, obs_dim=self.spaces.obs_dim, n_discrete=self.spaces.n_discrete,
+            gamma=hp["gamma"], baseline=hp["baseline"] is not None, normalize_returns=hp["normalize_returns"],
             discount_gradient=hp["discount_gradient"], update=hp["update"],
             batch_episodes=hp["batch_episodes"], entropy_coef=hp["entropy_coef"],
             bootstrap_truncated=hp["truncation"] == "bootstrap",
+            **({"features": self.spaces.feature_map} if self.spaces.feature_map is not None else {}),
         )
+        if self.backend == "cpp":
+            self.policy = policy
+            self._learner = learner_cls(policy, self.optimizer, self.baseline_optimizer, **config)
+            return
+        self._learner, rule = _twin.reinforce_engine(
+            learner_cls, policy, self.optimizer, self.baseline_optimizer, **config
+        )
+        self.policy = rule.policy
 
     @property
     def baseline_params(self) -> np.ndarray:

@@ -8,8 +8,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Optional
 
-import numpy as np
-
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
@@ -67,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="feature map (S&B ch. 9): identity, poly:DEGREE, fourier:ORDER, rbf:PER_DIM "
                         "or tiles:TILINGS:TILES_PER_DIM (default: the raw observation)")
     t.add_argument("--bounds", default=None, metavar="LO:HI,...",
-                   help="input bounds for fourier/rbf/tiles, one LO:HI per observation dimension "
-                        "(needed where the space is unbounded; write --bounds=-2.4:2.4,...)")
+                   help="input bounds for fourier/rbf/tiles: LO:HI for every observation dimension, "
+                        "or one LO:HI per dimension (needed where the space is unbounded; write "
+                        "--bounds=-2.4:2.4,...)")
     t.add_argument("--state-dependent-std", action="store_const", const=True, default=None,
                    help="Gaussian policy: log-std linear in the features")
     t.add_argument("--eval-episodes", type=int, default=20, help="greedy evaluation episodes after training")
@@ -124,8 +123,26 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse_bounds(text: str) -> tuple[Any, Any]:
+    """Return ``(low, high)`` of ``--bounds``: ``LO:HI`` for every input, or ``LO:HI,LO:HI,...``.
+
+    One pair is two numbers (every input, as ``gymnasium.spaces.Box(low, high, shape)``);
+    several pairs are one per observation dimension. Whether they are finite, ordered and
+    one per input is checked where every bounds are (``pgfast._validate.bounds``).
+    """
+    try:
+        pairs = [[float(v) for v in pair.split(":")] for pair in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--bounds must be LO:HI or LO:HI,LO:HI,... numbers, got {text!r}") from None
+    if any(len(p) != 2 for p in pairs):
+        raise ValueError(f"--bounds must be LO:HI or LO:HI,LO:HI,... pairs, got {text!r}")
+    if len(pairs) == 1:
+        return pairs[0][0], pairs[0][1]
+    return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+
+
 def parse_features(spec: Optional[str], bounds: Optional[str], env: object) -> Any:
-    """Return the feature map of ``--features SPEC`` (and ``--bounds``), or None.
+    """Return the feature spec of ``--features SPEC`` (and ``--bounds``), or None.
 
     Parameters
     ----------
@@ -133,13 +150,14 @@ def parse_features(spec: Optional[str], bounds: Optional[str], env: object) -> A
         ``identity``, ``poly:DEGREE``, ``fourier:ORDER``, ``rbf:PER_DIM`` or
         ``tiles:TILINGS:TILES_PER_DIM``.
     bounds : str or None
-        ``LO:HI,LO:HI,...``, one pair per observation dimension.
+        ``LO:HI`` (every observation dimension) or ``LO:HI,LO:HI,...`` (one pair per
+        dimension); see :func:`parse_bounds`.
     env : str or gymnasium environment
-        Where ``rbf`` takes its bounds when none are given.
+        Where ``rbf`` takes its bounds (and the number of inputs) when none are given.
 
     Returns
     -------
-    pgfast.features.FeatureMap or None
+    pgfast.features.Spec or None
     """
     from . import features as F
 
@@ -147,14 +165,7 @@ def parse_features(spec: Optional[str], bounds: Optional[str], env: object) -> A
         raise ValueError("--bounds needs --features")
     if spec is None:
         return None
-    rows = None
-    if bounds is not None:
-        try:
-            rows = [tuple(float(v) for v in pair.split(":")) for pair in bounds.split(",")]
-        except ValueError:
-            raise ValueError(f"--bounds must be LO:HI,LO:HI,... numbers, got {bounds!r}") from None
-        if any(len(r) != 2 for r in rows):
-            raise ValueError(f"--bounds must be LO:HI,LO:HI,... pairs, got {bounds!r}")
+    low_high = None if bounds is None else parse_bounds(bounds)
     name, *parts = spec.lower().split(":")
     want = {"identity": 0, "poly": 1, "fourier": 1, "rbf": 1, "tiles": 2}
     if name not in want or len(parts) != want[name]:
@@ -171,20 +182,21 @@ def parse_features(spec: Optional[str], bounds: Optional[str], env: object) -> A
     if name == "poly":
         return F.Polynomial(nums[0])
     if name == "fourier":
-        return F.Fourier(nums[0], bounds=rows)
+        return F.Fourier(nums[0], bounds=low_high)
     if name == "tiles":
-        return F.TileCoding(nums[0], nums[1], bounds=rows)
-    if rows is None:  # rbf: centres on a grid over the observation space's bounds
-        import gymnasium as gym
+        return F.TileCoding(nums[0], nums[1], bounds=low_high)
+    # rbf: centres on a grid over the bounds, which the observation space completes
+    import gymnasium as gym
 
-        made = gym.make(env) if isinstance(env, str) else env
-        space = getattr(made, "single_observation_space", None) or made.observation_space  # type: ignore[attr-defined]
-        _, space_bounds = F._space_inputs(space)
-        for j, (lo, hi) in enumerate(space_bounds):
-            if not (np.isfinite(lo) and np.isfinite(hi)):
-                raise ValueError(f"--features rbf needs --bounds: observation dimension {j} is unbounded")
-        return F.RBF.grid(space_bounds, nums[0])
-    return F.RBF.grid(rows, nums[0])
+    made = gym.make(env) if isinstance(env, str) else env
+    space = getattr(made, "single_observation_space", None) or made.observation_space  # type: ignore[attr-defined]
+    k, space_bounds = F._inputs(space)
+    try:
+        return F.RBF.grid(space_bounds if low_high is None else low_high, [nums[0]] * k)
+    except ValueError as e:
+        if low_high is None:
+            raise ValueError(f"--features rbf needs --bounds: {e}") from None
+        raise
 
 
 # Options of `pgfast train` that are agent arguments (None: not given, the agent's default).

@@ -1,8 +1,7 @@
-"""Linear feature maps x(s) of Sutton & Barto (2nd ed., §9.5), computed in C++.
+"""Linear feature maps x(s) of Sutton & Barto (2nd ed., §9.5): specs, computed in C++.
 
-A linear policy is only as good as its features. Each map here turns an observation
-s (k values) into a feature vector x(s) that the policies and the baseline are linear
-in:
+A linear policy is only as good as its features. Each map turns an observation s (k
+values) into the feature vector x(s) that the policies and the baseline are linear in:
 
 - :class:`Identity` — x(s) = (s, 1);
 - :class:`Polynomial` — products of powers of the inputs (§9.5.1);
@@ -10,256 +9,122 @@ in:
 - :class:`RBF` — Gaussian bumps around centres (§9.5.5);
 - :class:`TileCoding` — offset grids, **sparse**: n_tilings active tiles (§9.5.4).
 
-A map can be made without knowing its input: ``Reinforce(env, features=Fourier(3))``
-binds it to the environment's observation space (its size, and its bounds where the map
-scales inputs). Called directly, :class:`Identity` and :class:`Polynomial` bind to the
-size of the first observation; :class:`Fourier` and :class:`TileCoding` need bounds.
-``config()`` returns a JSON-able dict and :func:`from_config` rebuilds the map (saved
-models use it). The plain-NumPy twins are in :mod:`pgfast.reference`.
+A map here is a **spec**: an immutable description (a frozen dataclass) whose fields are
+its configuration. It holds no input size and computes nothing; it is equal to, and
+hashes like, any spec with the same fields, and pickles as plain data. Give it to an
+agent — ``Reinforce(env, features=Fourier(3))`` builds it for the observation space,
+taking the space's size and, for the maps that scale their inputs, its bounds. To
+compute x(s) yourself, build it for a space or a number of inputs::
+
+    fmap = features.build(Fourier(3, bounds=(-1.0, 1.0)), 4)   # 4 inputs in [-1, 1]
+    fmap(obs)            # (4,) -> (n_features,), or (N, 4) -> (N, n_features)
+
+:func:`build` is the one place a spec becomes a map: the C++ map of ``pgfast._core``
+(``FourierFeatures``, …), or with ``backend="numpy"`` its plain-NumPy twin of the same
+name in :mod:`pgfast.reference` (same constructor, same calls).
+
+Bounds follow gymnasium's ``Box(low, high, shape)``: ``bounds=(low, high)`` where each
+side is a number (every input) or an array with one value per input, or a
+``gymnasium.spaces.Box``. (pgfast 0.1 took one ``(low, high)`` row per input; that form
+is gone — for two inputs it read the other way round without a word. Saved models of
+0.1 still load: their configurations say which form they hold.)
+
+``spec.config()`` is a JSON-able dict of the fields and :func:`from_config` rebuilds
+the spec (saved models use them).
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar, Optional, Union
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
-from . import _core
-from . import _reference_features as _ref
+from . import _core, _validate
+from . import _reference_features as _twin
 
-__all__ = ["RBF", "FeatureMap", "Fourier", "Identity", "Polynomial", "TileCoding", "from_config"]
+__all__ = ["RBF", "Fourier", "Identity", "Polynomial", "Spec", "TileCoding", "build", "from_config",
+           "param_step_size"]
 
 FloatArray = NDArray[np.float64]
-BoundsLike = Union[ArrayLike, Any]  # (k, 2) rows of (low, high), or a gymnasium Box
+#: (low, high) — numbers or one value per input each — or a gymnasium Box.
+BoundsLike = Any
+#: Bounds as a spec stores them: two numbers, or two tuples of one number per input.
+Bounds = tuple[Union[float, tuple[float, ...]], Union[float, tuple[float, ...]]]
+
+_MAX_FEATURES = 2**26  # the C++ core's kMaxFeatures (RBF.grid refuses larger grids up front)
 
 
-_int = _ref._count  # an int >= minimum, else TypeError / ValueError naming the argument
+def _set(spec: Any, name: str, value: Any) -> None:
+    object.__setattr__(spec, name, value)  # a frozen dataclass normalises its fields once
 
 
-def _parse_bounds(bounds: BoundsLike) -> FloatArray:
-    """(k, 2) float rows (low, high) from an array-like or a gymnasium ``Box``."""
-    low = getattr(bounds, "low", None)
-    high = getattr(bounds, "high", None)
-    if low is not None and high is not None:
-        arr = np.stack([np.asarray(low, np.float64).ravel(), np.asarray(high, np.float64).ravel()], axis=1)
-    else:
-        try:
-            arr = np.asarray(bounds, dtype=np.float64)
-        except (TypeError, ValueError) as e:
-            raise TypeError(f"bounds must be (k, 2) numbers (low, high) per input: {e}") from None
-        if arr.ndim == 1 and arr.shape == (2,):
-            arr = arr[None, :]
-        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
-            raise ValueError(f"bounds must have shape (k, 2): one (low, high) row per input, got {arr.shape}")
-    for j, (lo, hi) in enumerate(arr):
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"bounds of input {j} must be finite, got [{lo}, {hi}]")
-        if not lo < hi:
-            raise ValueError(f"bounds of input {j} need low < high, got [{lo}, {hi}]")
-    return arr
+def _stored_bounds(bounds: BoundsLike) -> Optional[Bounds]:
+    """Bounds as a spec stores them (hashable), checked by the one checker."""
+    if bounds is None:
+        return None
+    low, high = _validate.bounds(bounds)
+    if low.ndim == 0:
+        return float(low), float(high)
+    return tuple(low.tolist()), tuple(high.tolist())
 
 
-def _space_inputs(space: Any) -> tuple[int, FloatArray]:
-    """Input size and (k, 2) bounds (possibly infinite) of an observation space."""
-    from gymnasium import spaces
-
-    if isinstance(space, spaces.Box):
-        low = np.asarray(space.low, dtype=np.float64).ravel()
-        high = np.asarray(space.high, dtype=np.float64).ravel()
-        return low.size, np.stack([low, high], axis=1)
-    if isinstance(space, spaces.Discrete):  # one-hot inputs
-        n = int(space.n)
-        return n, np.tile([0.0, 1.0], (n, 1))
-    raise ValueError(f"feature maps need a Box or Discrete observation space, got {space}")
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value
 
 
-class FeatureMap:
-    """Base class: a feature map x(s), bound or not yet bound to its input size.
+@dataclass(frozen=True)
+class Spec:
+    """Base class of the feature-map specs (frozen dataclasses; see :func:`build`)."""
 
-    Attributes
-    ----------
-    n_inputs : int
-        Length k of an input s (after binding).
-    n_features : int
-        Length of x(s) (after binding).
-    sparse : bool
-        True for tile coding: x(s) is binary with ``n_active`` ones.
-    """
-
-    name: ClassVar[str] = ""
+    #: Whether the map scales its inputs by bounds (from ``bounds=`` or the space).
     needs_bounds: ClassVar[bool] = False
+    #: True for tile coding: x(s) is binary with ``n_active`` ones.
     sparse: ClassVar[bool] = False
 
-    def __init__(self) -> None:
-        self._n_inputs: Optional[int] = None
-        self._bounds: Optional[FloatArray] = None
-        self._cpp: Any = None
-
-    # ---- binding -----------------------------------------------------------------
-    def _params(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _make(self, backend: str) -> Any:
-        raise NotImplementedError
-
-    @property
-    def bound(self) -> bool:
-        """Whether the input size (and bounds, where needed) are known."""
-        return self._n_inputs is not None and (self._bounds is not None or not self.needs_bounds)
-
-    def bind(self, space_or_n_inputs: Any) -> FeatureMap:
-        """Return a copy of this map bound to an observation space or an input size.
-
-        Parameters
-        ----------
-        space_or_n_inputs : gymnasium.spaces.Box, gymnasium.spaces.Discrete or int
-            A ``Box`` gives k = its size and, for maps that scale inputs and were given
-            no bounds, its bounds; a ``Discrete(n)`` gives n one-hot inputs in [0, 1].
-
-        Returns
-        -------
-        FeatureMap
-            The bound copy (this map is left unchanged).
-
-        Raises
-        ------
-        ValueError
-            When the size disagrees with the map's, or the map needs bounds and a
-            dimension of the space is unbounded.
-        """
-        if isinstance(space_or_n_inputs, (int, np.integer)) and not isinstance(space_or_n_inputs, bool):
-            k, space_bounds = _int(space_or_n_inputs, "n_inputs", 1), None
-        else:
-            k, space_bounds = _space_inputs(space_or_n_inputs)
-        if self._n_inputs is not None and self._n_inputs != k:
-            raise ValueError(f"{self.name} expects {self._n_inputs} inputs but observations have {k} values")
-        out = copy.copy(self)
-        out._n_inputs, out._cpp = k, None
-        if self.needs_bounds and out._bounds is None:
-            if space_bounds is None:
-                raise ValueError(f"{self.name} needs bounds=[(low, high), ...] for its {k} inputs")
-            for j, (lo, hi) in enumerate(space_bounds):
-                if not (math.isfinite(lo) and math.isfinite(hi)):
-                    raise ValueError(
-                        f"{self.name} needs finite bounds, but observation dimension {j} is unbounded "
-                        f"([{lo}, {hi}]): pass bounds=[(low, high), ...] with one row per dimension"
-                    )
-            out._bounds = _parse_bounds(space_bounds)
-        out._core_map()  # validate now: sizes, bounds, memory limits
-        return out
-
-    def _validate(self) -> None:
-        """Build the C++ map now when the map is fully specified (sizes, memory limits)."""
-        if self.bound:
-            self._core_map()
-
-    def _require_bound(self) -> None:
-        if not self.bound:
-            if self.needs_bounds:
-                raise ValueError(
-                    f"{self.name} is not bound: give bounds=[(low, high), ...], or use it with "
-                    "Reinforce, which takes them from the observation space"
-                )
-            raise ValueError(f"{self.name} is not bound to an input size yet: call bind(n_inputs) first")
-
-    def _core_map(self) -> Any:
-        """Return the C++ map (made once)."""
-        self._require_bound()
-        if self._cpp is None:
-            self._cpp = self._make("cpp")
-        return self._cpp
-
-    def reference(self) -> Any:
-        """Return the plain-NumPy twin of this (bound) map, from :mod:`pgfast.reference`."""
-        self._require_bound()
-        return self._make("numpy")
-
-    # ---- the map -----------------------------------------------------------------
-    @property
-    def n_inputs(self) -> int:
-        """Length k of an input s."""
-        self._require_bound()
-        assert self._n_inputs is not None
-        return self._n_inputs
-
-    @property
-    def n_features(self) -> int:
-        """Length of x(s)."""
-        return int(self._core_map().n_features)
-
-    @property
-    def bounds(self) -> Optional[FloatArray]:
-        """(k, 2) rows (low, high) that scale inputs, or None."""
-        return None if self._bounds is None else self._bounds.copy()
-
-    def __call__(self, obs: ArrayLike) -> FloatArray:
-        """Dense x(s) of one observation (k,) -> (n_features,), or a batch (N, k) -> (N, n_features)."""
-        cpp = self._cpp
-        if cpp is None:  # first call: bind to the observation's size where that suffices
-            if not self.bound and not self.needs_bounds and self._n_inputs is None:
-                shape = np.shape(obs)
-                if len(shape) in (1, 2) and shape[-1] >= 1:
-                    self._n_inputs = int(shape[-1])
-            cpp = self._core_map()
-        out: FloatArray = cpp(obs)
-        return out
-
     def config(self) -> dict[str, Any]:
-        """Return a JSON-able description; :func:`from_config` rebuilds the map."""
-        cfg: dict[str, Any] = {"type": self.name, **self._params()}
-        cfg["n_inputs"] = self._n_inputs
-        if self.needs_bounds:
-            cfg["bounds"] = None if self._bounds is None else self._bounds.tolist()
+        """Return the fields as a JSON-able dict (with ``"type"``); :func:`from_config` inverts it."""
+        cfg: dict[str, Any] = {"type": type(self).__name__}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name == "bounds" and value is not None:
+                value = {"low": _jsonable(value[0]), "high": _jsonable(value[1])}
+            cfg[field.name] = _jsonable(value)
         return cfg
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self._params().items())
-        return f"{self.name}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FeatureMap) and self.config() == other.config()
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_cpp"] = None  # the C++ map is rebuilt on demand
-        return state
+    def _engine(self, impl: ModuleType, n_inputs: int) -> Any:
+        """Return the map of module ``impl`` (``_core`` or the twin) for ``n_inputs`` inputs."""
+        raise NotImplementedError
 
 
-class Identity(FeatureMap):
+@dataclass(frozen=True)
+class Identity(Spec):
     """x(s) = s, followed by a constant 1 when ``bias``.
 
     Parameters
     ----------
     bias : bool
         Append the constant feature 1.
-    n_inputs : int, optional
-        Input size; default: from the observation space or the first call.
     """
 
-    name = "Identity"
+    bias: bool = True
 
-    def __init__(self, bias: bool = True, n_inputs: Optional[int] = None) -> None:
-        super().__init__()
-        self.bias = bool(bias)
-        if n_inputs is not None:
-            self._n_inputs = _int(n_inputs, "n_inputs", 1)
-        self._validate()
+    def __post_init__(self) -> None:
+        _set(self, "bias", _validate.boolean("bias", self.bias))
 
-    def _params(self) -> dict[str, Any]:
-        return {"bias": self.bias}
-
-    def _make(self, backend: str) -> Any:
-        impl = _core.IdentityFeatures if backend == "cpp" else _ref.IdentityFeatures
-        return impl(self.n_inputs, self.bias)
+    def _engine(self, impl: ModuleType, n_inputs: int) -> Any:
+        return impl.IdentityFeatures(n_inputs, self.bias)
 
 
-class Polynomial(FeatureMap):
+@dataclass(frozen=True)
+class Polynomial(Spec):
     """Polynomial basis (S&B §9.5.1, eq. 9.17): x_i(s) = ∏_j s_j^{c_ij}.
 
     Parameters
@@ -269,39 +134,27 @@ class Polynomial(FeatureMap):
     interaction : bool
         True: every c_i ∈ {0..n}^k, the book's (n+1)^k features with all products of
         inputs. False: only powers of single inputs, 1 + k·n features.
-    n_inputs : int, optional
-        Input size; default: from the observation space or the first call.
 
     Notes
     -----
-    Inputs are used as they are (not scaled); c = 0 is the constant feature 1.
-    Features are ordered like ``itertools.product(range(n + 1), repeat=k)``.
+    Inputs are used as they are (not scaled); c = 0 is the constant feature 1. Features
+    are ordered like ``itertools.product(range(n + 1), repeat=k)``; the built map's
+    ``exponents`` lists the c_i.
     """
 
-    name = "Polynomial"
+    degree: int
+    interaction: bool = True
 
-    def __init__(self, degree: int, interaction: bool = True, n_inputs: Optional[int] = None) -> None:
-        super().__init__()
-        self.degree = _int(degree, "degree", 0)
-        self.interaction = bool(interaction)
-        if n_inputs is not None:
-            self._n_inputs = _int(n_inputs, "n_inputs", 1)
-        self._validate()
+    def __post_init__(self) -> None:
+        _set(self, "degree", _validate.integer("degree", self.degree, 0))
+        _set(self, "interaction", _validate.boolean("interaction", self.interaction))
 
-    def _params(self) -> dict[str, Any]:
-        return {"degree": self.degree, "interaction": self.interaction}
-
-    def _make(self, backend: str) -> Any:
-        impl = _core.PolynomialFeatures if backend == "cpp" else _ref.PolynomialFeatures
-        return impl(self.n_inputs, self.degree, self.interaction)
-
-    @property
-    def exponents(self) -> NDArray[np.int64]:
-        """The exponent vectors c_i, shape (n_features, n_inputs)."""
-        return np.asarray(self._core_map().exponents, dtype=np.int64)
+    def _engine(self, impl: ModuleType, n_inputs: int) -> Any:
+        return impl.PolynomialFeatures(n_inputs, self.degree, self.interaction)
 
 
-class Fourier(FeatureMap):
+@dataclass(frozen=True)
+class Fourier(Spec):
     """Fourier basis (S&B §9.5.2, eq. 9.18): x_i(s) = cos(π c_i · s).
 
     Each input is first scaled to [0, 1] by its bounds (values outside are clipped).
@@ -310,9 +163,10 @@ class Fourier(FeatureMap):
     ----------
     order : int
         Largest coefficient n ≥ 0 per input.
-    bounds : array_like of shape (k, 2) or gymnasium.spaces.Box, optional
-        (low, high) per input; default: the observation space's (which must then be
-        finite — CartPole's velocities are not, so give bounds there).
+    bounds : (low, high) or gymnasium.spaces.Box, optional
+        Numbers or one value per input on each side, as ``gymnasium.spaces.Box`` takes
+        them; default: the observation space's (which must then be finite — CartPole's
+        velocities are not, so give bounds there).
     kind : {"cosine", "full"}
         ``"cosine"``: the book's basis. ``"full"``: also sin(π c_i · s) for c_i ≠ 0.
     coupled : bool
@@ -321,106 +175,65 @@ class Fourier(FeatureMap):
 
     Notes
     -----
-    ``step_size_scale`` gives 1/‖c_i‖ per feature (1 for c = 0): the book's per-feature
-    step size α_i = α/‖c_i‖. ``param_step_size(policy)`` lays it over a policy's
-    parameters for ``optim.SGD(lr, step_size=...)``.
+    The built map's ``coefficients`` lists the c_i and ``step_size_scale`` gives
+    1/‖c_i‖ per feature (1 for c = 0): the book's per-feature step size α_i = α/‖c_i‖;
+    :func:`param_step_size` lays it over a policy's parameters for
+    ``optim.SGD(lr, step_size=...)``.
     """
 
-    name = "Fourier"
-    needs_bounds = True
+    needs_bounds: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        order: int,
-        bounds: Optional[BoundsLike] = None,
-        kind: str = "cosine",
-        coupled: bool = True,
-    ) -> None:
-        super().__init__()
-        self.order = _int(order, "order", 0)
-        if kind not in ("cosine", "full"):
-            raise ValueError(f"kind must be 'cosine' or 'full', got {kind!r}")
-        self.kind = kind
-        self.coupled = bool(coupled)
-        if bounds is not None:
-            self._bounds = _parse_bounds(bounds)
-            self._n_inputs = self._bounds.shape[0]
-        self._validate()
+    order: int
+    bounds: BoundsLike = None
+    kind: str = "cosine"
+    coupled: bool = True
 
-    def _params(self) -> dict[str, Any]:
-        return {"order": self.order, "kind": self.kind, "coupled": self.coupled}
+    def __post_init__(self) -> None:
+        _set(self, "order", _validate.integer("order", self.order, 0))
+        _set(self, "bounds", _stored_bounds(self.bounds))
+        _set(self, "kind", _validate.choice("kind", self.kind, ("cosine", "full")))
+        _set(self, "coupled", _validate.boolean("coupled", self.coupled))
 
-    def _make(self, backend: str) -> Any:
-        assert self._bounds is not None
-        impl = _core.FourierFeatures if backend == "cpp" else _ref.FourierFeatures
-        return impl(self.n_inputs, self.order, self._bounds[:, 0].copy(), self._bounds[:, 1].copy(),
-                    self.kind == "full", self.coupled)
-
-    @property
-    def coefficients(self) -> NDArray[np.int64]:
-        """The coefficient vectors c_i, shape (number of cosines, n_inputs)."""
-        return np.asarray(self._core_map().coefficients, dtype=np.int64)
-
-    @property
-    def step_size_scale(self) -> FloatArray:
-        """1/‖c_i‖ per feature (1 for c = 0), shape (n_features,)."""
-        return np.asarray(self._core_map().step_size_scale)
-
-    def param_step_size(self, policy: Any) -> FloatArray:
-        """Per-parameter step-size scale of a linear policy over these features.
-
-        Parameters
-        ----------
-        policy : LinearSoftmax or LinearGaussian
-            A policy with ``n_features == self.n_features``.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(n_params,)``: 1/‖c_i‖ on each weight of feature i, 1 on biases and
-            log-standard deviations — pass it as ``optim.SGD(lr, step_size=...)``.
-        """
-        scale = self.step_size_scale
-        d = scale.size
-        if int(policy.n_features) != d:
-            raise ValueError(f"policy has n_features={policy.n_features}, these features have {d}")
-        rows = int(getattr(policy, "n_actions", 0) or getattr(policy, "action_dim", 0))
-        out = np.ones(int(policy.n_params))
-        out[: rows * d] = np.tile(scale, rows)
-        return out
+    def _engine(self, impl: ModuleType, n_inputs: int) -> Any:
+        low, high = self.bounds  # per input: build() fills them in
+        return impl.FourierFeatures(n_inputs, self.order, low, high, self.kind == "full", self.coupled)
 
 
-class RBF(FeatureMap):
+@dataclass(frozen=True, repr=False)
+class RBF(Spec):
     """Radial basis functions (S&B §9.5.5, eq. 9.19): x_i(s) = exp(−‖s − c_i‖² / (2 σ_i²)).
 
     Parameters
     ----------
     centers : array_like, shape (n_centers, k)
-        The centres c_i.
+        The centres c_i (stored as a tuple of tuples).
     widths : float or array_like of shape (n_centers,)
-        The widths σ_i > 0.
+        The widths σ_i > 0 (a number is the width of every centre).
 
     See Also
     --------
     RBF.grid : centres on a regular grid over bounds.
     """
 
-    name = "RBF"
+    centers: Any
+    widths: Any
 
-    def __init__(self, centers: ArrayLike, widths: Union[float, ArrayLike]) -> None:
-        super().__init__()
-        c = np.asarray(centers, dtype=np.float64)
-        if c.ndim != 2 or c.shape[0] < 1 or c.shape[1] < 1:
-            raise ValueError(f"centers must have shape (n_centers, n_inputs), got {c.shape}")
-        w = np.asarray(widths, dtype=np.float64)
-        if w.ndim == 0:
+    def __post_init__(self) -> None:
+        try:
+            c = np.asarray(self.centers, dtype=np.float64)
+            w = np.asarray(self.widths, dtype=np.float64)
+        except (TypeError, ValueError) as e:  # not numbers, or ragged rows
+            raise TypeError(f"centers and widths must be arrays of numbers: {e}") from None
+        if w.ndim == 0 and c.ndim >= 1:
             w = np.full(c.shape[0], float(w))
-        if w.shape != (c.shape[0],):
-            raise ValueError(f"widths must be a number or have shape ({c.shape[0]},), got {w.shape}")
-        # Finite centres and widths > 0 are checked by the C++ map, built by _validate().
-        self.centers, self.widths = c, w
-        self._n_inputs = c.shape[1]
-        self._validate()
+        _core.RBFFeatures(c, w)  # the C++ boundary checks shapes, finite centres, widths > 0
+        _set(self, "centers", tuple(map(tuple, c.tolist())))
+        _set(self, "widths", tuple(w.tolist()))
+
+    @property
+    def n_inputs(self) -> int:
+        """Length k of an input s (the centres' length)."""
+        return len(self.centers[0])
 
     @classmethod
     def grid(
@@ -430,8 +243,9 @@ class RBF(FeatureMap):
 
         Parameters
         ----------
-        bounds : array_like of shape (k, 2) or gymnasium.spaces.Box
-            (low, high) per input.
+        bounds : (low, high) or gymnasium.spaces.Box
+            As for :class:`Fourier`; with numbers on both sides, ``n_per_dim`` must be a
+            sequence (its length is the number of inputs).
         n_per_dim : int or sequence of int
             Centres per input (≥ 1 each); n_centers is their product.
         width : float, optional
@@ -442,33 +256,30 @@ class RBF(FeatureMap):
         -------
         RBF
         """
-        b = _parse_bounds(bounds)
-        k = b.shape[0]
-        counts = [n_per_dim] * k if isinstance(n_per_dim, (int, np.integer)) else list(n_per_dim)
-        if len(counts) != k:
-            raise ValueError(f"n_per_dim must have {k} entries, got {len(counts)}")
-        counts = [_int(n, "n_per_dim", 1) for n in counts]
-        if float(np.prod(np.asarray(counts, dtype=np.float64))) > _ref.MAX_FEATURES:
-            raise ValueError(f"RBF.grid would have {np.prod(counts, dtype=np.float64):.0f} centres, too many")
-        axes = [np.linspace(lo, hi, n) for (lo, hi), n in zip(b, counts)]
+        per_dim = None if isinstance(n_per_dim, (int, np.integer)) else list(n_per_dim)
+        low, high = _validate.bounds(bounds, None if per_dim is None else len(per_dim))
+        if low.ndim == 0:
+            raise ValueError("RBF.grid needs the number of inputs: bounds per input, or n_per_dim as a list")
+        k = low.size
+        counts = [_validate.integer("n_per_dim", n, 1) for n in (per_dim or [n_per_dim] * k)]  # type: ignore[list-item]
+        if math.prod(float(n) for n in counts) > _MAX_FEATURES:
+            raise ValueError(f"RBF.grid would have {math.prod(counts)} centres, more than {_MAX_FEATURES}")
+        axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(low, high, counts)]
         centers = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, k)
         if width is None:
-            spacings = [(hi - lo) / (n - 1) if n > 1 else hi - lo for (lo, hi), n in zip(b, counts)]
+            spacings = [(hi - lo) / (n - 1) if n > 1 else hi - lo for lo, hi, n in zip(low, high, counts)]
             width = float(min(spacings))
         return cls(centers, width)
 
-    def _params(self) -> dict[str, Any]:
-        return {"centers": self.centers.tolist(), "widths": self.widths.tolist()}
-
     def __repr__(self) -> str:
-        return f"RBF(n_centers={self.centers.shape[0]}, n_inputs={self.centers.shape[1]})"
+        return f"RBF(n_centers={len(self.centers)}, n_inputs={self.n_inputs})"
 
-    def _make(self, backend: str) -> Any:
-        impl = _core.RBFFeatures if backend == "cpp" else _ref.RBFFeatures
-        return impl(self.centers, self.widths)
+    def _engine(self, impl: ModuleType, n_inputs: int) -> Any:
+        return impl.RBFFeatures(np.array(self.centers), np.array(self.widths))
 
 
-class TileCoding(FeatureMap):
+@dataclass(frozen=True)
+class TileCoding(Spec):
     """Tile coding (S&B §9.5.4): ``n_tilings`` offset grids; sparse binary features.
 
     Parameters
@@ -478,8 +289,8 @@ class TileCoding(FeatureMap):
     tiles_per_dim : int or sequence of int
         Tiles per input across its bounds; each tiling has one more per input, so
         that the offset grids still cover the bounds.
-    bounds : array_like of shape (k, 2) or gymnasium.spaces.Box, optional
-        (low, high) per input; default: the observation space's (must be finite).
+    bounds : (low, high) or gymnasium.spaces.Box, optional
+        As for :class:`Fourier`; default: the observation space's (must be finite).
     offsets : {"asymmetric", "uniform"}
         Tiling t is shifted by ((t·d_j) mod n_tilings)/n_tilings of a tile along input
         j, with d = (1, 3, 5, …) (``"asymmetric"``, the book's recommendation) or
@@ -488,79 +299,157 @@ class TileCoding(FeatureMap):
     Notes
     -----
     Inputs outside the bounds are clipped onto them. n_features = n_tilings ·
-    ∏_j (tiles_per_dim_j + 1). Policies, the baseline and the updates touch only the
-    active tiles, so the cost of a step does not grow with the number of tiles.
+    ∏_j (tiles_per_dim_j + 1). The built map's ``active(obs)`` gives the active tiles'
+    indices; policies, the baseline and the updates touch only those, so the cost of a
+    step does not grow with the number of tiles.
     """
 
-    name = "TileCoding"
-    needs_bounds = True
-    sparse = True
+    needs_bounds: ClassVar[bool] = True
+    sparse: ClassVar[bool] = True
 
-    def __init__(
-        self,
-        n_tilings: int,
-        tiles_per_dim: Union[int, Sequence[int]],
-        bounds: Optional[BoundsLike] = None,
-        offsets: str = "asymmetric",
-    ) -> None:
-        super().__init__()
-        self.n_tilings = _int(n_tilings, "n_tilings", 1)
-        if isinstance(tiles_per_dim, (int, np.integer)) and not isinstance(tiles_per_dim, bool):
-            self.tiles_per_dim: Union[int, list[int]] = _int(tiles_per_dim, "tiles_per_dim", 1)
+    n_tilings: int
+    tiles_per_dim: Union[int, tuple[int, ...]]
+    bounds: BoundsLike = None
+    offsets: str = "asymmetric"
+
+    def __post_init__(self) -> None:
+        _set(self, "n_tilings", _validate.integer("n_tilings", self.n_tilings, 1))
+        tiles = self.tiles_per_dim
+        if isinstance(tiles, Sequence) or isinstance(tiles, np.ndarray):
+            tiles = tuple(_validate.integer("tiles_per_dim", t, 1) for t in tiles)
         else:
-            self.tiles_per_dim = [_int(t, "tiles_per_dim", 1) for t in tiles_per_dim]  # type: ignore[union-attr]
-        if offsets not in ("asymmetric", "uniform"):
-            raise ValueError(f"offsets must be 'asymmetric' or 'uniform', got {offsets!r}")
-        self.offsets = offsets
-        if bounds is not None:
-            self._bounds = _parse_bounds(bounds)
-            self._n_inputs = self._bounds.shape[0]
-        self._validate()
+            tiles = _validate.integer("tiles_per_dim", tiles, 1)
+        _set(self, "tiles_per_dim", tiles)
+        _set(self, "bounds", _stored_bounds(self.bounds))
+        _set(self, "offsets", _validate.choice("offsets", self.offsets, ("asymmetric", "uniform")))
 
-    def _tiles(self) -> list[int]:
-        k = self._n_inputs or 0
-        if isinstance(self.tiles_per_dim, int):
-            return [self.tiles_per_dim] * k
-        if len(self.tiles_per_dim) != k:
-            raise ValueError(f"tiles_per_dim has {len(self.tiles_per_dim)} entries but there are {k} inputs")
-        return list(self.tiles_per_dim)
-
-    def _params(self) -> dict[str, Any]:
-        return {"n_tilings": self.n_tilings, "tiles_per_dim": self.tiles_per_dim, "offsets": self.offsets}
-
-    def _make(self, backend: str) -> Any:
-        assert self._bounds is not None
-        impl = _core.TileCodingFeatures if backend == "cpp" else _ref.TileCodingFeatures
-        return impl(self.n_inputs, self.n_tilings, self._tiles(), self._bounds[:, 0].copy(),
-                    self._bounds[:, 1].copy(), self.offsets == "asymmetric")
-
-    @property
-    def n_active(self) -> int:
-        """Features equal to 1 for any input: n_tilings."""
-        return self.n_tilings
-
-    def active(self, obs: ArrayLike) -> NDArray[np.int64]:
-        """Return the active tiles' indices: (k,) -> (n_tilings,), or (N, k) -> (N, n_tilings)."""
-        out: NDArray[np.int64] = self._core_map().active(obs)
-        return out
+    def _engine(self, impl: ModuleType, n_inputs: int) -> Any:
+        low, high = self.bounds  # per input: build() fills them in
+        tiles = self.tiles_per_dim
+        per_dim = [tiles] * n_inputs if isinstance(tiles, int) else list(tiles)
+        asymmetric = self.offsets == "asymmetric"
+        return impl.TileCodingFeatures(n_inputs, self.n_tilings, per_dim, low, high, asymmetric)
 
 
-_TYPES: dict[str, type[FeatureMap]] = {
-    cls.name: cls for cls in (Identity, Polynomial, Fourier, RBF, TileCoding)
-}
+_TYPES: dict[str, type[Spec]] = {c.__name__: c for c in (Identity, Polynomial, Fourier, RBF, TileCoding)}
 
 
-def from_config(config: dict[str, Any]) -> FeatureMap:
-    """Rebuild a feature map from :meth:`FeatureMap.config`.
+# ---------------------------------------------------------------------------------
+# Building a spec for a space
+# ---------------------------------------------------------------------------------
+def _inputs(space_or_n_inputs: Any) -> tuple[int, Optional[BoundsLike]]:
+    """Return the number of inputs k of a space or a count, and the space's bounds (or None)."""
+    from gymnasium import spaces
+
+    space = space_or_n_inputs
+    if isinstance(space, spaces.Box):
+        return _validate.integer("observation size", int(np.prod(space.shape)), 1), space
+    if isinstance(space, spaces.Discrete):  # one-hot inputs in [0, 1]
+        return int(space.n), (0.0, 1.0)
+    if isinstance(space, spaces.Space):
+        raise ValueError(f"feature maps are built for a Box or Discrete observation space, got {space}")
+    return _validate.integer("n_inputs", space, 1), None
+
+
+def _resolve(spec: Spec, space_or_n_inputs: Any) -> tuple[Spec, int]:
+    """Return the spec with its bounds for these inputs filled in, and the number of inputs k."""
+    if not isinstance(spec, Spec):
+        raise TypeError(f"expected a pgfast.features spec such as Fourier(3), got {type(spec).__name__}")
+    name = type(spec).__name__
+    k, space_bounds = _inputs(space_or_n_inputs)
+    if isinstance(spec, RBF) and spec.n_inputs != k:
+        raise ValueError(f"RBF expects {spec.n_inputs} inputs but observations have {k} values")
+    if not spec.needs_bounds:
+        return spec, k
+    bounds: BoundsLike = getattr(spec, "bounds")  # noqa: B009 (a field of the maps that need bounds)
+    if bounds is not None:
+        low, high = _validate.bounds(bounds, k, name=f"{name} bounds")
+    elif space_bounds is None:
+        raise ValueError(f"{name} needs bounds=(low, high) for its {k} inputs (or a bounded space)")
+    else:
+        try:
+            low, high = _validate.bounds(space_bounds, k, where="observation dimension")
+        except ValueError as e:
+            raise ValueError(f"{name} takes its bounds from the observation space, but {e}: "
+                             "pass bounds=(low, high)") from None
+    return dataclasses.replace(spec, bounds=(low, high)), k  # type: ignore[call-arg]
+
+
+def build(spec: Spec, space_or_n_inputs: Any, backend: str = "cpp") -> Any:
+    """Build a spec into the feature map x(s) for an observation space or an input size.
+
+    Parameters
+    ----------
+    spec : Spec
+        ``Identity()``, ``Fourier(3)``, ...
+    space_or_n_inputs : gymnasium.spaces.Box, gymnasium.spaces.Discrete or int
+        A ``Box`` gives k = its size and, to a map without bounds that scales its
+        inputs, its bounds; ``Discrete(n)`` gives n one-hot inputs in [0, 1]; an int
+        gives k (the map then needs its own bounds where it scales inputs).
+    backend : {"cpp", "numpy"}
+        ``"cpp"``: the C++ map of ``pgfast._core`` (what the agents use). ``"numpy"``:
+        its plain-NumPy twin from :mod:`pgfast.reference` (the specification and the
+        speed baseline; it checks nothing, so give it valid observations).
+
+    Returns
+    -------
+    pgfast._core.FeatureMap or its twin
+        ``n_inputs``, ``n_features``, ``sparse``, ``n_active``, ``fmap(obs)`` (dense
+        x(s) of one state (k,) or a batch (N, k)); tile coding also ``active(obs)``,
+        Polynomial ``exponents``, Fourier ``coefficients`` and ``step_size_scale``.
+
+    Raises
+    ------
+    ValueError
+        When the bounds (given or the space's) are not finite, not low < high or not
+        one per input — naming the input —, or the map would be too large.
+    """
+    backend = _validate.choice("backend", backend, ("cpp", "numpy"))
+    spec, k = _resolve(spec, space_or_n_inputs)
+    cpp = spec._engine(_core, k)  # the C++ constructor checks sizes and memory limits
+    return cpp if backend == "cpp" else spec._engine(_twin, k)
+
+
+def param_step_size(fmap: Any, policy: Any) -> FloatArray:
+    """Per-parameter step-size scale of a linear policy over built Fourier features.
+
+    Parameters
+    ----------
+    fmap : pgfast._core.FourierFeatures
+        A built Fourier map (``build(Fourier(...), ...)``).
+    policy : LinearSoftmax or LinearGaussian
+        A policy with ``n_features == fmap.n_features``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_params,)``: 1/‖c_i‖ on each weight of feature i (S&B §9.5.2), 1 on biases
+        and log-standard deviations — pass it as ``optim.SGD(lr, step_size=...)``.
+    """
+    scale = np.asarray(fmap.step_size_scale, dtype=np.float64)
+    d = scale.size
+    if int(policy.n_features) != d:
+        raise ValueError(f"policy has n_features={policy.n_features}, these features have {d}")
+    rows = int(getattr(policy, "n_actions", 0) or getattr(policy, "action_dim", 0))
+    out = np.ones(int(policy.n_params))
+    out[: rows * d] = np.tile(scale, rows)
+    return out
+
+
+def from_config(config: dict[str, Any]) -> Spec:
+    """Rebuild a spec from :meth:`Spec.config` (or a saved model's feature configuration).
 
     Parameters
     ----------
     config : dict
-        The output of ``config()`` (JSON round-trips it).
+        The output of ``config()`` (JSON round-trips it). Configurations written by
+        pgfast 0.1 (model format 2) also load: their ``"bounds"`` is a list of one
+        ``[low, high]`` row per input — where ``config()`` writes ``{"low", "high"}`` —
+        and their ``"n_inputs"`` is ignored, as is the one saved models add.
 
     Returns
     -------
-    FeatureMap
+    Spec
 
     Raises
     ------
@@ -571,17 +460,18 @@ def from_config(config: dict[str, Any]) -> FeatureMap:
         raise ValueError(f"not a feature-map configuration: {config!r:.200}")
     cfg = dict(config)
     cls = _TYPES[cfg.pop("type")]
-    n_inputs = cfg.pop("n_inputs", None)
-    bounds = cfg.pop("bounds", None)
+    cfg.pop("n_inputs", None)  # a size, not part of a spec (saved models keep it for their checks)
+    bounds = cfg.get("bounds")
+    if isinstance(bounds, dict) and set(bounds) == {"low", "high"}:
+        cfg["bounds"] = (bounds["low"], bounds["high"])
+    elif isinstance(bounds, list):  # pgfast 0.1: one [low, high] row per input
+        rows = np.asarray(bounds, dtype=np.float64)
+        if rows.ndim != 2 or rows.shape[1] != 2:
+            raise ValueError(f"malformed {cls.__name__} configuration: bounds must be [low, high] rows")
+        cfg["bounds"] = (rows[:, 0], rows[:, 1])
+    elif bounds is not None:
+        raise ValueError(f"malformed {cls.__name__} configuration: bounds must be {{'low', 'high'}}")
     try:
-        if cls is Fourier or cls is TileCoding:
-            fmap: FeatureMap = cls(bounds=bounds, **cfg)
-        elif cls is RBF:
-            fmap = cls(**cfg)
-        else:
-            fmap = cls(n_inputs=n_inputs, **cfg)  # type: ignore[call-arg]
+        return cls(**cfg)
     except TypeError as e:
-        raise ValueError(f"malformed {cls.name} configuration: {e}") from None
-    if n_inputs is not None and fmap._n_inputs is None:
-        fmap._n_inputs = _int(n_inputs, "n_inputs", 1)
-    return fmap
+        raise ValueError(f"malformed {cls.__name__} configuration: {e}") from None

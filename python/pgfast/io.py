@@ -121,9 +121,9 @@ def _optimizer_state(opt: Any) -> tuple[int, np.ndarray, np.ndarray]:
 
 
 def _features_meta(agent: Any) -> dict[str, Any]:
-    fmap = agent.spaces.feature_map
-    if fmap is not None:
-        return {"kind": "map", "config": fmap.config()}
+    spec = agent.spaces.feature_spec
+    if spec is not None:  # the spec's fields, and its input size for the size checks of a load
+        return {"kind": "map", "config": {**spec.config(), "n_inputs": agent.spaces.feature_map.n_inputs}}
     return {"kind": "identity"} if agent.features is None else {"kind": "callable"}
 
 
@@ -583,8 +583,10 @@ def _config_n_features(cfg: dict[str, Any], limit: int) -> int:
 
     def n_inputs() -> int:
         bounds = _get(cfg, "bounds", "features.config.")
-        if not isinstance(bounds, list) or not bounds:
-            raise _corrupt("metadata features.config.'bounds' must be a list of (low, high)")
+        if isinstance(bounds, dict):  # {"low": [...], "high": [...]}, with "n_inputs" beside
+            return num("n_inputs", 1)
+        if not isinstance(bounds, list) or not bounds:  # format 2: one [low, high] row per input
+            raise _corrupt("metadata features.config.'bounds' must be {low, high} or a list of (low, high)")
         return len(bounds)
 
     kind = _get(cfg, "type", "features.config.")

@@ -30,6 +30,15 @@ from typing import Any, Optional, Union
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# The feature maps of ch. 9 have their own module; they are part of this one's API.
+from ._reference_features import (
+    FourierFeatures,
+    IdentityFeatures,
+    PolynomialFeatures,
+    RBFFeatures,
+    TileCodingFeatures,
+)
+
 __all__ = [
     "SGD",
     "ActorCriticState",
@@ -44,18 +53,11 @@ __all__ = [
     "actor_critic_step",
     "discounted_returns",
     "policy_gradient",
+    "reinforce_update",
+    "value",
 ]
 
 FloatArray = NDArray[np.float64]
-
-# The feature maps of ch. 9 (their own module, re-exported here).
-from ._reference_features import (  # noqa: E402
-    FourierFeatures,
-    IdentityFeatures,
-    PolynomialFeatures,
-    RBFFeatures,
-    TileCodingFeatures,
-)
 
 # 0.5 ln(2π): the constant of the Gaussian log-density.
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -1236,6 +1238,123 @@ class Adam:
         return norm
 
 
+# --------------------------------------------------------------------------- REINFORCE
+
+
+def value(w: FloatArray, x: FloatArray) -> float:
+    """Return the linear baseline / critic v̂(s, w) = w · [x(s), 1] (S&B eq. 9.8), bias last."""
+    d = x.shape[0]
+    return float(np.sum(w[:d] * x) + w[d])
+
+
+def reinforce_update(
+    policy: Any,
+    batch: dict[str, Any],
+    optimizer: Any,
+    *,
+    gamma: float,
+    w: Optional[FloatArray] = None,
+    baseline_optimizer: Any = None,
+    normalize_returns: bool = True,
+    discount_gradient: bool = False,
+    per_step: bool = False,
+    entropy_coef: float = 0.0,
+) -> tuple[float, float, float]:
+    r"""REINFORCE's update over finished episodes, in place on ``policy.params`` and ``w``.
+
+    S&B box p. 328 (REINFORCE, eq. 13.8) and, with a baseline ``w``, eq. 13.11 and the box
+    on p. 330 (REINFORCE with baseline). ``batch`` holds the steps of E finished episodes
+    (what the C++ rollout hands over): feature rows ``X``, actions ``A``, rewards ``R``,
+    per step ``term``/``trunc`` (episode ends), ``boot`` (v̂ of a truncated end's last
+    observation, else 0), ``tin`` (t within its episode), and ``n_episodes`` = E.
+
+    ``per_step=False`` takes ONE optimiser step along (the PyTorch example's update)
+
+        g = (1/E) Σ_t γ^t ψ_t ∇ln π(A_t|S_t, θ) + entropy_coef (1/E) Σ_t ∇H(π(·|S_t)),
+
+    ψ_t = G_t, or δ_t = G_t − v̂(S_t, w) with a baseline, standardised over the batch when
+    ``normalize_returns``; γ^t is 1 unless ``discount_gradient``. The baseline then takes
+    one step along (1/E) Σ_t δ_t ∇v̂(S_t, w), ∇v̂ = [x, 1].
+
+    ``per_step=True`` is the book's loop: for t = 0, …, T−1 in order, with θ and w as
+    they are at step t (G standardised over the episode first when ``normalize_returns``),
+
+        δ ← G_t − v̂(S_t, w);   w ← w + α_w δ ∇v̂(S_t, w);   θ ← θ + α γ^t δ ∇ln π(A_t|S_t, θ).
+
+    The optimisers (:class:`SGD`: the book's θ + α g; :class:`Adam`) take the steps.
+    ``policy.grad_log_prob(x, a, scale=c)`` is c ∇ln π(a|x), with c applied where the C++
+    core applies it (to the per-action coefficient), so that both round alike.
+    Returns (gradient norm — the mean over steps with ``per_step`` —, mean entropy,
+    baseline loss mean(δ²), NaN without a baseline).
+    """
+    X, A = batch["X"], batch["A"]
+    n = X.shape[0]
+    G = discounted_returns(batch["R"], batch["term"], batch["trunc"], gamma=gamma, bootstrap=batch["boot"])
+    # γ^t with Python's float power (C's pow, as the C++ core): NumPy's may differ by an ulp.
+    discount = [gamma ** t if discount_gradient else 1.0 for t in batch["tin"].tolist()]
+    baseline = w is not None
+    if per_step:
+        if normalize_returns:
+            G = (G - G.mean()) / (G.std() + 1e-8)
+        grad_norm = entropy = baseline_loss = 0.0
+        for t in range(n):
+            x, a = X[t], _action(policy, A[t])
+            psi = G[t]
+            if baseline:
+                assert w is not None
+                delta = G[t] - value(w, x)
+                baseline_loss += delta * delta
+                baseline_optimizer.step(w, np.append(delta * x, delta))  # δ ∇v̂, ∇v̂ = [x, 1]
+                psi = delta
+            g = policy.grad_log_prob(x, a, scale=discount[t] * psi)  # γ^t δ ∇ln π(A_t|S_t, θ)
+            if entropy_coef > 0.0:
+                g += policy.grad_entropy(x, scale=entropy_coef)
+            entropy += policy.entropy(x)
+            grad_norm += optimizer.step(policy.params, g)
+            _project(policy)
+        return grad_norm / n, entropy / n, baseline_loss / n if baseline else math.nan
+
+    scale = 1.0 / batch["n_episodes"]  # the mean over episodes of their sums
+    psi = G.copy()
+    baseline_loss = math.nan
+    if baseline:
+        assert w is not None
+        psi = G - np.array([value(w, x) for x in X])  # δ_t = G_t − v̂(S_t, w)
+        delta = psi.copy()
+        baseline_loss = float(np.mean(delta * delta))
+    if normalize_returns:
+        psi = (psi - psi.mean()) / (psi.std() + 1e-8)
+    g = np.zeros_like(policy.params)
+    entropy = 0.0
+    for t in range(n):
+        x, a = X[t], _action(policy, A[t])
+        g += policy.grad_log_prob(x, a, scale=scale * discount[t] * psi[t])
+        if entropy_coef > 0.0:
+            g += policy.grad_entropy(x, scale=scale * entropy_coef)
+        entropy += policy.entropy(x)
+    grad_norm = optimizer.step(policy.params, g)
+    _project(policy)
+    if baseline:
+        assert w is not None
+        gw = np.zeros_like(w)
+        for t in range(n):
+            gw[:-1] += (scale * delta[t]) * X[t]
+            gw[-1] += scale * delta[t]
+        baseline_optimizer.step(w, gw)
+    return grad_norm, entropy / n, baseline_loss
+
+
+def _action(policy: Any, a: FloatArray) -> Any:
+    """One stored action row as the policy takes it (an int for a softmax policy)."""
+    return int(a[0]) if isinstance(policy, LinearSoftmax) else a
+
+
+def _project(policy: Any) -> None:
+    """Clip a Gaussian policy's log-std into its bounds after a step (no-op otherwise)."""
+    if hasattr(policy, "project"):
+        policy.project()
+
+
 # --------------------------------------------------------------------------- actor-critic
 
 
@@ -1291,21 +1410,25 @@ def actor_critic_step(
 
     Episodic with eligibility traces (box p. 332; λ = 0 is the one-step box); with
     ``average_reward`` the continuing box (p. 333). The critic is v(s) = w·[x(s), 1].
-    Returns the TD error δ. The caller calls ``state.new_episode()`` after a step that
-    ended an episode (terminated or truncated).
+    Returns the TD error δ. The caller calls ``state.new_episode()`` before the first
+    step of an episode. A step whose δ or new parameters would not be finite raises
+    ValueError and changes no parameter.
     """
-    x1, xn1 = np.append(np.asarray(x, float), 1.0), np.append(np.asarray(x_next, float), 1.0)
-    V = float(np.cumsum(state.w * x1)[-1])  # sums left to right, as the C++ loops do
-    V_next = float(np.cumsum(state.w * xn1)[-1]) if (average_reward or not terminated) else 0.0
+    x, x_next = np.asarray(x, float), np.asarray(x_next, float)
+    x1 = np.append(x, 1.0)  # ∇v̂(S) = [x(S), 1]
+    V = value(state.w, x)
+    V_next = value(state.w, x_next) if (average_reward or not terminated) else 0.0
     if average_reward:  # continuing: no discount, differential TD error
         g = 1.0
         delta = reward - state.rbar + V_next - V
     else:
         g = gamma
         delta = reward + gamma * V_next - V
+    if not math.isfinite(delta):
+        raise ValueError("the TD error is not finite (step size too large?); parameters kept")
     # critic trace: z_w ← g λ_w z_w + ∇v(S), ∇v(S) = [x, 1]
     f = g * lambda_critic
-    c = 1.0 - critic_lr * f * float(np.cumsum(state.z_w * x1)[-1]) if traces == "dutch" else 1.0
+    c = 1.0 - critic_lr * f * value(state.z_w, x) if traces == "dutch" else 1.0
     _decay(state.z_w, f, trace_tolerance)
     if traces == "replacing":
         state.z_w[:] = np.where(x1 != 0.0, c * x1, state.z_w)
@@ -1313,17 +1436,25 @@ def actor_critic_step(
         state.z_w += c * x1
     # actor trace: z_θ ← g λ_θ z_θ + I ∇ln π(A|S)
     _decay(state.z_theta, g * lambda_actor, trace_tolerance)
-    state.z_theta += (1.0 if average_reward else state.I) * policy.grad_log_prob(x, a)
-    # the steps
-    if average_reward:
-        state.rbar += reward_lr * delta
+    state.z_theta += policy.grad_log_prob(x, a, scale=1.0 if average_reward else state.I)
+    # the steps, written only when every new value is finite (a refused step changes
+    # no parameter; the caller restarts the episode's traces)
+    rbar = state.rbar + reward_lr * delta if average_reward else state.rbar
     if traces == "dutch":  # true online TD(λ), box p. 300
-        state.w += critic_lr * (delta + V - state.v_old) * state.z_w
-        state.w += -(critic_lr * (V - state.v_old)) * x1
-        state.v_old = V_next
+        w = state.w + critic_lr * (delta + V - state.v_old) * state.z_w
+        w = w + -(critic_lr * (V - state.v_old)) * x1
     else:
-        state.w += critic_lr * delta * state.z_w
-    policy.params += lr * delta * state.z_theta
+        w = state.w + critic_lr * delta * state.z_w
+    theta = policy.params + lr * delta * state.z_theta
+    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(theta)) and math.isfinite(rbar)):
+        raise ValueError(
+            "the update would make parameters non-finite (step size too large?); parameters kept"
+        )
+    state.rbar = rbar
+    state.w[...] = w
+    policy.params[...] = theta
+    if traces == "dutch":
+        state.v_old = V_next
     if hasattr(policy, "project"):
         policy.project()
     if not average_reward:

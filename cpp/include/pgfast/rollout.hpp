@@ -1,7 +1,7 @@
 // The per-step bookkeeping every algorithm shares (the rollout): observations encoded
 // into features x(s), one pending step (x, A) per environment, the random source held for
 // a run, per-episode statistics and the step count. An algorithm (REINFORCE in
-// learner.hpp, actor-critic in algorithms/actor_critic.hpp) derives from Rollout<P> and
+// algorithms/reinforce.hpp, actor-critic in algorithms/actor_critic.hpp) derives from Rollout<P> and
 // adds only its update rule and the state that rule needs.
 #pragma once
 

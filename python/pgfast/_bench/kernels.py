@@ -123,26 +123,19 @@ def _torch_per_call(torch: Any, meth: str, theta: np.ndarray, x: np.ndarray, d: 
 # ---------------------------------------------------------------------------------
 # Feature maps: a hook for pgfast.features (written separately).
 #
-# FEATURE_FACTORIES maps a class name of pgfast.features to a function building an
-# instance for CartPole-sized inputs (4 numbers in [-1, 1]) from the module; the
+# FEATURE_FACTORIES maps a class name of pgfast.features to a function building its
+# spec for CartPole-sized inputs (4 numbers in [-1, 1]) from the module; the
 # feature-map author keeps it in step with the constructors. A map whose factory fails
-# is reported with status "error", never as a pass. A map with a ``reference()`` method
-# (its NumPy twin) is also timed against that twin.
-_BOUNDS = [(-1.0, 1.0)] * 4
+# is reported with status "error", never as a pass. The spec is built with
+# ``F.build(spec, 4)`` (C++) and timed against ``F.build(spec, 4, "numpy")`` (its twin).
+_BOUNDS = (-1.0, 1.0)
 FEATURE_FACTORIES: dict[str, Callable[[Any], Any]] = {
-    "Identity": lambda F: F.Identity(n_inputs=4),
-    "Polynomial": lambda F: F.Polynomial(degree=3, n_inputs=4),
+    "Identity": lambda F: F.Identity(),
+    "Polynomial": lambda F: F.Polynomial(degree=3),
     "Fourier": lambda F: F.Fourier(order=3, bounds=_BOUNDS),
     "RBF": lambda F: F.RBF(centers=np.random.default_rng(0).uniform(-1, 1, (64, 4)), widths=0.5),
     "TileCoding": lambda F: F.TileCoding(n_tilings=8, tiles_per_dim=8, bounds=_BOUNDS),
 }
-
-
-def _bound(fmap: Any, n_inputs: int) -> Any:
-    """Bind the map to ``n_inputs`` when it has a ``bind`` step and is not bound yet."""
-    if getattr(fmap, "bound", True) is False and hasattr(fmap, "bind"):
-        return fmap.bind(n_inputs)
-    return fmap
 
 
 def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
@@ -168,11 +161,11 @@ def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
             out.append({"name": f"features.{name}", "kind": "features", "status": "absent"})
             continue
         try:
-            fmap = _bound(make(F), len(obs))
+            spec = make(F)
+            fmap = F.build(spec, len(obs))
             fmap(obs)
-            twin = fmap.reference() if callable(getattr(fmap, "reference", None)) else None
-            if twin is not None:
-                twin(obs)
+            twin = F.build(spec, len(obs), "numpy")
+            twin(obs)
         except Exception as e:  # a constructor out of step with the hook: report, do not fail
             out.append({"name": f"features.{name}", "kind": "features", "status": "error",
                         "error": f"{type(e).__name__}: {e}"})
@@ -182,8 +175,7 @@ def bench_features(s: Settings, progress: Progress) -> list[dict[str, Any]]:
         # A sparse map is used through its active indices (what the learner stores).
         call = "f.active(x)" if getattr(fmap, "sparse", False) else "f(x)"
         timers = {"pgfast": timeit.Timer(call, globals=g), "floor": timeit.Timer("noop(x, r)", globals=g)}
-        if twin is not None:
-            timers["numpy"] = timeit.Timer(call.replace("f", "fr", 1), globals=g)
+        timers["numpy"] = timeit.Timer(call.replace("f", "fr", 1), globals=g)
         t = compare(timers, s)
         label = f"features.{name}" + (" (active tiles)" if call != "f(x)" else "")
         rec = {"name": label, "kind": "features", "status": "measured",
@@ -334,12 +326,12 @@ def _tile_learner(n_tiles_per_dim: int, sparse: bool) -> tuple[Any, Any, int]:
     import pgfast.features as F
     from pgfast import _core
 
-    tc = F.TileCoding(8, n_tiles_per_dim, bounds=[(-1.0, 1.0), (-1.0, 1.0)]).bind(2)
+    tc = F.build(F.TileCoding(8, n_tiles_per_dim, bounds=(-1.0, 1.0)), 2)
     n = tc.n_features
     pol = pgfast.LinearSoftmax(n, 2)
     learner = _core.SoftmaxLearner(
         pol, _core.SGD(0.01), _core.SGD(0.01), obs_dim=2 if sparse else n, baseline=True,
-        update="per_step", features=tc._core_map() if sparse else None,
+        update="per_step", features=tc if sparse else None,
     )
     return learner, tc, n
 

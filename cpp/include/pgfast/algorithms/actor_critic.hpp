@@ -21,7 +21,9 @@
 
 #include <cmath>
 #include <cstddef>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -135,9 +137,31 @@ class ActorCritic : public Rollout<P> {
   using Base::pi_, Base::n_envs_, Base::feat_, Base::d_, Base::na_, Base::sparse_;
 
  public:
+  // One transition as a step rule written elsewhere sees it (pgfast's NumPy twin, for
+  // backend="numpy"): x(S) as a dense row (n = n_features) or active indices (n = n_active),
+  // the action A, R, the episode end, and x(S') in the same form, or null when v(S') = 0;
+  // `first` when S starts an episode (the rule restarts its traces and I).
+  struct Transition {
+    std::size_t env;
+    bool first;
+    const double* x;
+    const std::uint32_t* active;
+    std::size_t n;
+    const double* action;
+    double reward;
+    bool terminated, truncated;
+    const double* next_x;
+    const std::uint32_t* next_active;
+  };
+  // Called for every transition in place of the C++ update: it keeps its own traces and I,
+  // changes theta and w in place (through their views) and returns (delta, R-bar).
+  // Throwing refuses the step: the episode's statistics restart and the error propagates.
+  using StepRule = std::function<std::array<double, 2>(const Transition&)>;
+  bool has_rule() const { return static_cast<bool>(rule_); }
+
   ActorCritic(std::shared_ptr<P> policy, ActorCriticConfig cfg, std::size_t n_envs, ObsEncoder encoder,
-              std::shared_ptr<const FeatureMap> features = nullptr)
-      : Base(std::move(policy), n_envs, encoder, std::move(features)), cfg_(cfg) {
+              std::shared_ptr<const FeatureMap> features = nullptr, StepRule rule = {})
+      : Base(std::move(policy), n_envs, encoder, std::move(features)), cfg_(cfg), rule_(std::move(rule)) {
     cfg_.check();
     w_.assign(d_ + 1, 0.0);
     zt_.resize(n_envs_);
@@ -187,7 +211,9 @@ class ActorCritic : public Rollout<P> {
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
       const bool end = terminated[e] || truncated[e];
-      if (sparse_) {
+      if (rule_) {
+        step_by_rule(e, rewards[e], terminated[e] != 0, truncated[e] != 0, next_obs + e * feat_.obs_dim());
+      } else if (sparse_) {
         update(e, this->pending_active(e), rewards[e], terminated[e] != 0, next_obs + e * feat_.obs_dim());
       } else {
         update(e, this->pending_dense(e), rewards[e], terminated[e] != 0, next_obs + e * feat_.obs_dim());
@@ -217,6 +243,40 @@ class ActorCritic : public Rollout<P> {
   }
 
  private:
+  void step_by_rule(std::size_t e, double reward, bool terminated, bool truncated, const double* obs) {
+    const bool bootstrap = cfg_.average_reward || !terminated;
+    Transition t{e,       len_[e] == 0, nullptr,   nullptr, 0, this->pending_action(e), reward,
+                 terminated, truncated,  nullptr, nullptr};
+    if (sparse_) {
+      t.active = this->pending_active(e).idx;
+      t.n = na_;
+      if (bootstrap) {
+        feat_.active(obs, next_i_.data());
+        t.next_active = next_i_.data();
+      }
+    } else {
+      t.x = this->pending_dense(e);
+      t.n = d_;
+      if (bootstrap) {
+        feat_.dense(obs, next_x_.data());
+        t.next_x = next_x_.data();
+      }
+    }
+    std::array<double, 2> r{};
+    try {
+      r = rule_(t);
+    } catch (...) {
+      restart(e);
+      throw;
+    }
+    if (!std::isfinite(r[1])) {
+      restart(e);
+      throw std::invalid_argument("the step rule returned a non-finite average reward");
+    }
+    rbar_ = r[1];
+    sq_delta_[e] += r[0] * r[0];
+  }
+
   void restart(std::size_t e) {
     zt_[e].clear();
     zw_[e].clear();
@@ -314,17 +374,10 @@ class ActorCritic : public Rollout<P> {
     return p + ((w_[d_] + a * z[d_]) + c) * 0.0;
   }
 
-  // z . [x, 1]
-  static double value_of(const Trace& z, const double* x, std::size_t d) {
-    double s = 0.0;
-    for (std::size_t i = 0; i < d; ++i) s += z[i] * x[i];
-    return s + z[d];
-  }
-  double value_of(const Trace& z, const double* x) const { return value_of(z, x, d_); }
-  double value_of(const Trace& z, Active x) const {
-    double s = 0.0;
-    for (std::size_t k = 0; k < x.n; ++k) s += z[x.idx[k]];
-    return s + z[d_];
+  // z . [x, 1], summed as v(s) is
+  template <class X>
+  double value_of(const Trace& z, X x) const {
+    return dot(z.values().data(), x, d_) + z[d_];
   }
 
   // z += c [x, 1] (accumulating, dutch), or z_i = c x_i where x_i != 0 (replacing).
@@ -361,6 +414,7 @@ class ActorCritic : public Rollout<P> {
   void touch_policy(Trace& z, Active x) { z.touch(layout_, x); }
 
   ActorCriticConfig cfg_;
+  StepRule rule_;
   std::vector<double> w_;
   double rbar_ = 0.0;
   std::vector<Trace> zt_, zw_;

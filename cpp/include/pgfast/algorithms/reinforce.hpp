@@ -6,17 +6,20 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <vector>
 
-#include "optim.hpp"
-#include "returns.hpp"
-#include "rollout.hpp"
+#include "../numpy_math.hpp"
+#include "../optim.hpp"
+#include "../returns.hpp"
+#include "../rollout.hpp"
 
 namespace pgfast {
 
@@ -40,17 +43,46 @@ class Learner : public Rollout<P> {
       Base::total_steps_, Base::pending_x_, Base::pending_i_, Base::pending_a_;
 
  public:
+  // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
+  // rows X (dense) or I (active indices), actions A, rewards R.
+  struct Episode {
+    std::vector<double> X, A, R;
+    std::vector<std::uint32_t> I;
+    void clear() {
+      X.clear(), A.clear(), R.clear(), I.clear();
+    }
+  };
+  struct Pool : Episode {
+    std::vector<double> boot, tin;
+    std::vector<std::uint8_t> term, trunc;
+    std::size_t n_episodes = 0;
+    void clear() {
+      Episode::clear();
+      boot.clear(), tin.clear(), term.clear(), trunc.clear();
+      n_episodes = 0;
+    }
+    std::size_t size() const { return this->R.size(); }
+  };
+
+  // An update rule written elsewhere (pgfast's NumPy twin, for backend="numpy"): called
+  // with the finished episodes when an update is due, in place of the C++ update. It
+  // changes the policy and baseline parameters in place (through their views) and returns
+  // (grad_norm, entropy, baseline_loss) for the log. Throwing refuses the update, as a
+  // non-finite result does: every parameter is restored and the error propagates.
+  using UpdateRule = std::function<std::array<double, 3>(const Pool&)>;
+  bool has_rule() const { return static_cast<bool>(rule_); }
+
   Learner(std::shared_ptr<P> policy, std::shared_ptr<Optimizer> optimizer,
           std::shared_ptr<Optimizer> baseline_optimizer, LearnerConfig cfg, std::size_t n_envs,
-          ObsEncoder encoder, std::shared_ptr<const FeatureMap> features = nullptr)
+          ObsEncoder encoder, std::shared_ptr<const FeatureMap> features = nullptr, UpdateRule rule = {})
       : Base(std::move(policy), n_envs, encoder, std::move(features)), opt_(std::move(optimizer)),
-        vopt_(std::move(baseline_optimizer)), cfg_(cfg) {
-    if (!opt_) throw std::invalid_argument("policy and optimizer are required");
+        vopt_(std::move(baseline_optimizer)), cfg_(cfg), rule_(std::move(rule)) {
+    if (!opt_ && !rule_) throw std::invalid_argument("policy and optimizer are required");
     if (!(cfg_.gamma >= 0.0 && cfg_.gamma <= 1.0)) throw std::invalid_argument("gamma must be in [0, 1]");
     if (cfg_.batch_episodes < 1) throw std::invalid_argument("batch_episodes must be >= 1");
     if (!(std::isfinite(cfg_.entropy_coef) && cfg_.entropy_coef >= 0.0))
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
-    if (cfg_.baseline && !vopt_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
+    if (cfg_.baseline && !vopt_ && !rule_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
@@ -109,27 +141,6 @@ class Learner : public Rollout<P> {
   }
 
   std::size_t pending_episodes() const { return pool_.n_episodes; }
-
-  // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
-  // rows X (dense) or I (active indices), actions A, rewards R.
-  struct Episode {
-    std::vector<double> X, A, R;
-    std::vector<std::uint32_t> I;
-    void clear() {
-      X.clear(), A.clear(), R.clear(), I.clear();
-    }
-  };
-  struct Pool : Episode {
-    std::vector<double> boot, tin;
-    std::vector<std::uint8_t> term, trunc;
-    std::size_t n_episodes = 0;
-    void clear() {
-      Episode::clear();
-      boot.clear(), tin.clear(), term.clear(), trunc.clear();
-      n_episodes = 0;
-    }
-    std::size_t size() const { return this->R.size(); }
-  };
 
   // Finished episodes waiting for the next batch update (saved with a model, so that
   // none is lost), and their restoration, validated before anything changes.
@@ -203,16 +214,19 @@ class Learner : public Rollout<P> {
     if (pool_.n_episodes < need) return;
     // A failed update restores every parameter. Sparse SGD steps log the entries they
     // change (O(active features)); otherwise every parameter is copied first.
-    const bool logged = sparse_steps();
+    const bool logged = !rule_ && sparse_steps();
     if (!logged) {
       backup_.assign(pi_->params(), pi_->params() + pi_->n_params());
       backup_w_ = w_;
     }
-    opt_->checkpoint();
-    if (cfg_.baseline) vopt_->checkpoint();
+    if (opt_) opt_->checkpoint();
+    if (cfg_.baseline && vopt_) vopt_->checkpoint();
     const std::size_t n_logged = hist_.update_step.size();
     try {
-      if (sparse_) {
+      if (rule_) {
+        const std::array<double, 3> s = rule_(pool_);
+        log_update(s[0], s[1], s[2]);
+      } else if (sparse_) {
         update(ActiveRows{pool_.I.data(), na_});
       } else {
         update(DenseRows{pool_.X.data(), d_});
@@ -225,8 +239,8 @@ class Learner : public Rollout<P> {
       }
     } catch (...) {
       // The refused update never happened: Adam's t, m, v and the update log as they were.
-      opt_->rollback();
-      if (cfg_.baseline) vopt_->rollback();
+      if (opt_) opt_->rollback();
+      if (cfg_.baseline && vopt_) vopt_->rollback();
       this->unlog_updates(n_logged);
       if (logged) {
         undo_.restore(pi_->params());
@@ -253,7 +267,7 @@ class Learner : public Rollout<P> {
 
   // Whether optimiser steps touch only the entries of the active features.
   bool sparse_steps() const {
-    return sparse_ && opt_->sparse_steps() && (!cfg_.baseline || vopt_->sparse_steps());
+    return sparse_ && opt_ && opt_->sparse_steps() && (!cfg_.baseline || (vopt_ && vopt_->sparse_steps()));
   }
 
   // One optimiser step on params along g (zero outside the touched entries in sparse
@@ -295,15 +309,21 @@ class Learner : public Rollout<P> {
                        cfg_.gamma, G_.data());
   }
 
-  static void standardise(std::vector<double>& v) {
-    const std::size_t n = v.size();
-    double mean = 0.0;
-    for (double x : v) mean += x;
-    mean /= static_cast<double>(n);
-    double var = 0.0;
-    for (double x : v) var += (x - mean) * (x - mean);
-    const double sd = std::sqrt(var / static_cast<double>(n));
+  // (v - v.mean()) / (v.std() + 1e-8), as NumPy computes it (pairwise sums).
+  void standardise(std::vector<double>& v) {
+    const double n = static_cast<double>(v.size());
+    const double mean = npy::sum(v.data(), v.size()) / n;
+    sq_.resize(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) sq_[i] = (v[i] - mean) * (v[i] - mean);
+    const double sd = std::sqrt(npy::sum(sq_.data(), sq_.size()) / n);
     for (double& x : v) x = (x - mean) / (sd + 1e-8);
+  }
+
+  // mean(v * v), as NumPy computes it.
+  double mean_square(const std::vector<double>& v) {
+    sq_.resize(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) sq_[i] = v[i] * v[i];
+    return npy::sum(sq_.data(), sq_.size()) / static_cast<double>(v.size());
   }
 
   double discount(std::size_t t) const {
@@ -323,11 +343,8 @@ class Learner : public Rollout<P> {
     psi_ = G_;
     double bl_loss = 0.0;
     if (cfg_.baseline) {
-      for (std::size_t t = 0; t < n; ++t) {
-        psi_[t] = G_[t] - value(x(t));
-        bl_loss += psi_[t] * psi_[t];
-      }
-      bl_loss /= static_cast<double>(n);
+      for (std::size_t t = 0; t < n; ++t) psi_[t] = G_[t] - value(x(t));
+      bl_loss = mean_square(psi_);
       delta_ = psi_;
     }
     if (cfg_.normalize_returns) standardise(psi_);
@@ -387,6 +404,7 @@ class Learner : public Rollout<P> {
 
   std::shared_ptr<Optimizer> opt_, vopt_;
   LearnerConfig cfg_;
+  UpdateRule rule_;
   SparseLayout layout_, layout_w_;
   TouchSet touch_, touch_w_;
   UndoLog undo_, undo_w_;
@@ -394,7 +412,7 @@ class Learner : public Rollout<P> {
   std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
-  std::vector<double> g_, gw_, G_, psi_, delta_, x_tmp_, backup_, backup_w_;
+  std::vector<double> g_, gw_, G_, psi_, delta_, sq_, x_tmp_, backup_, backup_w_;
 };
 
 }  // namespace pgfast
