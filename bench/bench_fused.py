@@ -9,14 +9,24 @@ Both runs end with the same parameters (checked: the fused loop is bit-identical
 Also timed: the same native env with a per-step callback (the Python loop on the native
 env), to separate the gain of the native env from that of the fused loop; and
 CartPole-v1 x64 as a native vector env (fused) against gymnasium's SyncVectorEnv.
+
+The physical anchor: ``bench/anchor/cartpole_reinforce.cpp``, a plain C++ program doing
+the same work (CartPole, linear softmax, REINFORCE with Adam every two episodes) written
+for the benchmark, is built with the wheel's flags (``bench/anchor/build.sh``; needs a
+C++ compiler) and run interleaved with the fused CartPole runs, same step count from a
+fresh agent: the report gives fused steps/s as a fraction of the anchor's (``--no-anchor``
+skips it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any, Callable
@@ -39,15 +49,57 @@ def steps_per_s(
     return statistics.median(rates), agent
 
 
+ANCHOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "anchor")
+
+
+def build_anchor(out_dir: str) -> str:
+    """Compile the anchor program into out_dir; return the executable's path."""
+    exe = os.path.join(out_dir, "cartpole_reinforce")
+    subprocess.run(["sh", os.path.join(ANCHOR_DIR, "build.sh"), exe], check=True, capture_output=True)
+    return exe
+
+
+def anchor_steps_per_s(exe: str, steps: int) -> float:
+    """One run of the anchor (a fresh agent, `steps` steps): steps per second."""
+    out = subprocess.run([exe, str(steps), "1"], check=True, capture_output=True, text=True).stdout
+    ns = float(next(line.split()[1] for line in out.splitlines() if line.startswith("ns_per_step")))
+    return 1e9 / ns
+
+
+def fused_vs_anchor(exe: str, steps: int, repeat: int) -> dict[str, float]:
+    """Fused CartPole-v1 and the anchor, interleaved; medians and the median ratio."""
+    fused, anchor = [], []
+    for _ in range(repeat):
+        anchor.append(anchor_steps_per_s(exe, steps))
+        fused.append(steps_per_s(lambda: native.make("CartPole-v1"), steps, 1)[0])
+    return {
+        "anchor_steps_per_s": statistics.median(anchor),
+        "fused_steps_per_s": statistics.median(fused),
+        "fused_over_anchor": statistics.median(f / a for f, a in zip(fused, anchor)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--steps", type=int, default=200_000, help="fused steps per run")
     p.add_argument("--out")
+    p.add_argument("--no-anchor", action="store_true", help="skip the standalone C++ anchor")
     args = p.parse_args(argv)
     fused_steps, gym_steps, repeat = (20_000, 2_000, 2) if args.quick else (args.steps, 20_000, args.repeat)
     result: dict[str, Any] = {}
+    if not args.no_anchor:
+        with tempfile.TemporaryDirectory() as tmp:
+            exe = build_anchor(tmp)
+            a = fused_vs_anchor(exe, fused_steps, max(repeat, 5))
+        result["anchor"] = a
+        print(
+            f"CartPole-v1 REINFORCE: fused pgfast {a['fused_steps_per_s'] / 1e6:6.2f} M steps/s | standalone "
+            f"C++ anchor {a['anchor_steps_per_s'] / 1e6:6.2f} M steps/s ({1e9 / a['anchor_steps_per_s']:.0f} "
+            f"ns/step) | fused/anchor {a['fused_over_anchor']:.2f} (median of interleaved runs)",
+            flush=True,
+        )
     for env_id in native.ENV_IDS:
         r_fused, _ = steps_per_s(lambda env_id=env_id: native.make(env_id), fused_steps, repeat)
         r_py, _ = steps_per_s(
@@ -86,26 +138,42 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # Two independent fused runs: one after the other, then in two threads (GIL released).
-    def two_runs(threaded: bool) -> float:
+    # Wall time gives the speedup; the threads' CPU time against the serial runs' shows
+    # whether the runs slow each other down (contention: locks, false sharing) -- a ratio
+    # of 1 means the speedup is bounded only by the cores free at the time (os.getloadavg).
+    def two_runs(threaded: bool) -> tuple[float, float]:
         agents = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s) for s in (0, 1)]
+        cpu: list[float] = []
+
+        def learn(a: Any) -> None:
+            c0 = time.thread_time()
+            a.learn(fused_steps)
+            cpu.append(time.thread_time() - c0)
+
         t0 = time.perf_counter()
         if threaded:
-            workers = [threading.Thread(target=a.learn, args=(fused_steps,)) for a in agents]
+            workers = [threading.Thread(target=learn, args=(a,)) for a in agents]
             for w in workers:
                 w.start()
             for w in workers:
                 w.join()
         else:
             for a in agents:
-                a.learn(fused_steps)
-        return time.perf_counter() - t0
+                learn(a)
+        return time.perf_counter() - t0, sum(cpu)
 
-    serial = statistics.median(two_runs(False) for _ in range(repeat))
-    threaded = statistics.median(two_runs(True) for _ in range(repeat))
-    result["threads"] = {"serial_s": serial, "two_threads_s": threaded, "speedup": serial / threaded}
+    runs = [(two_runs(False), two_runs(True)) for _ in range(max(repeat, 5))]
+    serial = statistics.median(s[0] for s, _ in runs)
+    threaded = statistics.median(t[0] for _, t in runs)
+    cpu_ratio = statistics.median(t[1] / s[1] for s, t in runs)
+    load = os.getloadavg()[0]
+    result["threads"] = {"serial_s": serial, "two_threads_s": threaded, "speedup": serial / threaded,
+                         "cpu_time_threads_over_serial": cpu_ratio, "load_average_1min": load,
+                         "cores": os.cpu_count()}
     print(
         f"two fused CartPole runs: serial {serial:.3f} s, two threads {threaded:.3f} s "
-        f"({serial / threaded:.2f}x)"
+        f"({serial / threaded:.2f}x); CPU time in threads / serial {cpu_ratio:.2f} "
+        f"(load average {load:.1f} on {os.cpu_count()} cores)"
     )
     if args.out:
         with open(args.out, "w") as f:

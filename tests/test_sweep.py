@@ -99,6 +99,52 @@ def test_local_pool_gives_the_serial_results(tmp_path):
         same_runs(a, b)
 
 
+NATIVE = "pgfast/CartPole-v1"
+
+
+def test_threads_give_the_serial_results_per_seed():
+    serial = pgfast.sweep(NATIVE, GRID, seeds=[0, 1, 2], total_timesteps=STEPS, executor="serial")
+    threads = pgfast.sweep(NATIVE, GRID, seeds=[0, 1, 2], total_timesteps=STEPS, executor="threads",
+                           n_workers=2)
+    assert len(threads) == 12 and all(r["error"] is None for r in threads)
+    for a, b in zip(serial, threads):
+        same_runs(a, b)
+
+
+def test_a_native_id_run_equals_the_gymnasium_run_of_its_seed():
+    native = pgfast.sweep(NATIVE, GRID, seeds=[3], total_timesteps=STEPS, executor="serial")
+    on_gym = pgfast.sweep(ENV, GRID, seeds=[3], total_timesteps=STEPS, executor="serial")
+    for a, b in zip(native, on_gym):
+        assert a["env"] == NATIVE and b["env"] == ENV
+        same_runs({**a, "run_id": None, "env": None}, {**b, "run_id": None, "env": None})
+
+
+@pytest.mark.parametrize(
+    ("env", "env_backend", "expected"),
+    [(NATIVE, None, "threads"), (ENV, "native", "threads"), (ENV, None, "local"),
+     (NATIVE, "gymnasium", "local"), (functools.partial(pgfast.envs.make, ENV), None, "threads")],
+)
+def test_default_executor_is_threads_for_native_envs_else_local(monkeypatch, env, env_backend, expected):
+    from pgfast import _sweep
+
+    used = []
+    for name in ("local", "threads"):
+        real = getattr(_sweep, f"_run_{name}")
+        monkeypatch.setattr(_sweep, f"_run_{name}",
+                            lambda *a, name=name, real=real: (used.append(name), real(*a))[1])
+    kw = {} if env_backend is None else {"env_backend": env_backend}
+    res = pgfast.sweep(env, {}, seeds=[0, 1], total_timesteps=200, n_workers=2, **kw)
+    assert used == [expected] and all(r["error"] is None for r in res)
+
+
+def test_env_backend_native_runs_the_fused_loop():
+    from pgfast import _sweep
+
+    env = _sweep._make_env(ENV, "native")
+    assert isinstance(env, pgfast.envs.NativeEnv)
+    assert pgfast._fused.supported(Reinforce(env, seed=0), None)
+
+
 @pytest.fixture
 def ray_cluster():
     import ray  # in the test extra: never skipped
@@ -189,7 +235,7 @@ def test_plot_writes_a_png_of_mean_and_std_per_configuration(tmp_path):
 # ---------------------------------------------------------------------------------
 # Failures and resume
 # ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("executor", ["serial", "local"])
+@pytest.mark.parametrize("executor", ["serial", "local", "threads"])
 def test_a_run_failing_while_learning_is_recorded_and_the_others_finish(tmp_path, executor):
     out = tmp_path / "runs.jsonl"
     res = pgfast.sweep(Ladder, FAILS_WHILE_LEARNING, seeds=[0, 1, 2], total_timesteps=200,
@@ -292,6 +338,11 @@ def test_an_environment_factory_runs_in_the_worker_processes():
         ({"seeds": [-1]}, ValueError, "non-negative"),
         ({"seeds": 0}, ValueError, "count must be >= 1"),
         ({"executor": "dask"}, ValueError, "executor must be one of"),
+        ({"env_backend": "jax"}, ValueError, "env_backend must be one of"),
+        ({"env": "Taxi-v3", "env_backend": "native"}, ValueError, "'Taxi-v3' has no native implementation"),
+        ({"env": "pgfast/Taxi-v3"}, ValueError, "'pgfast/Taxi-v3' has no native implementation"),
+        ({"env": functools.partial(gym.make, ENV), "env_backend": "native"}, ValueError,
+         "env_backend applies to an environment id"),
         ({"total_timesteps": 0}, ValueError, "total_timesteps must be >= 1"),
         ({"env": gym.make(ENV)}, TypeError, "zero-argument factory"),
         ({"n_workers": 0}, ValueError, "n_workers must be >= 1"),

@@ -5,10 +5,14 @@ Policy-gradient results mean little from one seed (S&B Fig. 13.2 averages 100 ru
 arguments and a list of seeds, each run an independent ``Reinforce(env, seed=seed,
 **config).learn(total_timesteps)`` followed by a greedy evaluation, on
 
-- ``executor="local"`` (default): one worker process per core, started by loky (the
+- ``executor="local"`` (default for gymnasium environments): one worker process per core, started by loky (the
   process pool behind joblib), which never re-imports the caller's ``__main__``: a
   sweep works from a script without an ``if __name__ == "__main__":`` guard, from
   ``python -`` (stdin), from ``python -c`` and from a Jupyter kernel;
+- ``executor="threads"``: threads of this process (default for native environments,
+  ``pgfast/<id>``): a run on a native env learns in one C++ call that releases the GIL
+  (the fused loop), so runs on different threads use different cores with no process
+  start-up, no pickling and nothing copied;
 - ``executor="ray"``: one Ray task per run on the cluster that ``ray.init(address=...)``
   connects to (``pip install "pgfast[ray]"``);
 - ``executor="serial"``: in this process, one run after another (for debugging, or
@@ -62,7 +66,9 @@ COLUMNS: tuple[str, ...] = (
     "params",              # list of float: final policy.params (with keep_params=True)
 )
 
-_EXECUTORS = ("local", "ray", "serial")
+_EXECUTORS = ("local", "threads", "ray", "serial")
+_ENV_BACKENDS = ("gymnasium", "native")
+_NATIVE_PREFIX = "pgfast/"
 _RESERVED = ("env", "seed")
 
 
@@ -251,10 +257,44 @@ def _steps_to_threshold(ends: np.ndarray, returns: np.ndarray, threshold: Option
     return int(ends[window - 1 + hit[0]]) if len(hit) else None
 
 
-def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one (config, seed): learn, evaluate greedily, summarise. Never raises."""
+def _native_id(env: EnvSpec, env_backend: Optional[str]) -> Optional[str]:
+    """Return the :mod:`pgfast.envs` id a run makes natively, or None (gymnasium or a factory).
+
+    ``pgfast/<id>`` is native unless ``env_backend="gymnasium"``; a plain id is native
+    with ``env_backend="native"`` (an error when it has no native implementation).
+    """
+    from .envs import ENV_IDS
+
+    if not isinstance(env, str) or env_backend == "gymnasium":
+        return None
+    name = env[len(_NATIVE_PREFIX):] if env.startswith(_NATIVE_PREFIX) else env
+    if env_backend == "native" or env.startswith(_NATIVE_PREFIX):
+        if name not in ENV_IDS:
+            raise ValueError(f"env_backend: {env!r} has no native implementation; native ids: "
+                             f"{', '.join(ENV_IDS)}")
+        return name
+    return None
+
+
+def _make_env(env: EnvSpec, env_backend: Optional[str]) -> Any:
+    """Make a run's environment.
+
+    Native ids through :func:`pgfast.envs.make` (the fused, GIL-free loop; the same
+    environment as ``gymnasium.make("pgfast/<id>")`` without gymnasium's wrappers), other
+    ids through ``gymnasium.make``; factories are called.
+    """
     import gymnasium as gym
 
+    from . import envs as native
+
+    name = _native_id(env, env_backend)
+    if name is not None:
+        return native.make(name)
+    return gym.make(env) if isinstance(env, str) else env()
+
+
+def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one (config, seed): learn, evaluate greedily, summarise. Never raises."""
     steps = np.asarray(spec["curve_steps"], dtype=np.int64)
     rec: dict[str, Any] = {
         "num_timesteps": 0, "n_episodes": 0, "eval_mean": math.nan, "eval_std": math.nan,
@@ -264,8 +304,7 @@ def _run_one(spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     agent = None
     try:
-        env = spec["env"]
-        env = gym.make(env) if isinstance(env, str) else env()
+        env = _make_env(spec["env"], spec.get("env_backend"))
         cls, kwargs = _agent_for(spec["config"])
         agent = cls(env, seed=spec["seed"], **kwargs)
         agent.learn(spec["total_timesteps"])
@@ -435,6 +474,31 @@ def _run_ray(specs: list[dict[str, Any]], address: Optional[str],
             ray.shutdown()
 
 
+def _run_threads(specs: list[dict[str, Any]],
+                 n_workers: Optional[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Run ``specs`` on a pool of threads of this process, yielding (index, record) as they finish.
+
+    A run on a native environment spends its learning in one C++ call that releases the
+    GIL (``pgfast/fused.hpp``), so threads run in parallel on the cores; every run has its
+    own agent, environment and Generators (nothing is shared between runs). Closing the
+    generator (an interrupt) cancels the queued runs; the running ones finish first (a
+    C++ learning call cannot be interrupted).
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+    n = min(n_workers or _cpu_count(), len(specs))
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="pgfast-sweep")
+    try:
+        running: dict[Future[dict[str, Any]], int] = {
+            pool.submit(_run_one, s): i for i, s in enumerate(specs)}
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: running[f]):
+                yield running.pop(fut), fut.result()  # _run_one never raises
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _run_serial(specs: list[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
     for i, s in enumerate(specs):
         yield i, _run_one(s)
@@ -489,17 +553,19 @@ def _check_grid(grid: Mapping[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-def _check_configs(env: EnvSpec, configs: Sequence[Mapping[str, Any]], seed: int) -> None:
+def _check_configs(env: EnvSpec, configs: Sequence[Mapping[str, Any]], seed: int,
+                   env_backend: Optional[str] = None) -> bool:
     """Build ``Reinforce(env, seed=seed, **config)`` once per configuration; raise on the first failure.
 
     What fails here would fail in every run of the configuration (construction does not
     depend on the seed beyond its type), so it is an error of the call, raised before
     any worker starts. The environment is made once and shared: nothing is stepped.
+    Returns whether it is a native environment (:mod:`pgfast.envs`).
     """
-    import gymnasium as gym
+    from .envs import NativeEnv, NativeVectorEnv
 
     try:
-        made = gym.make(env) if isinstance(env, str) else env()
+        made = _make_env(env, env_backend)
     except Exception as e:
         raise ValueError(f"env: cannot make environment {_env_name(env)!r}: {type(e).__name__}: {e}") from e
     try:
@@ -517,6 +583,7 @@ def _check_configs(env: EnvSpec, configs: Sequence[Mapping[str, Any]], seed: int
         close = getattr(made, "close", None)
         if close is not None:
             close()
+    return isinstance(made, (NativeEnv, NativeVectorEnv))
 
 
 def _check_seeds(seeds: Any) -> list[int]:
@@ -552,7 +619,8 @@ def sweep(
     seeds: Union[int, Iterable[int]],
     total_timesteps: int,
     *,
-    executor: str = "local",
+    executor: Optional[str] = None,
+    env_backend: Optional[str] = None,
     n_workers: Optional[int] = None,
     address: Optional[str] = None,
     ray_init_kwargs: Optional[Mapping[str, Any]] = None,
@@ -577,7 +645,9 @@ def sweep(
     env : str or callable
         A gymnasium id, or a picklable zero-argument factory returning a fresh
         environment (a module-level function or ``functools.partial(gymnasium.make,
-        ...)``); each run makes its own environment.
+        ...)``); each run makes its own environment. A ``pgfast/<id>`` id is made by
+        :func:`pgfast.envs.make` (the native environment without gymnasium's wrappers,
+        so that ``learn`` runs fused in C++).
     grid : dict
         Agent argument -> list of values, e.g. ``{"lr": [0.01, 0.1], "baseline": [None,
         "linear"]}``; the configurations are the cartesian product in
@@ -591,18 +661,31 @@ def sweep(
         The seeds of every configuration (distinct, >= 0); an int n means ``range(n)``.
     total_timesteps : int
         Environment steps of each run.
-    executor : {"local", "ray", "serial"}
-        Where the runs execute:
+    executor : {"local", "threads", "ray", "serial"}, optional
+        Where the runs execute (default: ``"threads"`` when the environment is native --
+        a ``pgfast/<id>`` id, ``env_backend="native"`` or a factory returning a
+        :mod:`pgfast.envs` environment -- else ``"local"``):
 
         - ``"local"``: worker processes on this machine (loky, the pool behind joblib).
           It needs no ``if __name__ == "__main__":`` guard and works from a script, from
           stdin, from ``python -c`` and in Jupyter; see Notes.
+        - ``"threads"``: a pool of ``n_workers`` threads in this process. A run on a
+          native environment learns in one C++ call with the GIL released, so the
+          threads use the cores in parallel, with no process start-up and no pickling.
+          Runs on gymnasium environments hold the GIL and gain little.
         - ``"ray"``: one Ray task per run (``pip install "pgfast[ray]"``).
         - ``"serial"``: one run after another in this process: no worker processes, the
           same results; for debugging (a breakpoint or a profiler sees the run) or where
           starting processes is not allowed.
+    env_backend : {"gymnasium", "native"}, optional
+        How an id is made: ``"native"`` makes it with :func:`pgfast.envs.make` (an id
+        with a native implementation, with or without the ``pgfast/`` prefix);
+        ``"gymnasium"`` with ``gymnasium.make``. Default: native for ``pgfast/<id>``,
+        gymnasium otherwise. Results do not depend on it (the native environments and
+        the fused loop are bit-identical to gymnasium's); speed does.
     n_workers : int, optional
-        Processes of the local pool (default: the usable cores).
+        Processes of the local pool, or threads of the thread pool (default: the
+        usable cores).
     address : str, optional
         Ray cluster to connect to (``ray.init(address=...)``, e.g. ``"auto"`` or
         ``"ray://head:10001"``); default a local Ray. Ignored when Ray is already
@@ -683,8 +766,13 @@ def sweep(
     >>> res.to_dataframe().groupby("label")["eval_mean"].agg(["mean", "std"])  # doctest: +SKIP
     >>> res.plot("sweep.png")  # doctest: +SKIP
     """
-    if executor not in _EXECUTORS:
+    if executor is not None and executor not in _EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(map(repr, _EXECUTORS))}; got {executor!r}")
+    if env_backend is not None and env_backend not in _ENV_BACKENDS:
+        raise ValueError(f"env_backend must be one of {', '.join(map(repr, _ENV_BACKENDS))} or None; "
+                         f"got {env_backend!r}")
+    if env_backend is not None and not isinstance(env, str):
+        raise ValueError("env_backend applies to an environment id; a factory's environment is used as made")
     if not isinstance(env, str) and not callable(env):
         raise TypeError("env must be an environment id or a zero-argument factory returning an "
                         f"environment (each run makes its own), got {type(env).__name__}")
@@ -709,7 +797,9 @@ def sweep(
     keys = list(axes)
     configs = [dict(zip(keys, vals)) for vals in itertools.product(*axes.values())]
     varying = [k for k in keys if len(axes[k]) > 1]
-    _check_configs(env, configs, seed_list[0])
+    is_native = _check_configs(env, configs, seed_list[0], env_backend)
+    if executor is None:
+        executor = "threads" if is_native else "local"
 
     records: list[dict[str, Any]] = []
     specs: list[dict[str, Any]] = []
@@ -727,7 +817,8 @@ def sweep(
             specs.append({"env": env, "config": config, "seed": seed,
                           "total_timesteps": total_timesteps, "eval_episodes": eval_episodes,
                           "threshold": threshold, "threshold_window": threshold_window,
-                          "curve_steps": steps, "keep_params": keep_params})
+                          "curve_steps": steps, "keep_params": keep_params,
+                          "env_backend": env_backend})
 
     path = None if results_file is None else os.fspath(results_file)
     done: dict[int, dict[str, Any]] = {}
@@ -759,6 +850,8 @@ def sweep(
         sub = [specs[i] for i in todo]
         if sub and executor == "local":
             stream = _run_local(sub, n_workers)
+        elif sub and executor == "threads":
+            stream = _run_threads(sub, n_workers)
         elif sub and executor == "ray":
             stream = _run_ray(sub, address, ray_init_kwargs)
         elif sub:

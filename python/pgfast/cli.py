@@ -105,8 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold", type=float, default=None,
                    help="report steps until the mean return of the last 10 episodes reaches this")
     s.add_argument("--curve-points", type=int, default=50, help="points of the learning curves")
-    s.add_argument("--executor", choices=["local", "ray", "serial"], default="local",
-                   help="process pool on this machine (default), Ray tasks, or one by one")
+    s.add_argument("--executor", choices=["local", "threads", "ray", "serial"], default=None,
+                   help="process pool on this machine, threads of this process, Ray tasks, or one "
+                        "by one (default: threads for native envs, pgfast/<id>; else local)")
+    s.add_argument("--env-backend", choices=["native", "gymnasium"], default=None,
+                   help="make ENV_ID with pgfast.envs (native, fused C++ loop) or gymnasium "
+                        "(default: native for pgfast/<id>, else gymnasium)")
     s.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
     s.add_argument("--address", default=None, help="Ray cluster address (ray.init(address=...))")
     s.add_argument("--out", default="sweep.jsonl", help="results file, JSON lines (default sweep.jsonl)")
@@ -425,7 +429,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     try:
         res = sweep(
-            args.env_id, grid, seeds, args.timesteps, executor=args.executor,
+            args.env_id, grid, seeds, args.timesteps, executor=args.executor, env_backend=args.env_backend,
             n_workers=args.workers, address=args.address, eval_episodes=args.eval_episodes,
             threshold=args.threshold, curve_points=args.curve_points, results_file=args.out,
             resume=not args.fresh, retry_errors=args.retry_errors,

@@ -193,6 +193,19 @@ struct PolicyOps<LinearSoftmax> {
   static void add_grad(const LinearSoftmax& p, X x, const double* a, double s, double* g) {
     p.add_grad_log_prob(x, static_cast<std::size_t>(a[0]), s, g);
   }
+  // add_grad(p, x, a, s, g), returning p.entropy(x): the preferences are computed once
+  // for both (the same building blocks as add_grad_log_prob and entropy, bit for bit).
+  template <class X>
+  static double add_grad_and_entropy(const LinearSoftmax& p, X x, const double* a, double s, double* g) {
+    const auto b = static_cast<std::size_t>(a[0]);
+    p.check_action(b);
+    Scratch h(p.n_actions());
+    p.preferences(x, h.data());
+    const double H = p.entropy_of_preferences(h.data());
+    p.softmax_inplace(h.data());
+    p.add_weighted_rows(x, h.data(), b, s, g);
+    return H;
+  }
   static void project(LinearSoftmax&) {}
   static SparseLayout layout(const LinearSoftmax& p) {
     SparseLayout L;
@@ -218,6 +231,11 @@ struct PolicyOps<LinearGaussian> {
   template <class X>
   static void add_grad(const LinearGaussian& p, X x, const double* a, double s, double* g) {
     p.add_grad_log_prob(x, a, s, g);
+  }
+  template <class X>
+  static double add_grad_and_entropy(const LinearGaussian& p, X x, const double* a, double s, double* g) {
+    p.add_grad_log_prob(x, a, s, g);
+    return p.entropy(x);
   }
   static void project(LinearGaussian& p) { p.project(); }
   static SparseLayout layout(const LinearGaussian& p) {

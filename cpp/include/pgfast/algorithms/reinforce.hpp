@@ -347,10 +347,10 @@ class Learner : public Rollout<P> {
     if (cfg_.normalize_returns) standardise(psi_);
     double H = 0.0;
     for (std::size_t t = 0; t < n; ++t) {
-      PolicyOps<P>::add_grad(*pi_, x(t), &pool_.A[t * aw_], scale * discount(t) * psi_[t], g_.data());
+      H += PolicyOps<P>::add_grad_and_entropy(*pi_, x(t), &pool_.A[t * aw_], scale * discount(t) * psi_[t],
+                                              g_.data());
       if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), scale * cfg_.entropy_coef, g_.data());
       touch(touch_, layout_, x(t));
-      H += pi_->entropy(x(t));
     }
     const double norm = apply(*opt_, pi_->params(), g_, touch_, undo_);
     PolicyOps<P>::project(*pi_);
@@ -385,10 +385,9 @@ class Learner : public Rollout<P> {
         apply(*vopt_, w_.data(), gw_, touch_w_, undo_w_);
         psi = delta;
       }
-      PolicyOps<P>::add_grad(*pi_, x(t), &pool_.A[t * aw_], discount(t) * psi, g_.data());
+      H += PolicyOps<P>::add_grad_and_entropy(*pi_, x(t), &pool_.A[t * aw_], discount(t) * psi, g_.data());
       if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), cfg_.entropy_coef, g_.data());
       touch(touch_, layout_, x(t));
-      H += pi_->entropy(x(t));
       norm_sum += apply(*opt_, pi_->params(), g_, touch_, undo_);
       PolicyOps<P>::project(*pi_);
     }
