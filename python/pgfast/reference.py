@@ -1380,28 +1380,10 @@ def reinforce_update(
     G = discounted_returns(batch["R"], batch["term"], batch["trunc"], gamma=gamma, bootstrap=batch["boot"])
     # γ^t with Python's float power (C's pow, as the C++ core): NumPy's may differ by an ulp.
     discount = [gamma ** t if discount_gradient else 1.0 for t in batch["tin"].tolist()]
-    baseline = w is not None
     if per_step:
-        if normalize_returns:
-            G = (G - G.mean()) / (G.std() + 1e-8)
-        grad_norm = entropy = baseline_loss = 0.0
-        for t in range(n):
-            x, a = X[t], _action(policy, A[t])
-            psi = G[t]
-            if baseline:
-                assert w is not None
-                delta = G[t] - value(w, x)
-                baseline_loss += delta * delta
-                baseline_optimizer.step(w, np.append(delta * x, delta))  # δ ∇v̂, ∇v̂ = [x, 1]
-                psi = delta
-            g = policy.grad_log_prob(x, a, scale=discount[t] * psi)  # γ^t δ ∇ln π(A_t|S_t, θ)
-            if entropy_coef > 0.0:
-                g += policy.grad_entropy(x, scale=entropy_coef)
-            entropy += policy.entropy(x)
-            grad_norm += optimizer.step(policy.params, g)
-            _project(policy)
-        return grad_norm / n, entropy / n, baseline_loss / n if baseline else math.nan
-
+        return _reinforce_loop(policy, X, A, G, discount, optimizer, w, baseline_optimizer, normalize_returns,
+                               entropy_coef)
+    baseline = w is not None
     scale = 1.0 / batch["n_episodes"]  # the mean over episodes of their sums
     psi = G.copy()
     baseline_loss = math.nan
@@ -1430,6 +1412,32 @@ def reinforce_update(
             gw[-1] += scale * delta[t]
         baseline_optimizer.step(w, gw)
     return grad_norm, entropy / n, baseline_loss
+
+
+def _reinforce_loop(
+    policy: Any, X: FloatArray, A: FloatArray, G: FloatArray, discount: list[float], optimizer: Any,
+    w: Optional[FloatArray], baseline_optimizer: Any, normalize_returns: bool, entropy_coef: float,
+) -> tuple[float, float, float]:
+    """Run the book's loop (box p. 328/330), θ and w changing at every step t (see reinforce_update)."""
+    if normalize_returns:
+        G = (G - G.mean()) / (G.std() + 1e-8)
+    n = X.shape[0]
+    grad_norm = entropy = baseline_loss = 0.0
+    for t in range(n):
+        x, a = X[t], _action(policy, A[t])
+        psi = G[t]
+        if w is not None:
+            delta = G[t] - value(w, x)
+            baseline_loss += delta * delta
+            baseline_optimizer.step(w, np.append(delta * x, delta))  # δ ∇v̂, ∇v̂ = [x, 1]
+            psi = delta
+        g = policy.grad_log_prob(x, a, scale=discount[t] * psi)  # γ^t δ ∇ln π(A_t|S_t, θ)
+        if entropy_coef > 0.0:
+            g += policy.grad_entropy(x, scale=entropy_coef)
+        entropy += policy.entropy(x)
+        grad_norm += optimizer.step(policy.params, g)
+        _project(policy)
+    return grad_norm / n, entropy / n, baseline_loss / n if w is not None else math.nan
 
 
 def _action(policy: Any, a: FloatArray) -> Any:
