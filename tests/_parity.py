@@ -34,3 +34,11 @@ def assert_twin_equal(cpp, twin) -> None:
             f"C++ and the NumPy twin differ by up to {ulp_distance(cpp, twin)} ULP "
             f"(np.exp/np.log variant: {_numpy_math.NUMPY_MATH})\n{err}"
         ) from None
+
+
+def assert_policy_twin_equal(cpp, twin, x, a, methods) -> None:
+    """The state methods in ``methods``, log_prob and grad_log_prob at (x, a): core == twin."""
+    for method in methods:
+        assert_twin_equal(getattr(cpp, method)(x), getattr(twin, method)(x))
+    assert_twin_equal(cpp.log_prob(x, a), twin.log_prob(x, a))
+    assert_twin_equal(cpp.grad_log_prob(x, a), twin.grad_log_prob(x, a))

@@ -8,7 +8,7 @@ import numpy as np
 import pgfast
 import pgfast.reference as ref
 import pytest
-from _parity import assert_twin_equal
+from _parity import assert_policy_twin_equal, assert_twin_equal
 from numpy.testing import assert_allclose, assert_array_equal
 
 # Random shapes (n_features, n_actions or action_dim, bias), fixed by a seed.
@@ -469,10 +469,7 @@ def test_state_dependent_std_matches_reference(d, m, bias, batch):
     A = _gaussian_actions(cpp, X)
     if not batch:
         X, A = X[0], A[0]
-    for method in ("mean", "entropy", "grad_entropy", "log_std_at"):
-        assert_twin_equal(getattr(cpp, method)(X), getattr(twin, method)(X))
-    assert_twin_equal(cpp.log_prob(X, A), twin.log_prob(X, A))
-    assert_twin_equal(cpp.grad_log_prob(X, A), twin.grad_log_prob(X, A))
+    assert_policy_twin_equal(cpp, twin, X, A, ("mean", "entropy", "grad_entropy", "log_std_at"))
     r1, r2 = np.random.default_rng(3), np.random.default_rng(3)
     assert_twin_equal(cpp.sample(X, r1), twin.sample(X, r2))
     _assert_same_stream(r1, r2)
