@@ -295,14 +295,28 @@ the first action whose cumulative probability exceeds it. Returns an int, or (N,
       });
 }
 
+// mu(x) for one state or a batch (the Gaussian's mean, and its greedy action).
+py::array_t<double> gaussian_mean(const LinearGaussian& p, py::handle x_) {
+  auto x = as_f64(x_, "x");
+  const std::size_t n = states(p, x);
+  if (n == 0) {
+    py::array_t<double> out(static_cast<py::ssize_t>(p.action_dim()));
+    p.mean(x.data(), out.mutable_data());
+    return out;
+  }
+  return per_row_vector(p, x, n, p.action_dim(), [&](const double* xt, std::size_t, double* o) { p.mean(xt, o); });
+}
+
 void bind_gaussian(py::module_& m) {
   py::class_<LinearGaussian, std::shared_ptr<LinearGaussian>> cls(m, "LinearGaussian", R"pbdoc(
 Linear Gaussian policy over continuous actions (S&B §13.7, eqs. 13.18-13.20).
 
-mu(s) = W x(s) + b, sigma = exp(clamp(log_std, log_std_min, log_std_max)), with a
-state-independent log-std per action dimension. Parameters: W (action_dim x n_features,
-row-major), the bias (action_dim) when bias=True, then log_std (action_dim). The
-clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is 0.)pbdoc");
+mu(s) = W x(s) + b, sigma = exp(clamp(l, log_std_min, log_std_max)), where the log-std l is
+one learned parameter per action dimension, or, with state_dependent_std=True, linear in
+the features: l(s) = W_sigma x(s) + c (eq. 13.18). Parameters: W (action_dim x n_features,
+row-major), the bias (action_dim) when bias=True, then the log-std part (action_dim, or
+W_sigma and c). The clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std
+gradient is 0.)pbdoc");
   cls.def(py::init([](const py::int_& n_features, const py::int_& action_dim, bool bias, double log_std_init,
                       double log_std_min, double log_std_max, bool state_dependent_std) {
             return LinearGaussian(as_size(n_features, "n_features"), as_size(action_dim, "action_dim"),
@@ -330,20 +344,7 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
           "The clamped log-std per action dimension (a copy).")
       .def("project", &LinearGaussian::project,
            "Clamp the stored log-std parameters into [log_std_min, log_std_max] (in place).")
-      .def(
-          "mean",
-          [](const LinearGaussian& p, py::handle x_) -> py::array_t<double> {
-            auto x = as_f64(x_, "x");
-            const std::size_t n = states(p, x);
-            if (n == 0) {
-              py::array_t<double> out(static_cast<py::ssize_t>(p.action_dim()));
-              p.mean(x.data(), out.mutable_data());
-              return out;
-            }
-            return per_row_vector(p, x, n, p.action_dim(),
-                                  [&](const double* xt, std::size_t, double* o) { p.mean(xt, o); });
-          },
-          py::arg("x"), R"pbdoc(mu(x): shape (action_dim,), or (N, action_dim).)pbdoc")
+      .def("mean", &gaussian_mean, py::arg("x"), R"pbdoc(mu(x): shape (action_dim,), or (N, action_dim).)pbdoc")
       .def(
           "log_std_at",
           [](const LinearGaussian& p, py::handle x_) -> py::array_t<double> {
@@ -386,20 +387,7 @@ clamp keeps sigma in [e^-20, e^2] by default; outside it the log-std gradient is
           py::arg("x"), py::arg("rng"),
           R"pbdoc(Draw A = mu + sigma * N(0, I), one Generator.standard_normal() draw per
 dimension in order: shape (action_dim,), or (N, action_dim). Not clipped.)pbdoc")
-      .def(
-          "mode",
-          [](const LinearGaussian& p, py::handle x_) -> py::array_t<double> {
-            auto x = as_f64(x_, "x");
-            const std::size_t n = states(p, x);
-            if (n == 0) {
-              py::array_t<double> out(static_cast<py::ssize_t>(p.action_dim()));
-              p.mean(x.data(), out.mutable_data());
-              return out;
-            }
-            return per_row_vector(p, x, n, p.action_dim(),
-                                  [&](const double* xt, std::size_t, double* o) { p.mean(xt, o); });
-          },
-          py::arg("x"), R"pbdoc(Greedy action: the mean mu(x).)pbdoc")
+      .def("mode", &gaussian_mean, py::arg("x"), R"pbdoc(Greedy action: the mean mu(x).)pbdoc")
       .def("__repr__", [](const LinearGaussian& p) {
         return "LinearGaussian(n_features=" + std::to_string(p.n_features()) +
                ", action_dim=" + std::to_string(p.action_dim()) +
