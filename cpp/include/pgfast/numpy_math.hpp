@@ -114,6 +114,10 @@ template <class Index, class Val>
 inline double sparse_pairwise_sum(const Index* idx, Val val, std::size_t q0, std::size_t k,
                                   std::size_t lo, std::size_t n) {
   if (k == 0) return n == 0 ? -0.0 : 0.0;
+  // One nonzero entry: every partial sum of the dense block is it or a zero, so the block
+  // sums to it (a zero entry's sign aside, which sum_of's leading 0.0 + makes +0.0). This
+  // stops the descent once the entries are apart: O(k log k) instead of O(k log n).
+  if (k == 1) return val(q0);
   // One nonzero term among zeros: every partial sum is a zero or that term.
   if (k == 1) return val(q0);
   if (n < 8) {
