@@ -32,11 +32,14 @@ def twin_policy(cpp_policy: Any) -> Any:
 
 
 def _dense(x: np.ndarray, n_features: int) -> np.ndarray:
-    """Return a feature row as the twin takes it: active tile indices become a 0/1 vector."""
+    """Return feature rows as the twin takes them: active tile indices become 0/1 vectors.
+
+    ``x`` is one row (1-D) or a batch of rows (2-D); float rows are returned as they are.
+    """
     if x.dtype.kind == "f":
         return x
-    out = np.zeros(n_features)
-    out[x] = 1.0
+    out = np.zeros((*x.shape[:-1], n_features))
+    np.put_along_axis(out, x, 1.0, axis=-1)
     return out
 
 
@@ -55,7 +58,7 @@ class ReinforceRule:
 
     def __call__(self, batch: dict[str, Any]) -> tuple[float, float, float]:
         if "I" in batch:
-            batch["X"] = np.array([_dense(i, self.policy.n_features) for i in batch["I"]])
+            batch["X"] = _dense(batch["I"], self.policy.n_features)
         optimizers = [o for o in (self.optimizer, self.baseline_optimizer) if o is not None]
         saved = [o.state() if hasattr(o, "state") else None for o in optimizers]
         try:
