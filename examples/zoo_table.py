@@ -1,4 +1,5 @@
 """Print the README's zoo table (Markdown) from the zoo file.
+==========================================================
 
 Usage::
 
@@ -50,7 +51,7 @@ def table(zoo: dict[str, dict]) -> str:
 
 def main() -> None:
     """Print the table."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--zoo", default=None, help="a zoo.json (default: the installed one)")
     p.add_argument("--readme", default=None,
                    help="replace the table between <!-- zoo-table --> and <!-- /zoo-table --> there")
