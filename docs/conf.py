@@ -72,6 +72,7 @@ sphinx_gallery_conf = {
     "filename_pattern": r"/(plot_.*|cartpole_fourier|continuous_gaussian|mountaincar_tiles|fig13_2"
                         r"|fig13_2_actor_critic|zoo_plot|zoo_table)\.py$",
     "reset_argv": "pgfast_docs.gallery_argv",
+    "image_scrapers": ("pgfast_docs.png_scraper", "matplotlib"),
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,

@@ -31,3 +31,29 @@ def gallery_argv(gallery_conf: Any, script_vars: dict[str, Any]) -> list[str]:
         "fig13_2_actor_critic": ["--seeds", "5", "--timesteps", _steps(20_000), "--out", out],
         "zoo_plot": ["--only", "CartPole-v1,MountainCarContinuous-v0,Pendulum-v1,Acrobot-v1", "--out", out],
     }.get(name, [])
+
+
+_seen: set[Path] = set()
+
+
+def png_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
+    """Show the PNGs a gallery script wrote (``--out``) when no figure is left open.
+
+    ``SweepResults.plot(path)`` saves and closes its figure, so sphinx-gallery's
+    matplotlib scraper (run after this one) would find nothing; figures still open are
+    left to it.
+    """
+    import shutil
+
+    import matplotlib.pyplot as plt
+    from sphinx_gallery.scrapers import figure_rst
+
+    new = sorted(set(_OUT.glob("*.png")) - _seen)
+    _seen.update(new)
+    if not new or plt.get_fignums():
+        return ""
+    names = []
+    for png, target in zip(new, block_vars["image_path_iterator"]):
+        shutil.copyfile(png, target)
+        names.append(target)
+    return figure_rst(names, gallery_conf["src_dir"])
