@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE / "_ext"))
 
 project = "pgfast"
 author = "pgfast developers"
-copyright = "2026, pgfast developers"  # noqa: A001 (Sphinx's name)
+copyright = "2026, pgfast developers"
 release = pgfast.__version__
 version = release
 
@@ -36,7 +36,8 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "tutorials", "Thumbs.db", ".DS_Store", "**/*.ipynb", "**/*.py.md5", "**/*.codeobj.json"]
+exclude_patterns = ["_build", "tutorials", "Thumbs.db", ".DS_Store", "**/*.ipynb", "**/*.py.md5",
+                    "**/*.codeobj.json"]
 html_theme = "furo"
 html_title = f"pgfast {release}"
 
@@ -45,9 +46,8 @@ html_title = f"pgfast {release}"
 # names are listed here, everything of pgfast's own is checked.
 nitpicky = True
 nitpick_ignore_regex = [
-    ("py:.*", r"(numpy|np|gymnasium|gym|matplotlib|pandas|ray|tqdm|loky|collections|itertools|typing|pathlib|os|argparse)(\..*)?"),
-    ("py:.*", r"(ndarray|NDArray|ArrayLike|FloatArray|IntArray|Generator|Env|VectorEnv|Box|Space|Path|DataFrame|Axes|Figure)"),
-    ("py:.*", r"(callable|optional|array_like|array-like|array|sequence|mapping|dict-like|path-like|file-like|iterable|int or None|float or None)"),
+    ("py:.*", r"(numpy|np|gymnasium|gym|matplotlib|pandas|ray|tqdm|loky|collections|itertools"
+              r"|typing|pathlib|os|argparse)(\..*)?"),
 ]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]

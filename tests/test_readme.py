@@ -73,7 +73,8 @@ def test_readme_code_block_runs(lang, mark, why, code, tmp_path, monkeypatch):
     if mark == "docs-command":
         install, build = code.strip().split(" && ")
         assert install == '.venv/bin/python -m pip install -q ".[docs]"'
-        assert build in [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+        ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        assert build in [line.strip() for line in ci_lines]
         return
     if mark == "main-job":
         command = code.strip().split(" && ")[-1]

@@ -31,8 +31,8 @@ the outer product
 # -----------
 # Two features, three actions, a bias per action: 2·3 weights then 3 biases, nine
 # parameters in one writable float64 view ``pol.params`` (W row-major, then b).
+import matplotlib.pyplot as plt
 import numpy as np
-
 import pgfast
 import pgfast.reference
 
@@ -61,7 +61,7 @@ twin = pgfast.reference.LinearSoftmax(2, 3, bias=True, params=pol.params.copy())
 # %%
 # 2. **Central finite differences** on ln π, one parameter at a time.
 def log_pi(theta: np.ndarray) -> float:
-    """ln pi(a|x) at parameters theta (the core's log_prob)."""
+    """Return ln pi(a|x) at parameters theta (the core's log_prob)."""
     saved = pol.params.copy()
     pol.params[:] = theta
     value = pol.log_prob(x, a)
@@ -92,7 +92,7 @@ def autograd_eligibility(theta: np.ndarray) -> tuple[str, np.ndarray]:
         import autograd
         import autograd.numpy as anp
 
-        def loss(t):  # noqa: ANN001, ANN202
+        def loss(t):
             h_ = anp.dot(anp.reshape(t[:6], (3, 2)), x) + t[6:]
             log_pi_ = h_ - (anp.max(h_) + anp.log(anp.sum(anp.exp(h_ - anp.max(h_)))))
             return -G * log_pi_[a]
@@ -131,8 +131,6 @@ assert np.allclose(core, by_autograd, rtol=0, atol=1e-12)
 # :math:`\nabla_{\theta_a} \ln \pi(a|x) = (1 - \pi(a|x))\, x`: the direction in which
 # θ_a moves when action a is taken in state x and reinforced. The arrows are long where
 # the action was unlikely (a surprise is a big step) and vanish where π(a|x) → 1.
-import matplotlib.pyplot as plt
-
 grid = np.linspace(-2.5, 2.5, 101)
 X1, X2 = np.meshgrid(grid, grid)
 states = np.column_stack([X1.ravel(), X2.ravel()])
@@ -174,8 +172,14 @@ after = pol.probs(S)
 print("G_t =", Gt)
 print("step: max |theta_after - (theta_before + 0.5 * grad)| =",
       np.max(np.abs(pol.params - (theta_before + 0.5 * grad))))
+alone = []  # pi(A_t|S_t) after a step along step t's term only
 for t in range(3):
-    print(f"t={t}: pi(A_t={A[t]}|S_t) {before[t, A[t]]:.4f} -> {after[t, A[t]]:.4f}")
+    single = pgfast.LinearSoftmax(n_features=2, n_actions=3, bias=True)
+    single.params[:] = theta_before + 0.5 * Gt[t] * pol.grad_log_prob(S[t], A[t])
+    alone.append(single.probs(S[t])[A[t]])
+    print(f"t={t}: pi(A_t={A[t]}|S_t) {before[t, A[t]]:.4f} -> {after[t, A[t]]:.4f} "
+          f"(a step along its own term alone: {alone[t]:.4f})")
+assert all(alone[t] > before[t, A[t]] for t in range(3))
 
 fig, axes = plt.subplots(1, 3, figsize=(12, 3), sharey=True, layout="constrained")
 for t, ax in enumerate(axes):
@@ -189,8 +193,13 @@ axes[0].legend()
 plt.show()
 
 # %%
-# Every action taken had a positive return, so each became more likely in its state;
-# the biggest change is where G_t is largest and the action was least likely.
+# Each step's own term G_t ∇ ln π(A_t|S_t) alone makes its action more likely in its
+# state when G_t > 0 (to first order ln π changes by α G_t ‖∇ ln π‖² > 0: the numbers
+# in parentheses). The update is their *sum*, and the states share θ: another step's term
+# moves the same weights, so the summed step can lower an action's probability in its
+# own state (compare "after" with the number in parentheses). Over many episodes these
+# cross-effects average out: that is the expectation in the policy-gradient theorem
+# (eq. 13.5).
 #
 # The Gaussian policy (eqs. 13.19–13.20)
 # --------------------------------------
@@ -215,7 +224,7 @@ gauss_core = gauss.grad_log_prob(x, act)
 
 
 def gauss_log_pi(theta: np.ndarray) -> float:
-    """ln pi(act|x) at parameters theta."""
+    """Return ln pi(act|x) at parameters theta."""
     saved = gauss.params.copy()
     gauss.params[:] = theta
     value = gauss.log_prob(x, act)
