@@ -39,6 +39,7 @@ source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "tutorials", "Thumbs.db", ".DS_Store", "**/*.ipynb", "**/*.py.md5",
                     "**/*.codeobj.json"]
 html_theme = "furo"
+smartquotes = False  # keep "--option" and quotes as written (command lines, code-like prose)
 html_title = f"pgfast {release}"
 
 # Every cross-reference must resolve (issue 15). References to other projects cannot be
