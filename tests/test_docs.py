@@ -9,6 +9,7 @@ the installed ``pgfast`` first on PATH. A block may be preceded by
 ``<!-- docs-test: skip REASON -->`` (not run, for the reason given).
 """
 
+import ast
 import os
 import re
 import subprocess
@@ -68,3 +69,16 @@ def test_docs_code_block_runs(page, lang, mark, why, code, tmp_path, monkeypatch
         if line:
             print("$", line)
             subprocess.run(["bash", "-c", "set -euo pipefail; " + line], check=True, env=_env(), timeout=900)
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)
+def test_every_example_docstring_opens_with_a_title(script):
+    # sphinx-gallery makes a page of every example: its docstring's first line, underlined
+    # with "=", is the page's title (without one the docs build fails with -W)
+    doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")), clean=False)
+    assert doc, f"{script.name}: no module docstring"
+    title, underline = [*doc.split("\n"), ""][:2]
+    assert title.strip() and set(underline) == {"="} and len(underline) >= len(title), (
+        f"{script.name}: the docstring must open with a title line underlined by '=' "
+        f"at least as long (sphinx-gallery's page title)"
+    )
