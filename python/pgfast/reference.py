@@ -21,7 +21,7 @@ the same order (``cpp/include/pgfast/numpy_math.hpp``):
 * a sum over steps is ``.sum(axis=0)`` of a C-contiguous (T, n) array, which NumPy
   accumulates row after row, as the core's loops do;
 * ``np.exp`` / ``np.log`` are NumPy's (SVML's AVX-512 kernels on x86-64 Linux with
-  AVX512_SKX, else libm); :mod:`pgfast._numpy_math` switches the core to the same ones.
+  AVX512_SKX, else libm); ``pgfast._numpy_math`` switches the core to the same ones.
   ``math.exp`` / ``math.log`` are libm's and are not used on arrays here.
 
 It validates nothing: arguments are converted with ``np.asarray`` and used. The public
@@ -229,7 +229,7 @@ class LinearSoftmax:
         return grad_W
 
     def probs(self, x: ArrayLike) -> FloatArray:
-        """Return the action probabilities π(·|s) (S&B eq. 13.2).
+        """Return the action probabilities π(· | s) (S&B eq. 13.2).
 
         Parameters
         ----------
@@ -307,7 +307,7 @@ class LinearSoftmax:
         return self._expand(coef, X)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
-        """Entropy H(π(·|s)) = −Σ_b π(b|s) ln π(b|s).
+        """Entropy H(π(· | s)) = −Σ_b π(b|s) ln π(b|s).
 
         Parameters
         ----------
@@ -352,7 +352,7 @@ class LinearSoftmax:
         return G[0] if single else G
 
     def sample(self, x: ArrayLike, rng: np.random.Generator) -> Union[int, NDArray[np.int64]]:
-        """Draw A ~ π(·|s) with one uniform per state from ``rng``.
+        """Draw A ~ π(· | s) with one uniform per state from ``rng``.
 
         The action is the first b with u < Σ_{c≤b} π(c|s) (the rule of
         ``Generator.choice(p=...)``), or the last action if rounding leaves the
@@ -826,7 +826,7 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     Parameters
     ----------
     policy : LinearSoftmax or LinearGaussian
-        The policy π(·|·, θ).
+        The policy π(· | ·, θ).
     X : array_like, shape (T, n_features)
         Feature vectors x(S_t).
     A : array_like, shape (T,) of int (softmax) or (T, action_dim) (Gaussian)
@@ -1071,7 +1071,7 @@ def reinforce_update(
     per step ``term``/``trunc`` (episode ends), ``boot`` (v̂ of a truncated end's last
     observation, else 0), ``tin`` (t within its episode), and ``n_episodes`` = E.
 
-    ``per_step=False`` takes ONE optimiser step along (the PyTorch example's update)
+    ``per_step=False`` takes ONE optimiser step along (the PyTorch example's update)::
 
         g = (1/E) Σ_t γ^t ψ_t ∇ln π(A_t|S_t, θ) + entropy_coef (1/E) Σ_t ∇H(π(·|S_t)),
 
