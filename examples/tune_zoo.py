@@ -80,18 +80,23 @@ SPACES: dict[str, dict[str, Any]] = {
         env_backend="gymnasium", target=1000.0, source="the README's InvertedPendulum recipe",
         grid={"lr": [0.01], "update": ["per_episode"]},
     ),
+    # Toy text: raw features are one-hot states, so both policy and critic are tables;
+    # the one-step actor-critic (TD critic) learns these far faster than REINFORCE.
     "FrozenLake-v1": dict(
-        algo="reinforce", features=None, bounds=None, total_timesteps=200_000,
+        algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,
         env_backend="gymnasium", target=0.70, eval_episodes=1000,
-        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
-              "entropy_coef": [0.01], "gamma": [0.999]},
+        grid={"lr": [0.1, 0.3], "critic_lr": [0.05, 0.2], "gamma": [0.999],
+              "lambda_actor": [0.0, 0.8], "lambda_critic": [0.8]},
     ),
     "CliffWalking-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=150_000,
         env_backend="gymnasium", env_kwargs={"max_episode_steps": 200}, target=-13.0,
-        grid={"lr": [0.1, 0.2], "baseline": ["linear"], "update": ["per_episode"],
-              "entropy_coef": [0.01, 0.03]},
+        grid={"lr": [0.1, 0.2, 0.3], "baseline": ["linear"], "update": ["per_episode"],
+              "entropy_coef": [0.0, 0.01], "gamma": [0.99, 1.0]},
     ),
+    # The one-step actor-critic collapses here: it learns early to avoid the -10 of an
+    # illegal pickup or drop-off, then loops (every episode -200) with nothing to make it
+    # explore; REINFORCE's entropy bonus keeps it exploring.
     "Taxi-v4": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
         env_backend="gymnasium", target=7.5, eval_episodes=100,

@@ -220,10 +220,10 @@ class ReinforceConfig:
     ``baseline_lr`` of None becomes ``10 * lr``.
     """
 
-    lr: float = 0.2
+    lr: float = 0.01
     optimizer: str = "adam"
     gamma: float = 0.99
-    baseline: Optional[str] = None
+    baseline: Optional[str] = "linear"
     baseline_lr: Optional[float] = None
     normalize_returns: bool = True
     discount_gradient: bool = False
