@@ -83,10 +83,10 @@ SPACES: dict[str, dict[str, Any]] = {
     # Toy text: raw features are one-hot states, so both policy and critic are tables;
     # the one-step actor-critic (TD critic) learns these far faster than REINFORCE.
     "FrozenLake-v1": dict(
-        algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,
+        algo="actor-critic", features=None, bounds=None, total_timesteps=300_000,
         env_backend="gymnasium", target=0.70, eval_episodes=1000,
-        grid={"lr": [0.1, 0.3], "critic_lr": [0.05, 0.2], "gamma": [0.999],
-              "lambda_actor": [0.0, 0.8], "lambda_critic": [0.8]},
+        grid={"lr": [0.1, 0.2, 0.3], "critic_lr": [0.05], "gamma": [0.999],
+              "lambda_actor": [0.0], "lambda_critic": [0.8, 0.9]},
     ),
     "CliffWalking-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=150_000,
@@ -98,7 +98,7 @@ SPACES: dict[str, dict[str, Any]] = {
     # illegal pickup or drop-off, then loops (every episode -200) with nothing to make it
     # explore; REINFORCE's entropy bonus keeps it exploring.
     "Taxi-v4": dict(
-        algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
+        algo="reinforce", features=None, bounds=None, total_timesteps=1_500_000,
         env_backend="gymnasium", target=7.5, eval_episodes=100,
         grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
               "entropy_coef": [0.1, 0.05]},
