@@ -83,10 +83,13 @@ SPACES: dict[str, dict[str, Any]] = {
     # Toy text: raw features are one-hot states, so both policy and critic are tables;
     # the one-step actor-critic (TD critic) learns these far faster than REINFORCE.
     "FrozenLake-v1": dict(
-        algo="actor-critic", features=None, bounds=None, total_timesteps=300_000,
+        # seed 0 settles on a policy that succeeds 21% of the time (no entropy bonus in
+        # the actor-critic); 300k steps and a finer grid (lr 0.1-0.3, lambda_critic 0.8
+        # or 0.9) chose the same configuration and left seed 0 there too
+        algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,
         env_backend="gymnasium", target=0.70, eval_episodes=1000,
-        grid={"lr": [0.1, 0.2, 0.3], "critic_lr": [0.05], "gamma": [0.999],
-              "lambda_actor": [0.0], "lambda_critic": [0.8, 0.9]},
+        grid={"lr": [0.1, 0.3], "critic_lr": [0.05, 0.2], "gamma": [0.999],
+              "lambda_actor": [0.0, 0.8], "lambda_critic": [0.8]},
     ),
     "CliffWalking-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=150_000,
@@ -105,7 +108,9 @@ SPACES: dict[str, dict[str, Any]] = {
     ),
     "Blackjack-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
-        env_backend="gymnasium", target=-0.08, eval_episodes=2000,
+        # a Blackjack return has std ~0.95: a 20-episode mean is noise (+-0.2), so the
+        # entry is judged on 10^4 episodes (standard error ~0.01)
+        env_backend="gymnasium", target=-0.08, eval_episodes=10_000,
         grid={"lr": [0.01, 0.03], "update": ["batch"], "batch_episodes": [10, 20], "gamma": [1.0]},
     ),
 }
