@@ -101,7 +101,9 @@ SPACES: dict[str, dict[str, Any]] = {
     # illegal pickup or drop-off, then loops (every episode -200) with nothing to make it
     # explore; REINFORCE's entropy bonus keeps it exploring.
     "Taxi-v4": dict(
-        algo="reinforce", features=None, bounds=None, total_timesteps=1_500_000,
+        # 1.5M steps did not help on tuning seeds 10-12 (lr 0.1: worst -0.5 with entropy
+        # 0.1, -74 with 0.05): some states stay unlearned and the greedy policy loops there
+        algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
         env_backend="gymnasium", target=7.5, eval_episodes=100,
         grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
               "entropy_coef": [0.1, 0.05]},
