@@ -1,4 +1,5 @@
 """Measure candidate default hyper-parameters over the issue-14 table (seeds 0-9, raw features).
+=============================================================================================
 
 Usage (under ``nice``; one run at a time)::
 
