@@ -55,8 +55,10 @@ SPACES: dict[str, dict[str, Any]] = {
         algo="actor-critic", features="tiles:8:8", bounds=None, total_timesteps=200_000,
         env_backend="native", target=-200.0,
         source="tests/test_actor_critic.py's Pendulum test (Degris, Pilarski & Sutton 2012)",
-        grid={"average_reward": [True], "lr": [1e-4, 2e-4], "critic_lr": [0.0125], "reward_lr": [0.01],
-              "lambda_actor": [0.75], "lambda_critic": [0.75]},
+        # the entry keeps the test's configuration (lr 1e-4, critic_lr 0.0125): this grid's
+        # choice on seeds 10-14 (critic_lr 0.025) was worse on seeds 0-4 (worst -254.7)
+        grid={"average_reward": [True], "lr": [5e-5, 1e-4, 2e-4], "critic_lr": [0.0125, 0.025],
+              "reward_lr": [0.01], "lambda_actor": [0.75, 0.9], "lambda_critic": [0.75]},
     ),
     "MountainCar-v0": dict(
         algo="reinforce", features="tiles:8:8", bounds=None, total_timesteps=200_000,
