@@ -56,8 +56,10 @@ SPACES: dict[str, dict[str, Any]] = {
         algo="actor-critic", features="tiles:8:8", bounds=None, total_timesteps=200_000,
         env_backend="native", target=-200.0,
         source="tests/test_actor_critic.py's Pendulum test (Degris, Pilarski & Sutton 2012)",
-        grid={"average_reward": [True], "lr": [1e-4, 2e-4], "critic_lr": [0.0125], "reward_lr": [0.01],
-              "lambda_actor": [0.75], "lambda_critic": [0.75]},
+        # the entry keeps the test's configuration (lr 1e-4, critic_lr 0.0125): this grid's
+        # choice on seeds 10-14 (critic_lr 0.025) was worse on seeds 0-4 (worst -254.7)
+        grid={"average_reward": [True], "lr": [5e-5, 1e-4, 2e-4], "critic_lr": [0.0125, 0.025],
+              "reward_lr": [0.01], "lambda_actor": [0.75, 0.9], "lambda_critic": [0.75]},
     ),
     "MountainCar-v0": dict(
         algo="reinforce", features="tiles:8:8", bounds=None, total_timesteps=200_000,
@@ -81,19 +83,29 @@ SPACES: dict[str, dict[str, Any]] = {
         env_backend="gymnasium", target=1000.0, source="the README's InvertedPendulum recipe",
         grid={"lr": [0.01], "update": ["per_episode"]},
     ),
+    # Toy text: raw features are one-hot states, so both policy and critic are tables;
+    # the one-step actor-critic (TD critic) learns these far faster than REINFORCE.
     "FrozenLake-v1": dict(
-        algo="reinforce", features=None, bounds=None, total_timesteps=200_000,
+        # seed 0 settles on a policy that succeeds 21% of the time (no entropy bonus in
+        # the actor-critic); 300k steps and a finer grid (lr 0.1-0.3, lambda_critic 0.8
+        # or 0.9) chose the same configuration and left seed 0 there too
+        algo="actor-critic", features=None, bounds=None, total_timesteps=200_000,
         env_backend="gymnasium", target=0.70, eval_episodes=1000,
-        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
-              "entropy_coef": [0.01], "gamma": [0.999]},
+        grid={"lr": [0.1, 0.3], "critic_lr": [0.05, 0.2], "gamma": [0.999],
+              "lambda_actor": [0.0, 0.8], "lambda_critic": [0.8]},
     ),
     "CliffWalking-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=150_000,
         env_backend="gymnasium", env_kwargs={"max_episode_steps": 200}, target=-13.0,
-        grid={"lr": [0.1, 0.2], "baseline": ["linear"], "update": ["per_episode"],
-              "entropy_coef": [0.01, 0.03]},
+        grid={"lr": [0.1, 0.2, 0.3], "baseline": ["linear"], "update": ["per_episode"],
+              "entropy_coef": [0.0, 0.01], "gamma": [0.99, 1.0]},
     ),
+    # The one-step actor-critic collapses here: it learns early to avoid the -10 of an
+    # illegal pickup or drop-off, then loops (every episode -200) with nothing to make it
+    # explore; REINFORCE's entropy bonus keeps it exploring.
     "Taxi-v4": dict(
+        # 1.5M steps did not help on tuning seeds 10-12 (lr 0.1: worst -0.5 with entropy
+        # 0.1, -74 with 0.05): some states stay unlearned and the greedy policy loops there
         algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
         env_backend="gymnasium", target=7.5, eval_episodes=100,
         grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
@@ -101,7 +113,9 @@ SPACES: dict[str, dict[str, Any]] = {
     ),
     "Blackjack-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
-        env_backend="gymnasium", target=-0.08, eval_episodes=2000,
+        # a Blackjack return has std ~0.95: a 20-episode mean is noise (+-0.2), so the
+        # entry is judged on 10^4 episodes (standard error ~0.01)
+        env_backend="gymnasium", target=-0.08, eval_episodes=10_000,
         grid={"lr": [0.01, 0.03], "update": ["batch"], "batch_episodes": [10, 20], "gamma": [1.0]},
     ),
 }

@@ -741,3 +741,11 @@ def test_discrete_spaces_with_different_starts(backend):
         assert agent.predict(s, deterministic=True)[0] == 6  # action 6 pays, in every state
     with pytest.raises(IndexError, match=r"not a state of Discrete\(4\)"):
         agent.predict(2)
+
+
+def test_a_default_baseline_step_size_that_overflows_is_refused_naming_baseline_lr():
+    """The default baseline_lr is 10 * lr: an lr near the float maximum overflows it."""
+    with pytest.raises(ValueError, match=r"baseline_lr defaults to 10 \* lr"):
+        Reinforce("CartPole-v1", lr=1e308)
+    assert Reinforce("CartPole-v1", lr=1e308, baseline=None).config.lr == 1e308
+    assert Reinforce("CartPole-v1", lr=1e308, baseline_lr=0.1).config.baseline_lr == 0.1

@@ -206,3 +206,35 @@ def test_two_action_policy_gradient_matches_the_reference():
         X, A, w = rng.standard_normal((700, 5)), rng.integers(0, 2, 700), rng.standard_normal(700)
         np.testing.assert_allclose(pgfast.policy_gradient(cpp, X, A, w),
                                    reference.policy_gradient(ref, X, A, w), rtol=1e-10, atol=1e-10)
+
+
+def test_a_full_run_leaves_the_zoo_out(tiny_run):
+    _, doc = tiny_run
+    assert "zoo" not in {r["kind"] for r in doc["results"]}
+
+
+def test_bench_zoo_trains_an_entry_and_judges_its_worst_seed(tmp_path):
+    out = tmp_path / "zoo"
+    assert _bench.main(["--tiny", "--zoo", "--quiet", "--out", str(out)]) == 0
+    with open(out / "bench.json") as f:
+        doc = json.load(f)
+    (rec,) = doc["results"]  # --zoo runs the zoo section alone (tiny: one entry, one seed)
+    assert rec["kind"] == "zoo" and rec["status"] == "measured" and rec["seeds"] == [0]
+    assert rec["total_timesteps"] == 1000 and len(rec["greedy_mean"]) == len(rec["train_seconds"]) == 1
+    assert rec["worst"] == min(rec["greedy_mean"]) and rec["met"] == (rec["worst"] >= rec["target"])
+    (target,) = [t for t in doc["targets"] if t["figure"].startswith("zoo ")]
+    assert target["value"] == rec["worst"] and target["met"] == rec["met"]
+
+
+def test_bench_zoo_reports_an_env_that_cannot_be_made_as_skipped(monkeypatch):
+    from pgfast import zoo
+    from pgfast._bench import zoo as bench_zoo
+    from pgfast._bench._timing import Progress, settings
+
+    def no_env(env_id):
+        raise ImportError("Box2D is not installed")
+
+    monkeypatch.setattr(zoo, "make_env", no_env)
+    rec = bench_zoo.bench_entry(settings("tiny"), Progress(False), "CartPole-v1")
+    assert rec["status"] == "skipped" and "Box2D" in rec["note"] and "met" not in rec
+    assert "SKIPPED: ImportError: Box2D" in report.table([rec])

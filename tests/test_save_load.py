@@ -74,8 +74,10 @@ def write(path, data):
 @pytest.mark.parametrize("config", sorted(CONFIGS))
 def test_round_trip_then_identical_continued_training(config, tmp_path):
     env_id, kwargs = CONFIGS[config]
-    a = Reinforce(env_id, seed=7, **kwargs).learn(2500)
-    # see test_round_trip_with_episodes_waiting_for_a_batch_update for the other case
+    # 2400 steps end every config's batch (the defaults of issue 14 leave one episode
+    # waiting at 2500); see test_round_trip_with_episodes_waiting_for_a_batch_update
+    # for the other case
+    a = Reinforce(env_id, seed=7, **kwargs).learn(2400)
     assert a._learner.pending_episodes == 0
     path = tmp_path / "m.pgfast"
     a.save(path)  # a pathlib.Path works too

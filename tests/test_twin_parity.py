@@ -125,7 +125,7 @@ def test_a_refused_update_changes_nothing_in_either_backend():
     """lr so large that the first update overflows: both refuse it and keep θ and Adam's state."""
     for backend in ("cpp", "numpy"):
         agent = pgfast.Reinforce("CartPole-v1", optimizer="sgd", lr=1e308, normalize_returns=False, seed=0,
-                                 backend=backend, update="per_episode")
+                                 backend=backend, update="per_episode", baseline=None)
         with pytest.raises(ValueError, match=r"non-finite|overflow"):
             agent.learn(500)
         assert not np.any(agent.policy.params)

@@ -146,7 +146,9 @@ def test_learning_improves_returns(mode, n_envs):
     env = gym.make_vec("CartPole-v1", num_envs=n_envs, vectorization_mode="sync",
                        vector_kwargs={"autoreset_mode": getattr(AutoresetMode, mode)})
     agent = Reinforce(env, seed=0)
-    agent.learn(30_000)  # 20k was enough for seed 0 before the NumPy-exact arithmetic (65 now)
+    # seed 0 with the defaults of issue 14 (lr 0.01, linear baseline): last-20 mean 108-148
+    # over the six cases at 20k steps (the old defaults needed 30k)
+    agent.learn(20_000)
     returns = agent.history["episode_return"]
     first, last = returns[:20].mean(), returns[-20:].mean()
     assert last >= 90 and last > first, (first, last)  # a random policy: ~22

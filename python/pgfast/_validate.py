@@ -210,6 +210,15 @@ def _check_fields(config: Any, checks: dict[str, Callable[[str, Any], Any]]) -> 
         object.__setattr__(config, f.name, checks[f.name](f.name, getattr(config, f.name)))
 
 
+def _default_baseline_lr(lr: float, baseline: Optional[str]) -> float:
+    """Return 10 * lr, the baseline's default step size; refuse it if it overflows and is used."""
+    x = 10.0 * lr
+    if baseline is not None and not math.isfinite(x):
+        raise ValueError(f"baseline_lr defaults to 10 * lr, which overflows for lr={lr!r}: "
+                         "pass baseline_lr, or baseline=None")
+    return x
+
+
 @dataclasses.dataclass(frozen=True)
 class ReinforceConfig:
     """The hyper-parameters of :class:`pgfast.Reinforce` (see its docstring for each).
@@ -220,10 +229,10 @@ class ReinforceConfig:
     ``baseline_lr`` of None becomes ``10 * lr``.
     """
 
-    lr: float = 0.2
+    lr: float = 0.01
     optimizer: str = "adam"
     gamma: float = 0.99
-    baseline: Optional[str] = None
+    baseline: Optional[str] = "linear"
     baseline_lr: Optional[float] = None
     normalize_returns: bool = True
     discount_gradient: bool = False
@@ -242,7 +251,8 @@ class ReinforceConfig:
             "optimizer": lambda n, v: choice(n, v, _OPTIMIZERS),
             "gamma": unit_interval,
             "baseline": lambda n, v: choice(n, v, _BASELINES),
-            "baseline_lr": lambda n, v: 10.0 * lr if v is None else positive(n, v),
+            "baseline_lr": lambda n, v: (_default_baseline_lr(lr, self.baseline) if v is None
+                                         else positive(n, v)),
             "normalize_returns": boolean,
             "discount_gradient": boolean,
             "update": lambda n, v: choice(n, v, _UPDATES),

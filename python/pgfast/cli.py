@@ -124,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--full", action="store_true", help="the full suite (slow)")
     b.add_argument("--out", default="bench_results", help="output directory for JSON/PNG")
     b.add_argument("--only", default=None, help="comma-separated sections (see python -m bench --help)")
+    b.add_argument("--zoo", action="store_true",
+                   help="only the zoo: every pgfast.zoo entry on seeds 0-4 against its target (minutes)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.add_argument("--markdown", action="store_true", help="also print Markdown tables")
     return p
@@ -475,6 +477,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     argv = (["--full"] if args.full else []) + ["--out", args.out] + (["--quiet"] if args.quiet else [])
     argv += ["--markdown"] if args.markdown else []
+    argv += ["--zoo"] if args.zoo else []
     return int(bench_main(argv + (["--only", args.only] if args.only else [])))
 
 

@@ -9,8 +9,10 @@ from a wheel; the repository's ``bench/`` is a thin entry point.
 Sections (``--only``): ``per_call``, ``features``, ``tiles`` (a learning step as the
 number of tiles grows), ``kernels`` (the T = 1e5 target
 points), ``scaling``, ``learn``, ``solve``, ``memory``, ``actor_critic`` (AC(λ) steps
-against the twin, over tiles, inside learn). The quick subset skips
-``scaling`` and ``solve`` and runs ``memory`` over 200,000 steps instead of 1,000,000.
+against the twin, over tiles, inside learn), ``zoo`` (every :mod:`pgfast.zoo` entry
+trained on seeds 0-4 against its target). The quick subset skips
+``scaling`` and ``solve`` and runs ``memory`` over 200,000 steps instead of 1,000,000;
+``zoo`` runs only when asked for (``--zoo`` or ``--only zoo``: minutes of training).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Callable, Optional
 
-from . import actor_critic, envs, kernels, report, solve
+from . import actor_critic, envs, kernels, report, solve, zoo
 from ._timing import Progress, Settings, machine_info, settings
 
 __all__ = ["SECTIONS", "main", "run"]
@@ -42,8 +44,10 @@ SECTIONS: dict[str, Callable[[Settings, Progress], list[dict[str, Any]]]] = {
     "solve": lambda s, p: [solve.bench_time_to_solve(s, p)],
     "memory": lambda s, p: [envs.bench_memory(s, p)],
     "actor_critic": actor_critic.bench_actor_critic,
+    "zoo": zoo.bench_zoo,
 }
 QUICK = ("per_call", "features", "tiles", "kernels", "learn", "memory")
+ON_REQUEST = ("zoo",)  # never part of a default run (quick or full)
 
 
 def run(
@@ -56,7 +60,8 @@ def run(
     mode : {"quick", "full", "tiny"}
         Sizes and repeats (``"tiny"``: smallest sizes, for tests).
     only : sequence of str, optional
-        Sections to run; default: the quick subset for ``"quick"``, all of them otherwise.
+        Sections to run; default: the quick subset for ``"quick"``, all of them but
+        ``ON_REQUEST`` otherwise.
     progress : bool
         Print progress lines on stderr.
 
@@ -66,7 +71,8 @@ def run(
         One record per benchmark.
     """
     s = settings(mode)
-    names = list(only) if only else (list(QUICK) if s.mode == "quick" else list(SECTIONS))
+    names = list(only) if only else (
+        list(QUICK) if s.mode == "quick" else [n for n in SECTIONS if n not in ON_REQUEST])
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
         raise ValueError(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
@@ -85,12 +91,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--out", default="bench_results", help="output directory (default bench_results)")
     ap.add_argument("--only", default=None,
                     help=f"comma-separated sections: {','.join(SECTIONS)}")
+    ap.add_argument("--zoo", action="store_true",
+                    help="only the zoo: train every pgfast.zoo entry on seeds 0-4 (minutes)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     ap.add_argument("--markdown", action="store_true", help="also print the targets as a Markdown table")
     ap.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # for tests
     args = ap.parse_args(argv)
     mode = "tiny" if args.tiny else ("full" if args.full else "quick")
     only = [x.strip() for x in args.only.split(",") if x.strip()] if args.only else None
+    if args.zoo:
+        only = [n for n in (only or []) if n != "zoo"] + ["zoo"]
     machine = machine_info()
     results = run(mode, only, progress=not args.quiet)
     print(f"pgfast bench ({mode}) on {machine['cpu']}, {machine['cores']} cores; "
