@@ -5,7 +5,7 @@ Usage::
 
     python examples/zoo_table.py                 # the installed pgfast's zoo.json
     python examples/zoo_table.py --zoo python/pgfast/zoo.json
-    python examples/zoo_table.py --zoo python/pgfast/zoo.json --readme docs/guides/zoo.md  # rewrite it there
+    python examples/zoo_table.py --zoo python/pgfast/zoo.json --readme README.md docs/guides/zoo.md
 
 Per entry: the algorithm and features, the steps, the greedy mean return over seeds 0-4
 (mean ± std, and the worst seed), the training seconds per seed, the target, a random
@@ -53,7 +53,7 @@ def main() -> None:
     """Print the table."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--zoo", default=None, help="a zoo.json (default: the installed one)")
-    p.add_argument("--readme", default=None,
+    p.add_argument("--readme", nargs="+", default=[], metavar="FILE",
                    help="replace the table between <!-- zoo-table --> and <!-- /zoo-table --> there")
     args = p.parse_args()
     if args.zoo is None:
@@ -62,15 +62,15 @@ def main() -> None:
         with open(args.zoo, encoding="utf-8") as f:
             text = f.read()
     md = table(json.loads(text))
-    if args.readme is None:
+    if not args.readme:
         print(md)
-        return
-    with open(args.readme, encoding="utf-8") as f:
-        readme = f.read()
-    start, end = "<!-- zoo-table -->\n", "<!-- /zoo-table -->"
-    i, j = readme.index(start) + len(start), readme.index(end)
-    with open(args.readme, "w", encoding="utf-8") as f:
-        f.write(readme[:i] + md + "\n" + readme[j:])
+    for path in args.readme:
+        with open(path, encoding="utf-8") as f:
+            readme = f.read()
+        start, end = "<!-- zoo-table -->\n", "<!-- /zoo-table -->"
+        i, j = readme.index(start) + len(start), readme.index(end)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(readme[:i] + md + "\n" + readme[j:])
 
 
 if __name__ == "__main__":
