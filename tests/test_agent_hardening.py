@@ -215,6 +215,27 @@ def test_step_count_agrees_with_history_after_ctrl_c_at_random_points(vector):
     assert agent.num_timesteps - n in (3000, 3001)  # a vector step records 2 at once
 
 
+@pytest.mark.parametrize("vector", [False, True])
+def test_ctrl_c_stops_a_long_fused_learn(vector):
+    """The fused loop returns to Python every CHUNK_STEPS steps, where Ctrl-C lands."""
+    env = pgfast.envs.make_vec("CartPole-v1", 2) if vector else pgfast.envs.make("CartPole-v1")
+    agent = Reinforce(env, seed=0)
+    assert pgfast._fused.supported(agent, None)  # no callback, no progress bar: all in C++
+    total = 30_000_000  # seconds of fused steps: only the interrupt ends this learn early
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    try:
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            agent.learn(total)
+    finally:
+        timer.cancel()
+    assert 0 < agent.num_timesteps < total
+    assert int(agent.history["episode_length"].sum()) <= agent.num_timesteps
+    n = agent.num_timesteps
+    agent.learn(3000)
+    assert agent.num_timesteps - n in (3000, 3001)  # a vector step records 2 at once
+
+
 def test_step_count_agrees_with_history_when_a_callback_raises_at_an_episode_end():
     class Boom:
         def on_episode_end(self, agent, ret, length):

@@ -6,9 +6,10 @@ each call. It returns to Python only when something in Python must run:
 - with ``on_episode_end`` callbacks or a log directory: at every episode end (a single
   env: before the reset, where the Python loop calls them; a vector env: after the
   vector step in which episodes ended, as its Python loop does);
-- with a progress bar only: every ``CHUNK_STEPS`` steps, and the episodes finished
-  meanwhile are logged then;
-- otherwise once, at the end.
+- otherwise every ``CHUNK_STEPS`` steps (the progress bar is updated, and the episodes
+  finished meanwhile are logged, then). Python handles a pending Ctrl-C
+  (``KeyboardInterrupt``) there, so a long run stops within ``CHUNK_STEPS`` steps (tens of
+  milliseconds), as the Python loop stops within a step.
 
 Per-step callbacks (``callback(agent)`` / ``on_step``) need Python at every step: those
 runs take the Python loop (still on the native env, still bit-identical), as do vector
@@ -25,7 +26,7 @@ from gymnasium.vector import AutoresetMode
 from . import _core
 from .envs import NativeEnv, NativeVectorEnv
 
-#: Steps per C++ call when only the progress bar or the logs need Python.
+#: Steps per C++ call at most: Python handles Ctrl-C and updates the progress bar between calls.
 CHUNK_STEPS = 100_000
 
 
@@ -72,7 +73,7 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     start, n_envs = agent.num_timesteps, env.num_envs
     t = 0
     per_episode = on_episode is not None or logger.log_dir is not None
-    chunk = CHUNK_STEPS if logger.bar is not None else total
+    chunk = CHUNK_STEPS  # Python runs between chunks: signals (Ctrl-C), the progress bar
     seed = agent._reset_seed()
     try:
         obs, _ = env.reset(seed=seed)
@@ -98,9 +99,9 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     t = 0
     state = _core.FusedState()
     # Python runs at every episode end for callbacks and CSV rows (they read the agent's
-    # state then), every CHUNK_STEPS steps for the progress bar alone.
+    # state then), else every CHUNK_STEPS steps.
     per_episode = on_episode is not None or logger.log_dir is not None
-    chunk = CHUNK_STEPS if logger.bar is not None else total
+    chunk = CHUNK_STEPS  # Python runs between chunks: signals (Ctrl-C), the progress bar
     try:
         env.seed_for_fused(agent._reset_seed())
         n_seen = learner.n_episodes()
