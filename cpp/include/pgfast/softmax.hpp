@@ -99,9 +99,10 @@ class LinearSoftmax {
 
   // One uniform u from the stream; the action is the first b with u < cumsum(pi)_b
   // (the rule of numpy.random.Generator.choice), the last action if rounding leaves
-  // the cumulative sum below u.
-  template <class X>
-  std::size_t sample(X x, RandomSource& rng) const {
+  // the cumulative sum below u. R: RandomSource or a final subclass of it (the fused
+  // loop passes its concrete source, so the draw is a direct call).
+  template <class X, class R = RandomSource>
+  std::size_t sample(X x, R& rng) const {
     Scratch p(k_);
     probs(x, p.data());
     return draw(p.data(), rng.uniform());
@@ -147,17 +148,30 @@ class LinearSoftmax {
     return {m, npy::log(z)};
   }
 
-  // H = -sum_b pi_b ln pi_b from the preferences h: the twin's
-  // -np.where(p > 0, p * lp, 0.0).sum() (0 ln 0 = 0; lp may be -inf when pi_b underflows).
+  // H = -sum_b pi_b ln pi_b from the preferences h, computed from the softmax's own terms:
+  // with m = max h, s_b = h_b - m, e_b = exp(s_b) and z = sum_b e_b, ln pi_b = s_b - ln z, so
+  //   H = ln z - sum_b pi_b s_b          (pi_b = e_b / z; 0 ln 0 = 0: a term with pi_b = 0 is 0)
+  // -- one log and the exps that sampling computes anyway, instead of a second pass of k
+  // exps; both terms are >= 0, so nothing cancels. The twin's np.log(z) - np.where(p > 0,
+  // p * s, 0.0).sum(). Leaves pi in p (k values; p may alias h).
+  double softmax_entropy(const double* h, double* p) const {
+    check_finite_preferences(h);
+    std::size_t arg = 0;
+    for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
+    const double m = h[arg];
+    Scratch s(k_);
+    for (std::size_t b = 0; b < k_; ++b) {
+      s[b] = h[b] - m;
+      p[b] = b == arg ? 1.0 : npy::exp(s[b]);  // np.exp(0.0) == 1 exactly: one exp fewer
+    }
+    const double z = npy::sum(p, k_);
+    for (std::size_t b = 0; b < k_; ++b) p[b] /= z;
+    const double* sv = s.data();
+    return npy::log(z) - npy::sum_of([p, sv](std::size_t b) { return p[b] > 0.0 ? p[b] * sv[b] : 0.0; }, k_);
+  }
   double entropy_of_preferences(const double* h) const {
-    const LogPartition lz = log_partition(h);
-    return -npy::sum_of(
-        [h, lz](std::size_t b) {
-          const double lp = (h[b] - lz.max) - lz.log_sum;
-          const double p = npy::exp(lp);
-          return p > 0.0 ? p * lp : 0.0;
-        },
-        k_);
+    Scratch p(k_);
+    return softmax_entropy(h, p.data());
   }
 
   // g += scale * (e_a - p) (x) x   (and the bias part)

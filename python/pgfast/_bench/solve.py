@@ -2,9 +2,12 @@
 
 Solved: the greedy policy's mean return is >= 475 over 20 evaluation episodes, checked
 whenever the last 5 training episodes average >= 475. Evaluation time is excluded from
-the training time. Methods: pgfast (``backend="cpp"``), the same agent with
-``backend="numpy"`` (the NumPy reference: same seed, same actions, same steps), and the
-PyTorch example (:mod:`pgfast._bench.torch_example`) when PyTorch is installed.
+the training time. Methods: pgfast (``backend="cpp"``) on gymnasium's env, the same agent
+on the native env ``pgfast.envs.make(ENV_ID)`` ("native": the fused C++ loop, back in
+Python at each episode end for the check; bit-identical, so the same step counts), the
+same agent with ``backend="numpy"`` (the NumPy reference: same seed, same actions, same
+steps), and the PyTorch example (:mod:`pgfast._bench.torch_example`) when PyTorch is
+installed.
 """
 
 from __future__ import annotations
@@ -45,11 +48,15 @@ def _check(returns: Sequence[float], policy: Callable[[np.ndarray], int], seed: 
     return greedy_mean(policy, 10_000 + 100 * seed) >= THRESHOLD
 
 
-def solve_pgfast(seed: int, backend: str, max_steps: int) -> dict[str, Any]:
-    """Train ``pgfast.Reinforce`` (default hyper-parameters) until solved or ``max_steps``."""
-    import pgfast
+def solve_pgfast(seed: int, backend: str, max_steps: int, native: bool = False) -> dict[str, Any]:
+    """Train ``pgfast.Reinforce`` (default hyper-parameters) until solved or ``max_steps``.
 
-    agent = pgfast.Reinforce(ENV_ID, seed=seed, backend=backend)
+    With ``native``, on ``pgfast.envs.make(ENV_ID)`` (the fused loop) instead of gymnasium's.
+    """
+    import pgfast
+    import pgfast.envs
+
+    agent = pgfast.Reinforce(pgfast.envs.make(ENV_ID) if native else ENV_ID, seed=seed, backend=backend)
     state: dict[str, Any] = {"excluded": 0.0, "solved": None, "returns": []}
 
     class SolveCheck:
@@ -78,8 +85,8 @@ def solve_torch(seed: int, max_steps: int) -> dict[str, Any]:
 
 
 def methods() -> list[str]:
-    """List the methods available here: "pgfast", "numpy", and "torch" when PyTorch is installed."""
-    out = ["pgfast", "numpy"]
+    """List the methods available here: "pgfast", "native", "numpy", and "torch" when PyTorch is installed."""
+    out = ["pgfast", "native", "numpy"]
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -105,7 +112,7 @@ def bench_time_to_solve(s: Settings, progress: Progress, seeds: Sequence[int] = 
             if m == "torch":
                 r = solve_torch(seed, torch_max)
             else:
-                r = solve_pgfast(seed, "cpp" if m == "pgfast" else m, max_steps)
+                r = solve_pgfast(seed, "numpy" if m == "numpy" else "cpp", max_steps, native=m == "native")
             runs.append({"method": m, "seed": seed, **r})
     out: dict[str, Any] = {"name": f"{ENV_ID} time to solve", "kind": "solve", "seeds": list(seeds),
                            "runs": runs, "median_time_s": {}, "median_steps": {}, "solved": {}}
@@ -116,6 +123,10 @@ def bench_time_to_solve(s: Settings, progress: Progress, seeds: Sequence[int] = 
         out["solved"][m] = sum(r["steps"] is not None for r in rs)
     t = out["median_time_s"]
     out["time_ratio_pgfast_over_numpy"] = t["pgfast"] / t["numpy"]
+    out["native_median_time_s"] = t["native"]
+    out["native_speedup_vs_gymnasium"] = t["pgfast"] / t["native"]
+    steps = {m: [r["steps"] for r in runs if r["method"] == m] for m in ("pgfast", "native")}
+    out["native_same_steps"] = float(steps["pgfast"] == steps["native"])
     if "torch" in t:
         out["speedup_vs_torch"] = t["torch"] / t["pgfast"]
     return out
