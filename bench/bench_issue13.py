@@ -44,6 +44,7 @@ class StopAfter:
         self.episodes, self.seen = episodes, 0
 
     def on_episode_end(self, agent: Any, ret: float, length: int) -> Optional[bool]:
+        """Count the episode; False (stop) at the last one."""
         self.seen += 1
         return False if self.seen >= self.episodes else None
 
@@ -116,7 +117,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     }
     r = result["fig_13_2_sweep"]
     print(
-        f"Fig. 13.2-shaped sweep (2 configs x {seeds} seeds x {episodes} episodes, {total / 1e6:.1f} M steps): "
+        f"Fig. 13.2-shaped sweep (2 configs x {seeds} seeds x {episodes} episodes, "
+        f"{total / 1e6:.1f} M steps): "
         f"{r['wall_s']:.2f} s on {cores} threads, {r['one_thread_wall_s']:.2f} s on 1 "
         f"({r['speedup']:.2f}x; load average {load:.1f} on {cores} cores)",
         flush=True,
