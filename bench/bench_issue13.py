@@ -95,6 +95,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     p.add_argument("--seeds", type=int, default=100)
     p.add_argument("--episodes", type=int, default=1000)
     p.add_argument("--gym-steps", type=int, default=50_000)
+    p.add_argument("--no-sweep", action="store_true", help="only the gymnasium-path figures")
     p.add_argument("--out")
     args = p.parse_args(argv)
     seeds, episodes, gym_steps, repeat = (
@@ -104,25 +105,26 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     cores = os.cpu_count() or 1
     walls, walls1, total = [], [], 0
-    for _ in range(repeat):
+    for _ in range(0 if args.no_sweep else repeat):
         w, total = sweep_wall(seeds, episodes, cores)
         walls.append(w)
         w1, _ = sweep_wall(seeds, episodes, 1)
         walls1.append(w1)
     load = os.getloadavg()[0]
-    result["fig_13_2_sweep"] = {
+    result["fig_13_2_sweep"] = {} if args.no_sweep else {
         "configs": list(CONFIGS), "seeds": seeds, "episodes": episodes, "total_steps": total,
         "wall_s": statistics.median(walls), "threads": cores, "one_thread_wall_s": statistics.median(walls1),
         "speedup": statistics.median(a / b for a, b in zip(walls1, walls)), "load_average_1min": load,
     }
     r = result["fig_13_2_sweep"]
-    print(
-        f"Fig. 13.2-shaped sweep (2 configs x {seeds} seeds x {episodes} episodes, "
-        f"{total / 1e6:.1f} M steps): "
-        f"{r['wall_s']:.2f} s on {cores} threads, {r['one_thread_wall_s']:.2f} s on 1 "
-        f"({r['speedup']:.2f}x; load average {load:.1f} on {cores} cores)",
-        flush=True,
-    )
+    if r:
+        print(
+            f"Fig. 13.2-shaped sweep (2 configs x {seeds} seeds x {episodes} episodes, "
+            f"{total / 1e6:.1f} M steps): "
+            f"{r['wall_s']:.2f} s on {cores} threads, {r['one_thread_wall_s']:.2f} s on 1 "
+            f"({r['speedup']:.2f}x; load average {load:.1f} on {cores} cores)",
+            flush=True,
+        )
 
     bare, bare64, learn = [], [], []
     for _ in range(repeat):
