@@ -124,6 +124,12 @@ class LinearSoftmax {
 
   // In place: h -> softmax(h).
   void softmax_inplace(double* h) const {
+    if (k_ == 2) {  // the same operations in registers (see softmax2)
+      const Two p = softmax2(h[0], h[1]);
+      h[0] = p.p0;
+      h[1] = p.p1;
+      return;
+    }
     check_finite_preferences(h);
     std::size_t arg = 0;
     for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
@@ -155,6 +161,13 @@ class LinearSoftmax {
   // exps; both terms are >= 0, so nothing cancels. The twin's np.log(z) - np.where(p > 0,
   // p * s, 0.0).sum(). Leaves pi in p (k values; p may alias h).
   double softmax_entropy(const double* h, double* p) const {
+    if (k_ == 2) {  // the same operations in registers (see softmax2)
+      const Two r = softmax2(h[0], h[1]);
+      const double t0 = r.p0 > 0.0 ? r.p0 * r.s0 : 0.0, t1 = r.p1 > 0.0 ? r.p1 * r.s1 : 0.0;
+      p[0] = r.p0;
+      p[1] = r.p1;
+      return npy::log(r.z) - (0.0 + ((-0.0 + t0) + t1));  // npy::sum_of of two terms
+    }
     check_finite_preferences(h);
     std::size_t arg = 0;
     for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
@@ -202,6 +215,34 @@ class LinearSoftmax {
   }
 
  private:
+  // Two actions, the general code's operations one by one on values held in registers:
+  // the general loops' vector loads of h and p just after their scalar stores stall on
+  // store-to-load forwarding, which cost more than the arithmetic (perf). Same bits:
+  // all_finite's sum, the argmax's tie rule (the first), exp(0) = 1 for the larger
+  // preference, npy::sum_of's -0.0-started sum (n < 8) plus 0.0, then the divisions.
+  struct Two {
+    double s0, s1, z, p0, p1;
+  };
+  Two softmax2(double h0, double h1) const {
+    double acc = 0.0;
+    acc += h0 * 0.0;
+    acc += h1 * 0.0;
+    if (!(acc == 0.0)) {
+      throw std::invalid_argument(
+          "action preferences are not finite (parameters or features too large)");
+    }
+    const bool one = h1 > h0;
+    const double m = one ? h1 : h0;
+    Two r;
+    r.s0 = h0 - m;
+    r.s1 = h1 - m;
+    const double e0 = one ? npy::exp(r.s0) : 1.0, e1 = one ? 1.0 : npy::exp(r.s1);
+    r.z = 0.0 + ((-0.0 + e0) + e1);
+    r.p0 = e0 / r.z;
+    r.p1 = e1 / r.z;
+    return r;
+  }
+
   void check_finite_preferences(const double* h) const {
     if (!all_finite(h, k_)) {
       throw std::invalid_argument(
