@@ -1,4 +1,5 @@
 """CartPole-v1 with a linear softmax policy over a Fourier basis (S&B §9.5.2).
+===========================================================================
 
 CartPole's velocities are unbounded in its observation space, so the Fourier basis is
 given explicit bounds for every input (values outside are clipped).
@@ -20,7 +21,7 @@ BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))
 
 def main(argv: list[str] | None = None) -> float:
     """Train, evaluate greedily, print and return the mean evaluation return."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--timesteps", type=int, default=30_000)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

@@ -1,4 +1,5 @@
 """Continuous control with the linear Gaussian policy (S&B §13.7, eqs. 13.19-13.20).
+=================================================================================
 
 InvertedPendulum-v5 (MuJoCo; ``pip install "pgfast[mujoco]"``) on raw observations.
 Actions are sampled unclipped from N(mu(s), sigma^2) and clipped to the action box only
@@ -17,7 +18,7 @@ import pgfast
 
 def main(argv: list[str] | None = None) -> float:
     """Train, evaluate greedily, print and return the mean evaluation return."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--timesteps", type=int, default=50_000)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

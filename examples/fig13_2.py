@@ -1,4 +1,5 @@
 """REINFORCE with and without a baseline over many seeds: the shape of S&B Fig. 13.2.
+==================================================================================
 
 Sutton & Barto (2nd ed., Fig. 13.2) average 100 runs of REINFORCE with and without a
 learned state-value baseline (eq. 13.11) and show that the baseline learns faster. This
@@ -36,7 +37,7 @@ GRID = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the sweep, print a summary, write the PNG (and the JSON-lines results)."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=50, help="runs per configuration (default 50)")
     p.add_argument("--timesteps", type=int, default=50_000, help="steps per run (default 50000)")
     p.add_argument("--tiny", action="store_true", help="2 seeds x 1000 steps: a smoke run")
@@ -60,4 +61,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":  # required: the sweep's worker processes import this module
-    sys.exit(main())
+    # exit only on failure: the docs gallery runs this file as __main__ in-process
+    if main() != 0:
+        sys.exit(1)

@@ -1,4 +1,5 @@
 """REINFORCE, REINFORCE with baseline and one-step actor-critic over 50 seeds.
+===========================================================================
 
 The comparison of S&B §13.4-13.5 (Figs. 13.2 and the one-step actor-critic box, p. 332)
 on CartPole-v1 with the same features for every method, Fourier(3) over the bounded
@@ -33,7 +34,7 @@ ACTOR_CRITIC = {"algo": "actor-critic", "features": FEATURES, "lr": 0.01, "criti
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run both sweeps, print a summary, write the PNG."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", type=int, default=50, help="runs per configuration (default 50)")
     p.add_argument("--timesteps", type=int, default=50_000, help="steps per run (default 50000)")
     p.add_argument("--tiny", action="store_true", help="2 seeds x 1000 steps: a smoke run")
@@ -68,4 +69,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # exit only on failure: the docs gallery runs this file as __main__ in-process
+    if main() != 0:
+        sys.exit(1)

@@ -1,4 +1,5 @@
 """MountainCar-v0 with tile coding (S&B §9.5.4 and Example 10.1's features).
+=========================================================================
 
 Eight asymmetrically offset 8x8 tilings over (position, velocity): 648 binary features
 of which 8 are active per state. The learner stores and updates only the active tiles.
@@ -18,7 +19,7 @@ from pgfast.features import TileCoding
 
 def main(argv: list[str] | None = None) -> float:
     """Train, evaluate greedily, print and return the mean evaluation return."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--timesteps", type=int, default=200_000)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)

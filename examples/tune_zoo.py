@@ -1,4 +1,5 @@
 """Tune a pgfast.zoo entry with pgfast.sweep: how a user finds a configuration for an env.
+=======================================================================================
 
 Usage (run it under ``nice``: sweeps keep a core busy)::
 
@@ -206,7 +207,7 @@ def entry_of(space: dict[str, Any], hyperparameters: dict[str, Any], result: dic
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line (see the module docstring)."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("env_id", nargs="?", help="an env id of SPACES")
     p.add_argument("--budget", type=int, default=None, help="configurations to try (default: all)")
     p.add_argument("--tune-seeds", default="10-14", help="A-B: the tuning seeds (default 10-14)")

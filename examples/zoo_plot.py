@@ -1,4 +1,5 @@
 """Draw the zoo's learning curves: every entry on seeds 0-4, mean ± std, one panel per env.
+========================================================================================
 
 Usage (run it under ``nice``: it trains every entry again, one run at a time)::
 
@@ -46,7 +47,7 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="zoo_curves.png", help="the PNG to write")
     p.add_argument("--only", default=None, help="comma-separated env ids (default: every entry)")
     args = p.parse_args()

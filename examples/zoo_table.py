@@ -1,10 +1,11 @@
-"""Print the README's zoo table (Markdown) from the zoo file.
+"""Print the zoo table (Markdown) of the docs' zoo guide from the zoo file.
+===========================================================================
 
 Usage::
 
     python examples/zoo_table.py                 # the installed pgfast's zoo.json
     python examples/zoo_table.py --zoo python/pgfast/zoo.json
-    python examples/zoo_table.py --zoo python/pgfast/zoo.json --readme README.md  # rewrite it there
+    python examples/zoo_table.py --zoo python/pgfast/zoo.json --readme docs/guides/zoo.md  # rewrite it there
 
 Per entry: the algorithm and features, the steps, the greedy mean return over seeds 0-4
 (mean ± std, and the worst seed), the training seconds per seed, the target, a random
@@ -50,7 +51,7 @@ def table(zoo: dict[str, dict]) -> str:
 
 def main() -> None:
     """Print the table."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--zoo", default=None, help="a zoo.json (default: the installed one)")
     p.add_argument("--readme", default=None,
                    help="replace the table between <!-- zoo-table --> and <!-- /zoo-table --> there")

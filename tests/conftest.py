@@ -28,6 +28,22 @@ def optim(request):
 
 
 @pytest.fixture
+def api():
+    """The public API's policies and kernels: the C++ core behind its validating bindings.
+
+    Bad-input, array-layout and extreme-input tests use it: the public API is the one
+    boundary that checks arguments (the NumPy twin checks nothing).
+    """
+    return pgfast
+
+
+@pytest.fixture
+def api_optim():
+    """The public API's optimisers."""
+    return CPP_OPTIM
+
+
+@pytest.fixture
 def cpp_optim():
     """The C++ optimisers."""
     return CPP_OPTIM

@@ -1,7 +1,8 @@
 """Bad input: a clear exception naming the argument, never a crash or a silent copy.
 
-Every check runs against both implementations (`impl` / `optim`): the NumPy reference
-is the specification of the boundary too.
+Every check runs against the public API, whose bindings are the one place that validates
+a call into C++ (the ``api`` / ``api_optim`` fixtures: ``pgfast`` and ``pgfast.optim``). The NumPy
+twin ``pgfast.reference`` is the specification of the math and checks nothing.
 """
 
 import gc
@@ -20,13 +21,13 @@ def named(argument):
 
 
 @pytest.fixture
-def softmax(impl, make_softmax):
-    return make_softmax(impl, D, K, True)
+def softmax(api, make_softmax):
+    return make_softmax(api, D, K, True)
 
 
 @pytest.fixture
-def gaussian(impl, make_gaussian):
-    return make_gaussian(impl, D, M, True)
+def gaussian(api, make_gaussian):
+    return make_gaussian(api, D, M, True)
 
 
 @pytest.fixture(params=["softmax", "gaussian"])
@@ -249,18 +250,18 @@ def test_rejected_input_consumes_no_randomness(policy):
     ("d", "k", "name"),
     [(0, 2, "n_features"), (-1, 2, "n_features"), (3, 0, "n_actions"), (3, -5, "n_actions")],
 )
-def test_softmax_non_positive_sizes_raise_value_error(impl, d, k, name):
+def test_softmax_non_positive_sizes_raise_value_error(api, d, k, name):
     with pytest.raises(ValueError, match=named(name)):
-        impl.LinearSoftmax(d, k)
+        api.LinearSoftmax(d, k)
 
 
 @pytest.mark.parametrize(
     ("d", "m", "name"),
     [(0, 1, "n_features"), (-3, 1, "n_features"), (3, 0, "action_dim"), (3, -1, "action_dim")],
 )
-def test_gaussian_non_positive_sizes_raise_value_error(impl, d, m, name):
+def test_gaussian_non_positive_sizes_raise_value_error(api, d, m, name):
     with pytest.raises(ValueError, match=named(name)):
-        impl.LinearGaussian(d, m)
+        api.LinearGaussian(d, m)
 
 
 @pytest.mark.parametrize(
@@ -268,9 +269,9 @@ def test_gaussian_non_positive_sizes_raise_value_error(impl, d, m, name):
     [(2**40, 2**40, "n_features"), (2**41, 1, "n_features"), (1, 2**41, "n_actions"), (2**39, 2, "n_params")],
     ids=["product", "n_features", "n_actions", "with-bias"],
 )
-def test_softmax_overflowing_sizes_raise_value_error(impl, d, k, name):
+def test_softmax_overflowing_sizes_raise_value_error(api, d, k, name):
     with pytest.raises(ValueError, match=name):
-        impl.LinearSoftmax(d, k, bias=True)
+        api.LinearSoftmax(d, k, bias=True)
 
 
 @pytest.mark.parametrize(
@@ -278,18 +279,18 @@ def test_softmax_overflowing_sizes_raise_value_error(impl, d, k, name):
     [(2**40, 2**40, "n_features"), (2**41, 1, "n_features"), (1, 2**41, "action_dim")],
     ids=["product", "n_features", "action_dim"],
 )
-def test_gaussian_overflowing_sizes_raise_value_error(impl, d, m, name):
+def test_gaussian_overflowing_sizes_raise_value_error(api, d, m, name):
     with pytest.raises(ValueError, match=name):
-        impl.LinearGaussian(d, m)
+        api.LinearGaussian(d, m)
 
 
-def test_gaussian_log_std_range_is_validated(impl):
+def test_gaussian_log_std_range_is_validated(api):
     with pytest.raises(ValueError, match=named("log_std_min")):
-        impl.LinearGaussian(2, log_std_min=1.0, log_std_max=0.0)
+        api.LinearGaussian(2, log_std_min=1.0, log_std_max=0.0)
     with pytest.raises(ValueError, match=named("log_std_min")):
-        impl.LinearGaussian(2, log_std_min=-np.inf)
+        api.LinearGaussian(2, log_std_min=-np.inf)
     with pytest.raises(ValueError, match=named("log_std_init")):
-        impl.LinearGaussian(2, log_std_init=np.nan)
+        api.LinearGaussian(2, log_std_init=np.nan)
 
 
 # ---------------------------------------------------------------------------------
@@ -352,32 +353,32 @@ def test_params_view_outlives_the_policy():
 
 
 @pytest.mark.parametrize("gamma", [-0.1, 1.0 + 1e-12, 2.0, np.nan, np.inf], ids=repr)
-def test_gamma_outside_unit_interval_raises_value_error(impl, gamma):
+def test_gamma_outside_unit_interval_raises_value_error(api, gamma):
     with pytest.raises(ValueError, match=named("gamma")):
-        impl.discounted_returns([1.0, 2.0], [False, True], gamma=gamma)
+        api.discounted_returns([1.0, 2.0], [False, True], gamma=gamma)
 
 
-def test_gamma_is_keyword_only(impl):
+def test_gamma_is_keyword_only(api):
     with pytest.raises(TypeError):
-        impl.discounted_returns([1.0], [True], None, 0.9)
+        api.discounted_returns([1.0], [True], None, 0.9)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_rewards_raise_value_error(impl, bad):
+def test_non_finite_rewards_raise_value_error(api, bad):
     with pytest.raises(ValueError, match=named("rewards")):
-        impl.discounted_returns([1.0, bad], [False, True], gamma=0.9)
+        api.discounted_returns([1.0, bad], [False, True], gamma=0.9)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_non_finite_bootstrap_raises_value_error(impl, bad):
+def test_non_finite_bootstrap_raises_value_error(api, bad):
     with pytest.raises(ValueError, match=named("bootstrap")):
-        impl.discounted_returns([1.0, 2.0], [False, False], gamma=0.9, bootstrap=[0.0, bad])
+        api.discounted_returns([1.0, 2.0], [False, False], gamma=0.9, bootstrap=[0.0, bad])
 
 
 @pytest.mark.parametrize("rewards", [1.0, np.zeros((2, 2, 2))], ids=["0-D", "3-D"])
-def test_rewards_of_wrong_ndim_raise_value_error(impl, rewards):
+def test_rewards_of_wrong_ndim_raise_value_error(api, rewards):
     with pytest.raises(ValueError, match=named("rewards")):
-        impl.discounted_returns(rewards, np.zeros(np.shape(rewards), bool), gamma=0.9)
+        api.discounted_returns(rewards, np.zeros(np.shape(rewards), bool), gamma=0.9)
 
 
 @pytest.mark.parametrize(
@@ -391,10 +392,10 @@ def test_rewards_of_wrong_ndim_raise_value_error(impl, rewards):
     ],
     ids=["terminated-long", "terminated-2d", "truncated-short", "bootstrap-long", "bootstrap-2d"],
 )
-def test_mismatched_lengths_raise_value_error(impl, name, kwargs):
+def test_mismatched_lengths_raise_value_error(api, name, kwargs):
     args = {"terminated": [False, True], "truncated": None, "bootstrap": None} | kwargs
     with pytest.raises(ValueError, match=named(name)):
-        impl.discounted_returns(
+        api.discounted_returns(
             [1.0, 2.0], args["terminated"], args["truncated"], gamma=0.9, bootstrap=args["bootstrap"]
         )
 
@@ -424,16 +425,16 @@ def test_mismatched_lengths_raise_value_error(impl, name, kwargs):
         "bootstrap-str-list",
     ],
 )
-def test_returns_inputs_of_wrong_dtype_raise_type_error(impl, name, kwargs):
+def test_returns_inputs_of_wrong_dtype_raise_type_error(api, name, kwargs):
     args = {"rewards": [1.0, 2.0], "terminated": [False, True], "truncated": None, "bootstrap": None}
     args |= kwargs
     with pytest.raises(TypeError, match=named(name)):
-        impl.discounted_returns(
+        api.discounted_returns(
             args["rewards"], args["terminated"], args["truncated"], gamma=0.9, bootstrap=args["bootstrap"]
         )
 
 
-def test_non_contiguous_returns_inputs_give_the_contiguous_result(impl):
+def test_non_contiguous_returns_inputs_give_the_contiguous_result(api):
     rng = np.random.default_rng(0)
     rewards = rng.normal(size=(20, 6))
     done = rng.random((20, 6)) < 0.2
@@ -441,12 +442,12 @@ def test_non_contiguous_returns_inputs_give_the_contiguous_result(impl):
     strided = (rewards[:, ::2], done[:, ::2], done[:, 1::2])
     contiguous = tuple(np.ascontiguousarray(a) for a in strided)
     assert_array_equal(
-        impl.discounted_returns(*strided, gamma=0.9, bootstrap=boot[::1, ::2]),
-        impl.discounted_returns(*contiguous, gamma=0.9, bootstrap=np.ascontiguousarray(boot[:, ::2])),
+        api.discounted_returns(*strided, gamma=0.9, bootstrap=boot[::1, ::2]),
+        api.discounted_returns(*contiguous, gamma=0.9, bootstrap=np.ascontiguousarray(boot[:, ::2])),
     )
     assert_array_equal(
-        impl.discounted_returns(rewards[::2, 0], done[::2, 0], gamma=0.5),
-        impl.discounted_returns(rewards[::2, 0].copy(), done[::2, 0].copy(), gamma=0.5),
+        api.discounted_returns(rewards[::2, 0], done[::2, 0], gamma=0.5),
+        api.discounted_returns(rewards[::2, 0].copy(), done[::2, 0].copy(), gamma=0.5),
     )
 
 
@@ -466,45 +467,45 @@ def _pg_args(pol, T=4):
     [np.ones(D), np.ones((4, D + 1)), np.ones((0, D)), np.ones((4, D, 1))],
     ids=["1-D", "wide", "empty", "3-D"],
 )
-def test_policy_gradient_rejects_states_of_wrong_shape(impl, policy, X):
+def test_policy_gradient_rejects_states_of_wrong_shape(api, policy, X):
     _, A, w = _pg_args(policy, max(np.shape(X)[0], 1) if np.ndim(X) > 1 else 4)
     with pytest.raises(ValueError, match=named("X")):
-        impl.policy_gradient(policy, X, A, w)
+        api.policy_gradient(policy, X, A, w)
 
 
-def test_policy_gradient_rejects_non_finite_states(impl, policy):
+def test_policy_gradient_rejects_non_finite_states(api, policy):
     X, A, w = _pg_args(policy)
     X[2, 1] = np.nan
     with pytest.raises(ValueError, match=named("X")):
-        impl.policy_gradient(policy, X, A, w)
+        api.policy_gradient(policy, X, A, w)
 
 
 @pytest.mark.parametrize("weights", [np.ones(3), np.ones(5), np.ones((4, 1))], ids=["short", "long", "2-D"])
-def test_policy_gradient_rejects_weights_of_wrong_length(impl, policy, weights):
+def test_policy_gradient_rejects_weights_of_wrong_length(api, policy, weights):
     X, A, _ = _pg_args(policy)
     with pytest.raises(ValueError, match=named("weights")):
-        impl.policy_gradient(policy, X, A, weights)
+        api.policy_gradient(policy, X, A, weights)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_policy_gradient_rejects_non_finite_weights(impl, policy, bad):
+def test_policy_gradient_rejects_non_finite_weights(api, policy, bad):
     X, A, w = _pg_args(policy)
     w[0] = bad
     with pytest.raises(ValueError, match=named("weights")):
-        impl.policy_gradient(policy, X, A, w)
+        api.policy_gradient(policy, X, A, w)
 
 
 @pytest.mark.parametrize("A", [[0, 1, 2, K], [0, -1, 0, 0], [0, 1]], ids=["too-big", "negative", "short"])
-def test_policy_gradient_rejects_bad_discrete_actions(impl, softmax, A):
+def test_policy_gradient_rejects_bad_discrete_actions(api, softmax, A):
     X, _, w = _pg_args(softmax)
     with pytest.raises(ValueError, match=named("A")):
-        impl.policy_gradient(softmax, X, A, w)
+        api.policy_gradient(softmax, X, A, w)
 
 
-def test_policy_gradient_rejects_float_discrete_actions(impl, softmax):
+def test_policy_gradient_rejects_float_discrete_actions(api, softmax):
     X, _, w = _pg_args(softmax)
     with pytest.raises(TypeError, match=named("A")):
-        impl.policy_gradient(softmax, X, [0.0, 1.0, 0.0, 1.0], w)
+        api.policy_gradient(softmax, X, [0.0, 1.0, 0.0, 1.0], w)
 
 
 @pytest.mark.parametrize(
@@ -512,27 +513,27 @@ def test_policy_gradient_rejects_float_discrete_actions(impl, softmax):
     [np.zeros(4), np.zeros((4, M + 1)), np.zeros((3, M)), np.full((4, M), np.nan)],
     ids=["1-D", "wide", "short", "nan"],
 )
-def test_policy_gradient_rejects_bad_continuous_actions(impl, gaussian, A):
+def test_policy_gradient_rejects_bad_continuous_actions(api, gaussian, A):
     X, _, w = _pg_args(gaussian)
     with pytest.raises(ValueError, match=named("A")):
-        impl.policy_gradient(gaussian, X, A, w)
+        api.policy_gradient(gaussian, X, A, w)
 
 
 @pytest.mark.parametrize("policy_arg", [None, object(), "LinearSoftmax"], ids=repr)
-def test_policy_gradient_rejects_non_policies(impl, policy_arg):
+def test_policy_gradient_rejects_non_policies(api, policy_arg):
     X, A, w = np.ones((2, D)), np.zeros(2, dtype=np.int64), np.ones(2)
     with pytest.raises(TypeError, match=named("policy")):
-        impl.policy_gradient(policy_arg, X, A, w)
+        api.policy_gradient(policy_arg, X, A, w)
 
 
-def test_policy_gradient_accepts_non_contiguous_inputs(impl, softmax):
+def test_policy_gradient_accepts_non_contiguous_inputs(api, softmax):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(10, 2 * D))[:, ::2]
     A = rng.integers(0, K, 20)[::2]
     w = rng.normal(size=20)[::2]
     assert_array_equal(
-        impl.policy_gradient(softmax, X, A, w),
-        impl.policy_gradient(softmax, X.copy(), A.copy(), w.copy()),
+        api.policy_gradient(softmax, X, A, w),
+        api.policy_gradient(softmax, X.copy(), A.copy(), w.copy()),
     )
 
 
@@ -542,8 +543,8 @@ def test_policy_gradient_accepts_non_contiguous_inputs(impl, softmax):
 
 
 @pytest.fixture(params=["SGD", "Adam"])
-def optimiser(request, optim):
-    return getattr(optim, request.param)(lr=0.1)
+def optimiser(request, api_optim):
+    return getattr(api_optim, request.param)(lr=0.1)
 
 
 def test_step_rejects_read_only_params(optimiser):
@@ -554,8 +555,8 @@ def test_step_rejects_read_only_params(optimiser):
     assert_array_equal(params, [1.0, 2.0, 3.0])
 
 
-def test_rejected_step_does_not_advance_adam(optim):
-    opt = optim.Adam()
+def test_rejected_step_does_not_advance_adam(api_optim):
+    opt = api_optim.Adam()
     params = np.zeros(3)
     params.flags.writeable = False
     with pytest.raises(ValueError, match=named("params")):
@@ -612,7 +613,7 @@ def test_step_rejects_string_grad(optimiser):
         optimiser.step(np.zeros(2), np.array(["1", "2"]))
 
 
-def test_step_accepts_non_contiguous_grad(optimiser, optim):
+def test_step_accepts_non_contiguous_grad(optimiser, api_optim):
     twin = type(optimiser)(lr=0.1)
     grad = np.arange(6, dtype=float)
     a, b = np.zeros(3), np.zeros(3)
@@ -621,41 +622,41 @@ def test_step_accepts_non_contiguous_grad(optimiser, optim):
     assert_array_equal(a, b)
 
 
-def test_adam_rejects_params_of_another_size(optim):
-    opt = optim.Adam()
+def test_adam_rejects_params_of_another_size(api_optim):
+    opt = api_optim.Adam()
     opt.step(np.zeros(3), np.ones(3))
     with pytest.raises(ValueError, match=named("params")):
         opt.step(np.zeros(4), np.ones(4))
 
 
-def test_sgd_rejects_step_size_of_another_size(optim):
-    opt = optim.SGD(lr=0.1, step_size=np.ones(2))
+def test_sgd_rejects_step_size_of_another_size(api_optim):
+    opt = api_optim.SGD(lr=0.1, step_size=np.ones(2))
     with pytest.raises(ValueError, match=named("step_size")):
         opt.step(np.zeros(3), np.ones(3))
 
 
 @pytest.mark.parametrize("lr", [0.0, -1.0, np.nan, np.inf], ids=repr)
-def test_optimisers_reject_bad_lr(optim, lr):
+def test_optimisers_reject_bad_lr(api_optim, lr):
     with pytest.raises(ValueError, match=named("lr")):
-        optim.SGD(lr=lr)
+        api_optim.SGD(lr=lr)
     with pytest.raises(ValueError, match=named("lr")):
-        optim.Adam(lr=lr)
+        api_optim.Adam(lr=lr)
 
 
 @pytest.mark.parametrize("max_grad_norm", [0.0, -1.0, np.nan, np.inf], ids=repr)
-def test_optimisers_reject_bad_max_grad_norm(optim, max_grad_norm):
+def test_optimisers_reject_bad_max_grad_norm(api_optim, max_grad_norm):
     with pytest.raises(ValueError, match=named("max_grad_norm")):
-        optim.SGD(lr=0.1, max_grad_norm=max_grad_norm)
+        api_optim.SGD(lr=0.1, max_grad_norm=max_grad_norm)
     with pytest.raises(ValueError, match=named("max_grad_norm")):
-        optim.Adam(max_grad_norm=max_grad_norm)
+        api_optim.Adam(max_grad_norm=max_grad_norm)
 
 
 @pytest.mark.parametrize(
     "step_size", [[1.0, -0.5], [1.0, np.nan], [[1.0, 1.0]]], ids=["negative", "nan", "2-D"]
 )
-def test_sgd_rejects_bad_step_size(optim, step_size):
+def test_sgd_rejects_bad_step_size(api_optim, step_size):
     with pytest.raises(ValueError, match=named("step_size")):
-        optim.SGD(lr=0.1, step_size=step_size)
+        api_optim.SGD(lr=0.1, step_size=step_size)
 
 
 @pytest.mark.parametrize(
@@ -669,9 +670,9 @@ def test_sgd_rejects_bad_step_size(optim, step_size):
     ],
     ids=["beta1-one", "beta1-negative", "beta2-one", "eps-zero", "eps-nan"],
 )
-def test_adam_rejects_bad_hyperparameters(optim, kwargs, name):
+def test_adam_rejects_bad_hyperparameters(api_optim, kwargs, name):
     with pytest.raises(ValueError, match=named(name)):
-        optim.Adam(**kwargs)
+        api_optim.Adam(**kwargs)
 
 
 @pytest.mark.parametrize(
@@ -687,8 +688,8 @@ def test_adam_rejects_bad_hyperparameters(optim, kwargs, name):
     ],
     ids=["negative-t", "empty", "mismatch", "negative-v", "nan-m", "inf-v", "2-D"],
 )
-def test_adam_set_state_rejects_inconsistent_state(optim, t, m, v, match):
-    opt = optim.Adam()
+def test_adam_set_state_rejects_inconsistent_state(api_optim, t, m, v, match):
+    opt = api_optim.Adam()
     with pytest.raises(ValueError, match=match):
         opt.set_state(t, m, v)
     assert opt.t == 0

@@ -177,20 +177,3 @@ def test_twin_gaussian_storage_keeps_its_values():
     twin = ref.LinearGaussian(1, 2, False, log_std_init=-1.0, params=storage)
     assert twin.params is storage
     assert_twin_equal(storage, np.full(4, 0.25))
-
-
-@pytest.mark.parametrize(
-    ("params", "error", "match"),
-    [([0.0] * 8, TypeError, "numpy.ndarray"), (np.zeros(8, np.float32), TypeError, "float64"),
-     (np.zeros(7), ValueError, r"shape \(8,\)"), (np.zeros((2, 4)), ValueError, r"shape \(8,\)")],
-)
-def test_twin_storage_rejects_arrays_it_cannot_use_in_place(params, error, match):
-    with pytest.raises(error, match=match):
-        ref.LinearSoftmax(3, 2, True, params=params)
-
-
-def test_twin_storage_rejects_a_read_only_array():
-    a = np.zeros(8)
-    a.flags.writeable = False
-    with pytest.raises(ValueError, match="params is read-only"):
-        ref.LinearSoftmax(3, 2, True, params=a)

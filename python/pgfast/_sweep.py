@@ -78,7 +78,7 @@ class SweepResults(list):  # type: ignore[type-arg]
 
     Records are in grid order (configurations as :func:`itertools.product` of the grid,
     seeds within each), whatever order the runs finished in. Their keys are
-    :data:`COLUMNS`, with one key per grid argument inserted after ``label``.
+    ``COLUMNS``, with one key per grid argument inserted after ``label``.
 
     Attributes
     ----------
@@ -727,7 +727,7 @@ def sweep(
     -------
     SweepResults
         A list of records, one per (configuration, seed) in grid order, with the
-        columns :data:`COLUMNS`; ``.to_dataframe()`` gives a pandas DataFrame,
+        columns ``COLUMNS``; ``.to_dataframe()`` gives a pandas DataFrame,
         ``.plot()`` the mean ± std learning curves.
 
     Raises

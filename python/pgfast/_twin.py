@@ -11,6 +11,7 @@ with the update written as the book writes it; the parity tests compare the two.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Optional
 
 import numpy as np
@@ -61,20 +62,19 @@ class ReinforceRule:
             batch["X"] = _dense(batch["I"], self.policy.n_features)
         optimizers = [o for o in (self.optimizer, self.baseline_optimizer) if o is not None]
         saved = [o.state() if hasattr(o, "state") else None for o in optimizers]
-        try:
-            # Overflow is the C++ learner's to judge (it refuses a non-finite result), as in C++.
-            with np.errstate(over="ignore", invalid="ignore"):
-                return reference.reinforce_update(
-                    self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
-                    **self.config,
-                )
-        except BaseException:
-            # A refused update never happened: the optimisers' moments as they were (the
-            # C++ learner restores the parameters).
+        # Overflow is the C++ learner's to judge: it refuses an update that leaves a
+        # parameter non-finite, restores θ and w and raises. A refused update never
+        # happened, so the optimisers' moments go back to what they were.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = reference.reinforce_update(
+                self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
+                **self.config,
+            )
+        if not (np.all(np.isfinite(self.policy.params)) and (self.w is None or np.all(np.isfinite(self.w)))):
             for o, s in zip(optimizers, saved):
                 if s is not None:
                     o.set_state(*s)
-            raise
+        return out
 
 
 class ActorCriticRule:
@@ -110,9 +110,18 @@ class ActorCriticRule:
         state.rbar = float(self.learner.average_reward)
         action = int(a[0]) if isinstance(self.policy, reference.LinearSoftmax) else a
         xn = np.zeros(d) if x_next is None else _dense(x_next, d)
+        theta, w, rbar = self.policy.params.copy(), state.w.copy(), state.rbar
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite step is refused below
             delta = reference.actor_critic_step(
                 self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
+            )
+        if not (math.isfinite(delta) and math.isfinite(state.rbar) and np.all(np.isfinite(self.policy.params))
+                and np.all(np.isfinite(state.w))):
+            # refused, as the C++ step refuses it: no parameter changes (the engine then
+            # restarts this environment's episode bookkeeping, and the next call its traces)
+            self.policy.params[...], state.w[...], state.rbar = theta, w, rbar
+            raise ValueError(
+                "the update would make parameters non-finite (step size too large?); parameters kept"
             )
         return delta, state.rbar
 

@@ -111,7 +111,7 @@ class _Agent:
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
-        """The hyper-parameters (:attr:`config` as a dict) and ``seed``: what rebuilds the agent."""
+        """The hyper-parameters (``config`` as a dict) and ``seed``: what rebuilds the agent."""
         return {**dataclasses.asdict(self.config), "seed": self.seed}
 
     @property

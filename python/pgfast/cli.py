@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "sweep", help="train over a grid of arguments x seeds; results file and mean ± std curves",
-        description="Run Reinforce(ENV_ID, seed=s, **config).learn(--timesteps) for every "
+        description="Run Reinforce(ENV_ID, seed=s, <config>).learn(--timesteps) for every "
                     "configuration of the grid and every seed, append each run to --out as a "
                     "JSON line, and plot mean ± std learning curves per configuration. "
                     "Running the same command again resumes: finished runs are not redone.",

@@ -14,7 +14,7 @@ promotion rules and operation order included.
 >>> env = gymnasium.make("pgfast/CartPole-v1")       # registered when pgfast is imported
 
 ``pgfast.Reinforce(pgfast.envs.make(id))`` (or ``make_vec``) learns in one C++ loop,
-bit-identical to the same agent on ``gymnasium.make(id)`` (see :mod:`pgfast._fused`).
+bit-identical to the same agent on ``gymnasium.make(id)`` (see ``pgfast._fused``).
 
 Platform note: Acrobot's first observation takes NumPy's float32 ``cos``/``sin`` of the
 float32 reset state. NumPy computes those with its own SIMD algorithm on CPUs with FMA3
@@ -82,6 +82,7 @@ def _detect_float32_trig() -> tuple[int, str]:
     return 0, "unknown"
 
 
+#: The float32 sin/cos the installed NumPy uses (the native envs use the same).
 _FLOAT32_TRIG_MODE, FLOAT32_TRIG = _detect_float32_trig()
 
 
@@ -147,7 +148,7 @@ class NativeEnv(gym.Env[_Obs, Any]):
     def seed_for_fused(self, seed: int | None) -> None:
         """Seed ``np_random`` as ``reset(seed=seed)`` does, leaving the reset to C++.
 
-        The fused learning loop (:mod:`pgfast._fused`) resets the core itself, drawing
+        The fused learning loop (``pgfast._fused``) resets the core itself, drawing
         from ``np_random``: the same draws as ``reset(seed=seed)``.
         """
         super().reset(seed=seed)

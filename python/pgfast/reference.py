@@ -21,8 +21,12 @@ the same order (``cpp/include/pgfast/numpy_math.hpp``):
 * a sum over steps is ``.sum(axis=0)`` of a C-contiguous (T, n) array, which NumPy
   accumulates row after row, as the core's loops do;
 * ``np.exp`` / ``np.log`` are NumPy's (SVML's AVX-512 kernels on x86-64 Linux with
-  AVX512_SKX, else libm); :mod:`pgfast._numpy_math` switches the core to the same ones.
+  AVX512_SKX, else libm); ``pgfast._numpy_math`` switches the core to the same ones.
   ``math.exp`` / ``math.log`` are libm's and are not used on arrays here.
+
+It validates nothing: arguments are converted with ``np.asarray`` and used. The public
+API is the one place that checks them (the C++ bindings, and :mod:`pgfast._validate` for
+the agents); the bad-input tests run against it.
 
 Conventions shared by every policy method:
 
@@ -36,7 +40,6 @@ Conventions shared by every policy method:
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -74,133 +77,30 @@ FloatArray = NDArray[np.float64]
 
 # 0.5 ln(2π), correctly rounded (the C++ literal): the constant of the Gaussian log-density.
 _HALF_LOG_2PI = 0.91893853320467274178
-# Largest parameter count accepted (the same bound as the C++ core).
-_MAX_SIZE = 2**40
 
 
 # ----------------------------------------------------------------------------------
-# Argument checks (kept minimal: this module is a specification, not a firewall)
+# Conversions. This module checks nothing: it is the specification of the math, called
+# with valid arguments (pgfast's public API validates them: the C++ bindings and
+# pgfast._validate). It does ``np.asarray`` and the math; what invalid input does here
+# is unspecified.
 # ----------------------------------------------------------------------------------
 
 
-def _size(value: int, name: str) -> int:
-    """Return ``value`` as a positive int no larger than ``_MAX_SIZE``."""
-    if isinstance(value, (bool, float)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    if value > _MAX_SIZE:
-        raise ValueError(f"{name} is too large")
-    return int(value)
+def _states(x: ArrayLike) -> tuple[FloatArray, bool]:
+    """Return ``x`` as an (N, d) float64 array, and whether it was one state."""
+    X = np.asarray(x, dtype=np.float64)
+    return (X[np.newaxis, :], True) if X.ndim == 1 else (X, False)
 
 
-def _float_array(value: ArrayLike, name: str) -> FloatArray:
-    """Cast an array-like of numbers to a C-contiguous float64 array."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-    return np.asarray(arr, dtype=np.float64, order="C")
+def _discrete_actions(a: ArrayLike, n: int) -> NDArray[np.int64]:
+    """Return the action(s) ``a`` as an (n,) int64 array."""
+    return np.asarray(a, dtype=np.int64).reshape(n)
 
 
-def _finite(arr: FloatArray, name: str) -> FloatArray:
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
-    return arr
-
-
-def _finite_result(out: FloatArray, what: str, why: str) -> FloatArray:
-    """Return ``out``, or refuse it when not finite: the rule for extreme but finite input.
-
-    Every input was checked finite before; a result that still is not (an overflow, or
-    the inf - inf and 0 · inf that follow) is a ``ValueError`` "<what>: the result
-    overflows (<why>)", never returned. The computations run under
-    ``np.errstate(over="ignore", invalid="ignore")`` so that NumPy does not warn first.
-    """
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{what}: the result overflows ({why})")
-    return out
-
-
-# Why a result of finite inputs can overflow (the same words as the C++ bindings).
-_WHY_SOFTMAX_LOG_PROB = "the action preferences of x are too far apart"
-_WHY_SOFTMAX_GRAD = "x is too large"
-_WHY_GAUSSIAN_LOG_PROB = "|a - mean| is too large for the standard deviation"
-_WHY_GAUSSIAN_GRAD = "|a - mean| or x is too large for the standard deviation"
-
-
-def _quiet() -> np.errstate:
-    """Context: NumPy computes through overflow silently; the result is checked after."""
-    return np.errstate(over="ignore", invalid="ignore")
-
-
-def _states(x: ArrayLike, d: int, name: str = "x") -> tuple[FloatArray, bool]:
-    """Return ``x`` as an (N, d) float64 batch and whether it was a single state."""
-    X = _float_array(x, name)
-    if X.ndim == 1 and X.shape[0] == d:
-        return _finite(X[np.newaxis, :], name), True
-    if X.ndim == 2 and X.shape[1] == d:
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} is an empty batch")
-        return _finite(X, name), False
-    raise ValueError(f"{name} must have shape ({d},) or (N, {d}), got {X.shape}")
-
-
-def _discrete_actions(a: ArrayLike, k: int, n: int, single: bool, name: str = "a") -> NDArray[np.int64]:
-    """Return the actions as an (n,) int64 array of values in [0, k)."""
-    if single:
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer action, got {type(a).__name__}")
-        if not 0 <= a < k:
-            raise ValueError(f"{name} = {a} is out of range for {k} actions")
-        actions = np.array([a], dtype=np.int64)
-    else:
-        arr = np.asarray(a)
-        if arr.dtype.kind not in "iu":
-            raise TypeError(f"{name} must hold integer actions, got dtype {arr.dtype}")
-        if arr.shape != (n,):
-            raise ValueError(f"{name} must have shape ({n},), got {arr.shape}")
-        actions = arr.astype(np.int64)
-    if np.any(actions < 0) or np.any(actions >= k):
-        raise ValueError(f"{name} has an action out of range for {k} actions")
-    return actions
-
-
-def _continuous_actions(a: ArrayLike, m: int, n: int, single: bool, name: str = "a") -> FloatArray:
-    """Return the actions as an (n, m) float64 array."""
-    A = _float_array(a, name)
-    expected = (m,) if single else (n, m)
-    if A.shape != expected:
-        raise ValueError(f"{name} must have shape {expected}, got {A.shape}")
-    return _finite(A.reshape(n, m), name)
-
-
-def _check_generator(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
-    return rng
-
-
-def _storage(params: object, n: int, name: str = "params") -> FloatArray:
-    """Check an array given as a policy's parameter storage: writable 1-D float64 of n values."""
-    if not isinstance(params, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray (used as the policy's storage, not copied)")
-    if params.dtype != np.float64:
-        raise TypeError(f"{name} must have dtype float64 (native byte order), got {params.dtype}")
-    if params.ndim != 1 or params.shape[0] != n:
-        raise ValueError(f"{name} must have shape ({n},), got {params.shape}")
-    if not params.flags.writeable:
-        raise ValueError(f"{name} is read-only")
-    return params
-
-
-def _assign(dst: FloatArray, value: ArrayLike, name: str) -> None:
-    """Copy ``value`` into ``dst`` after checking its shape and finiteness."""
-    src = _float_array(value, name)
-    if src.shape != dst.shape:
-        raise ValueError(f"{name} must have shape {dst.shape}, got {src.shape}")
-    dst[...] = _finite(src, name)
+def _continuous_actions(a: ArrayLike, n: int) -> FloatArray:
+    """Return the action(s) ``a`` as an (n, action_dim) float64 array."""
+    return np.asarray(a, dtype=np.float64).reshape(n, -1)
 
 
 # ----------------------------------------------------------------------------------
@@ -237,15 +137,9 @@ class LinearSoftmax:
     def __init__(
         self, n_features: int, n_actions: int, bias: bool = True, *, params: Optional[FloatArray] = None
     ) -> None:
-        self._d = _size(n_features, "n_features")
-        self._k = _size(n_actions, "n_actions")
-        if self._d * self._k > _MAX_SIZE:
-            raise ValueError("n_actions * n_features is too large")
-        self._bias = bool(bias)
+        self._d, self._k, self._bias = int(n_features), int(n_actions), bool(bias)
         n_params = self._k * self._d + (self._k if self._bias else 0)
-        if n_params > _MAX_SIZE:
-            raise ValueError("n_params is too large")
-        self._params = np.zeros(n_params) if params is None else _storage(params, n_params)
+        self._params = np.zeros(n_params) if params is None else params
 
     def __repr__(self) -> str:
         return f"LinearSoftmax(n_features={self._d}, n_actions={self._k}, bias={self._bias})"
@@ -279,7 +173,7 @@ class LinearSoftmax:
 
     @params.setter
     def params(self, value: ArrayLike) -> None:
-        _assign(self._params, value, "params")
+        self._params[...] = value
 
     @property
     def _W(self) -> FloatArray:
@@ -301,10 +195,7 @@ class LinearSoftmax:
         h_b = Σ_i W_bi x_i + b_b is written ``(x * W).sum(axis=-1) + b``: products, then
         NumPy's pairwise sum, as the core computes it (not ``X @ W.T``: BLAS).
         """
-        with _quiet():
-            H: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
-        if not np.all(np.isfinite(H)):
-            raise ValueError("action preferences are not finite (parameters or features too large)")
+        H: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         return H
 
     def _log_probs(self, X: FloatArray) -> FloatArray:
@@ -314,16 +205,14 @@ class LinearSoftmax:
         shift is subtracted first, so that huge preferences lose no precision.
         """
         shifted = self._preferences(X)
-        with _quiet():  # h_b − max h may overflow to −inf: π_b = 0, ln π_b = −inf
-            shifted -= shifted.max(axis=1, keepdims=True)
-            out: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        shifted -= shifted.max(axis=1, keepdims=True)
+        out: FloatArray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return out
 
     def _probs(self, X: FloatArray) -> FloatArray:
         """Return π(·|s) for each row, shape (N, k) (S&B eq. 13.2)."""
         H = self._preferences(X)
-        with _quiet():  # h_b − max h may overflow to −inf: e^−inf = 0
-            E = np.exp(H - H.max(axis=1, keepdims=True))  # ≤ 1: never overflows
+        E = np.exp(H - H.max(axis=1, keepdims=True))  # ≤ 1: never overflows
         out: FloatArray = E / E.sum(axis=1, keepdims=True)
         return out
 
@@ -340,7 +229,7 @@ class LinearSoftmax:
         return grad_W
 
     def probs(self, x: ArrayLike) -> FloatArray:
-        """Return the action probabilities π(·|s) (S&B eq. 13.2).
+        """Return the action probabilities π(· | s) (S&B eq. 13.2).
 
         Parameters
         ----------
@@ -352,7 +241,7 @@ class LinearSoftmax:
         numpy.ndarray
             Shape (n_actions,), or (N, n_actions) for a batch.
         """
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         P = self._probs(X)
         return P[0] if single else P
 
@@ -371,11 +260,9 @@ class LinearSoftmax:
         float or numpy.ndarray
             A float for one state, an (N,) array for a batch.
         """
-        X, single = _states(x, self._d)
-        A = _discrete_actions(a, self._k, X.shape[0], single)
-        with _quiet():
-            lp = self._log_probs(X)[np.arange(X.shape[0]), A]
-        _finite_result(lp, "log_prob", _WHY_SOFTMAX_LOG_PROB)
+        X, single = _states(x)
+        A = _discrete_actions(a, X.shape[0])
+        lp = self._log_probs(X)[np.arange(X.shape[0]), A]
         return float(lp[0]) if single else lp
 
     def grad_log_prob(self, x: ArrayLike, a: ArrayLike, scale: Optional[float] = None) -> FloatArray:
@@ -400,29 +287,27 @@ class LinearSoftmax:
         numpy.ndarray
             Shape (n_params,), or (N, n_params) for a batch.
         """
-        X, single = _states(x, self._d)
-        A = _discrete_actions(a, self._k, X.shape[0], single)
+        X, single = _states(x)
+        A = _discrete_actions(a, X.shape[0])
         sc = None if scale is None else np.full(X.shape[0], float(scale))
-        G = _finite_result(self._eligibility(X, A, sc), "grad_log_prob", _WHY_SOFTMAX_GRAD)
+        G = self._eligibility(X, A, sc)
         return G[0] if single else G
 
     def _eligibility(
         self, X: FloatArray, A: NDArray[np.int64], scale: Optional[FloatArray] = None
     ) -> FloatArray:
-        """Rows (e_a − π(·|s)) ⊗ x(s) of validated states and actions, unchecked (eq. 13.9).
+        """Rows (e_a − π(·|s)) ⊗ x(s) of states X and actions A (eq. 13.9).
 
         With ``scale`` (shape (N,)), row t is (scale_t (e_a − π)) ⊗ x: the per-action
         coefficient is scaled before the product with x, as the core's kernels do.
         """
-        one_hot = np.eye(self._k)[A]
-        with _quiet():
-            coef = one_hot - self._probs(X)
-            if scale is not None:
-                coef = scale[:, np.newaxis] * coef
-            return self._expand(coef, X)
+        coef = np.eye(self._k)[A] - self._probs(X)
+        if scale is not None:
+            coef = scale[:, np.newaxis] * coef
+        return self._expand(coef, X)
 
     def entropy(self, x: ArrayLike) -> Union[float, FloatArray]:
-        """Entropy H(π(·|s)) = −Σ_b π(b|s) ln π(b|s).
+        """Entropy H(π(· | s)) = −Σ_b π(b|s) ln π(b|s).
 
         Parameters
         ----------
@@ -434,9 +319,8 @@ class LinearSoftmax:
         float or numpy.ndarray
             A float for one state, an (N,) array for a batch.
         """
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         H = self._entropy(X)
-        _finite_result(H, "entropy", _WHY_SOFTMAX_GRAD)
         return float(H[0]) if single else H
 
     def _entropy(self, X: FloatArray) -> FloatArray:
@@ -449,12 +333,11 @@ class LinearSoftmax:
         ≥ 0, so nothing cancels. The C++ core computes it the same way.
         """
         S = self._preferences(X)
-        with _quiet():  # s_b may overflow to −inf: π_b = 0, and its term is 0
-            S -= S.max(axis=1, keepdims=True)
-            E = np.exp(S)
-            Z = E.sum(axis=1)
-            P = E / Z[:, np.newaxis]
-            H: FloatArray = np.log(Z) - np.where(P > 0.0, P * S, 0.0).sum(axis=1)
+        S -= S.max(axis=1, keepdims=True)  # s_b may overflow to −inf: π_b = 0, its term 0
+        E = np.exp(S)
+        Z = E.sum(axis=1)
+        P = E / Z[:, np.newaxis]
+        H: FloatArray = np.log(Z) - np.where(P > 0.0, P * S, 0.0).sum(axis=1)
         return H
 
     def grad_entropy(self, x: ArrayLike, scale: Optional[float] = None) -> FloatArray:
@@ -475,18 +358,16 @@ class LinearSoftmax:
         numpy.ndarray
             Shape (n_params,), or (N, n_params) for a batch.
         """
-        X, single = _states(x, self._d)
-        with _quiet():
-            L = self._log_probs(X)
-            P = np.exp(L)
-            H = self._entropy(X)[:, np.newaxis]
-            coef = -P * (L + H) if scale is None else float(scale) * (-P * (L + H))
-            G = self._expand(np.where(P > 0.0, coef, 0.0), X)  # π_b = 0: the limit 0
-        _finite_result(G, "grad_entropy", _WHY_SOFTMAX_GRAD)
+        X, single = _states(x)
+        L = self._log_probs(X)
+        P = np.exp(L)
+        H = self._entropy(X)[:, np.newaxis]
+        coef = -P * (L + H) if scale is None else float(scale) * (-P * (L + H))
+        G = self._expand(np.where(P > 0.0, coef, 0.0), X)  # π_b = 0: the limit 0
         return G[0] if single else G
 
     def sample(self, x: ArrayLike, rng: np.random.Generator) -> Union[int, NDArray[np.int64]]:
-        """Draw A ~ π(·|s) with one uniform per state from ``rng``.
+        """Draw A ~ π(· | s) with one uniform per state from ``rng``.
 
         The action is the first b with u < Σ_{c≤b} π(c|s) (the rule of
         ``Generator.choice(p=...)``), or the last action if rounding leaves the
@@ -505,8 +386,7 @@ class LinearSoftmax:
         int or numpy.ndarray
             An int for one state, an (N,) int64 array for a batch.
         """
-        X, single = _states(x, self._d)
-        rng = _check_generator(rng)
+        X, single = _states(x)
         P = self._probs(X)
         u: FloatArray = np.array([rng.random()]) if single else np.asarray(rng.random(X.shape[0]))
         # Number of cumulative sums ≤ u = index of the first one above u.
@@ -527,7 +407,7 @@ class LinearSoftmax:
         int or numpy.ndarray
             An int for one state, an (N,) int64 array for a batch.
         """
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         actions = self._preferences(X).argmax(axis=1).astype(np.int64)
         return int(actions[0]) if single else actions
 
@@ -587,24 +467,13 @@ class LinearGaussian:
         *,
         params: Optional[FloatArray] = None,
     ) -> None:
-        self._d = _size(n_features, "n_features")
-        self._m = _size(action_dim, "action_dim")
-        if self._d * self._m > _MAX_SIZE:
-            raise ValueError("action_dim * n_features is too large")
-        self._lo = float(log_std_min)
-        self._hi = float(log_std_max)
-        if not (math.isfinite(self._lo) and math.isfinite(self._hi) and self._lo < self._hi):
-            raise ValueError("log_std_min must be finite and < log_std_max")
-        if not math.isfinite(log_std_init):
-            raise ValueError("log_std_init must be finite")
-        self._bias = bool(bias)
+        self._d, self._m, self._bias = int(n_features), int(action_dim), bool(bias)
+        self._lo, self._hi = float(log_std_min), float(log_std_max)
         self._sd = bool(state_dependent_std)
         n_log_std = self._m * self._d + self._m if self._sd else self._m
         n_params = self._m * self._d + (self._m if self._bias else 0) + n_log_std
-        if n_params > _MAX_SIZE:
-            raise ValueError("n_params is too large")
         if params is not None:
-            self._params = _storage(params, n_params)
+            self._params = params
         else:
             self._params = np.zeros(n_params)
             self._params[n_params - self._m :] = log_std_init
@@ -656,7 +525,7 @@ class LinearGaussian:
 
     @params.setter
     def params(self, value: ArrayLike) -> None:
-        _assign(self._params, value, "params")
+        self._params[...] = value
 
     @property
     def _log_std_offset(self) -> int:
@@ -688,13 +557,12 @@ class LinearGaussian:
         if not self._sd:
             return np.broadcast_to(self._raw_log_std, (X.shape[0], self._m))
         Ws = self._raw_log_std[: self._m * self._d].reshape(self._m, self._d)
-        with _quiet():  # clamped by every caller: an overflow to ±inf clamps to the bound
-            out: FloatArray = (X[:, np.newaxis, :] * Ws).sum(axis=-1) + self._raw_log_std[self._m * self._d :]
+        out: FloatArray = (X[:, np.newaxis, :] * Ws).sum(axis=-1) + self._raw_log_std[self._m * self._d :]
         return out
 
     def log_std_at(self, x: ArrayLike) -> FloatArray:
         """Return the clamped log-std l(s), shape (action_dim,) or (N, action_dim)."""
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         ls = np.clip(self._raw_log_std_of(X), self._lo, self._hi)
         return ls[0] if single else ls
 
@@ -712,10 +580,7 @@ class LinearGaussian:
 
         Written ``(x * W).sum(axis=-1) + b`` (NumPy's pairwise sum, as the core).
         """
-        with _quiet():
-            mu: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
-        if not np.all(np.isfinite(mu)):
-            raise ValueError("action mean is not finite (parameters or features too large)")
+        mu: FloatArray = (X[:, np.newaxis, :] * self._W).sum(axis=-1) + self._b
         return mu
 
     def mean(self, x: ArrayLike) -> FloatArray:
@@ -731,7 +596,7 @@ class LinearGaussian:
         numpy.ndarray
             Shape (action_dim,), or (N, action_dim) for a batch.
         """
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         mu = self._mean(X)
         return mu[0] if single else mu
 
@@ -750,14 +615,11 @@ class LinearGaussian:
         float or numpy.ndarray
             A float for one state, an (N,) array for a batch.
         """
-        X, single = _states(x, self._d)
-        A = _continuous_actions(a, self._m, X.shape[0], single)
+        X, single = _states(x)
+        A = _continuous_actions(a, X.shape[0])
         log_std = np.clip(self._raw_log_std_of(X), self._lo, self._hi)
-        mu = self._mean(X)
-        with _quiet():
-            z = (A - mu) / np.exp(log_std)
-            lp = (-0.5 * (z * z) - log_std - _HALF_LOG_2PI).sum(axis=1)
-        _finite_result(lp, "log_prob", _WHY_GAUSSIAN_LOG_PROB)
+        z = (A - self._mean(X)) / np.exp(log_std)
+        lp = (-0.5 * (z * z) - log_std - _HALF_LOG_2PI).sum(axis=1)
         return float(lp[0]) if single else lp
 
     def grad_log_prob(self, x: ArrayLike, a: ArrayLike, scale: Optional[float] = None) -> FloatArray:
@@ -783,24 +645,18 @@ class LinearGaussian:
         numpy.ndarray
             Shape (n_params,), or (N, n_params) for a batch.
         """
-        X, single = _states(x, self._d)
-        A = _continuous_actions(a, self._m, X.shape[0], single)
+        X, single = _states(x)
+        A = _continuous_actions(a, X.shape[0])
         sc = None if scale is None else np.full(X.shape[0], float(scale))
-        G = _finite_result(self._eligibility(X, A, sc), "grad_log_prob", _WHY_GAUSSIAN_GRAD)
+        G = self._eligibility(X, A, sc)
         return G[0] if single else G
 
     def _eligibility(self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None) -> FloatArray:
-        """Eligibility rows of validated states and actions, unchecked (eqs. 13.19-13.20).
+        """Eligibility rows of states X and actions A (eqs. 13.19-13.20).
 
         With ``scale`` (shape (N,)), each per-dimension coefficient of row t is multiplied
         by scale_t before the product with x, as the core's kernels do.
         """
-        with _quiet():
-            return self._eligibility_rows(X, A, scale)
-
-    def _eligibility_rows(
-        self, X: FloatArray, A: FloatArray, scale: Optional[FloatArray] = None
-    ) -> FloatArray:
         n = X.shape[0]
         raw = self._raw_log_std_of(X)
         sigma = np.exp(np.clip(raw, self._lo, self._hi))
@@ -824,14 +680,14 @@ class LinearGaussian:
         Parameters
         ----------
         x : array_like, shape (n_features,) or (N, n_features)
-            Feature vector(s) x(s) (validated, otherwise unused).
+            Feature vector(s) x(s) (only their number is used).
 
         Returns
         -------
         float or numpy.ndarray
             A float for one state, an (N,) array for a batch.
         """
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         H = (np.clip(self._raw_log_std_of(X), self._lo, self._hi) + _HALF_LOG_2PI + 0.5).sum(axis=1)
         return float(H[0]) if single else H
 
@@ -841,7 +697,7 @@ class LinearGaussian:
         Parameters
         ----------
         x : array_like, shape (n_features,) or (N, n_features)
-            Feature vector(s) x(s) (validated, otherwise unused).
+            Feature vector(s) x(s) (only their number is used).
         scale : float, optional
             Return c ∇H (c = ``scale``), as the core adds it.
 
@@ -850,7 +706,7 @@ class LinearGaussian:
         numpy.ndarray
             Shape (n_params,), or (N, n_params) for a batch.
         """
-        X, single = _states(x, self._d)
+        X, single = _states(x)
         raw = self._raw_log_std_of(X)
         free = ((raw >= self._lo) & (raw <= self._hi)).astype(np.float64)
         G = np.zeros((X.shape[0], self.n_params))
@@ -876,13 +732,10 @@ class LinearGaussian:
         numpy.ndarray
             Shape (action_dim,), or (N, action_dim) for a batch.
         """
-        X, single = _states(x, self._d)
-        rng = _check_generator(rng)
+        X, single = _states(x)
         mu = self._mean(X)
         eps = rng.standard_normal(mu.shape)
-        with _quiet():
-            A = mu + np.exp(np.clip(self._raw_log_std_of(X), self._lo, self._hi)) * eps
-        _finite_result(A, "sample", "the mean or the standard deviation is too large")
+        A = mu + np.exp(np.clip(self._raw_log_std_of(X), self._lo, self._hi)) * eps
         return A[0] if single else A
 
     def mode(self, x: ArrayLike) -> FloatArray:
@@ -916,15 +769,6 @@ Policy = Union[LinearSoftmax, LinearGaussian]
 # ----------------------------------------------------------------------------------
 # Returns and the policy gradient
 # ----------------------------------------------------------------------------------
-
-
-def _flags(value: ArrayLike, name: str, shape: tuple[int, ...]) -> NDArray[np.bool_]:
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
-    if arr.shape != shape:
-        raise ValueError(f"{name} must have the shape of rewards {shape}, got {arr.shape}")
-    return arr.astype(bool)
 
 
 def discounted_returns(
@@ -967,21 +811,10 @@ def discounted_returns(
     numpy.ndarray
         The returns G, float64, with the shape of ``rewards``.
     """
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    R = _float_array(rewards, "rewards")
-    if R.ndim not in (1, 2):
-        raise ValueError(f"rewards must have shape (T,) or (T, n_envs), got {R.shape}")
-    _finite(R, "rewards")
-    done = _flags(terminated, "terminated", R.shape)
-    cut = np.zeros(R.shape, bool) if truncated is None else _flags(truncated, "truncated", R.shape)
-    if bootstrap is None:
-        V = np.zeros(R.shape)
-    else:
-        V = _float_array(bootstrap, "bootstrap")
-        if V.shape != R.shape:
-            raise ValueError(f"bootstrap must have the shape of rewards {R.shape}, got {V.shape}")
-        _finite(V, "bootstrap")
+    R = np.asarray(rewards, dtype=np.float64)
+    done = np.asarray(terminated, dtype=bool)
+    cut = np.zeros(R.shape, bool) if truncated is None else np.asarray(truncated, dtype=bool)
+    V = np.zeros(R.shape) if bootstrap is None else np.asarray(bootstrap, dtype=np.float64)
 
     # Work on (T, n_envs); a flat buffer is one environment.
     T = R.shape[0]
@@ -994,10 +827,9 @@ def discounted_returns(
         episode_cut = cut2[t] | (t == T - 1)
         next_return = np.where(episode_cut, V2[t], next_return)
         next_return = np.where(done2[t], 0.0, next_return)
-        with _quiet():
-            G[t] = R2[t] + gamma * next_return
+        G[t] = R2[t] + gamma * next_return
         next_return = G[t]
-    return _finite_result(G.reshape(R.shape), "discounted_returns", "|rewards| or |bootstrap| is too large")
+    return G.reshape(R.shape)
 
 
 def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLike) -> FloatArray:
@@ -1009,7 +841,7 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     Parameters
     ----------
     policy : LinearSoftmax or LinearGaussian
-        The policy π(·|·, θ).
+        The policy π(· | ·, θ).
     X : array_like, shape (T, n_features)
         Feature vectors x(S_t).
     A : array_like, shape (T,) of int (softmax) or (T, action_dim) (Gaussian)
@@ -1022,32 +854,17 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
     numpy.ndarray
         The gradient, shape (n_params,).
     """
-    if not isinstance(policy, (LinearSoftmax, LinearGaussian)):
-        raise TypeError("policy must be a pgfast.reference.LinearSoftmax or LinearGaussian")
-    X = _float_array(X, "X")
-    if X.ndim != 2 or X.shape[1] != policy.n_features or X.shape[0] == 0:
-        raise ValueError(f"X must have shape (N, {policy.n_features}) with N >= 1, got {X.shape}")
-    _finite(X, "X")
-    T = X.shape[0]
+    X = np.asarray(X, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
     if isinstance(policy, LinearSoftmax):
-        actions = _discrete_actions(A, policy.n_actions, T, single=False, name="A")
+        rows = policy._eligibility(X, _discrete_actions(A, X.shape[0]), scale=w)
     else:
-        actions_f = _continuous_actions(A, policy.action_dim, T, single=False, name="A")
-    w = _float_array(weights, "weights")
-    if w.shape != (T,):
-        raise ValueError(f"weights must have shape ({T},), got {w.shape}")
-    _finite(w, "weights")
-    # The unchecked rows w_t ∇ ln π(A_t|X_t) (w_t scales the per-action coefficient before
-    # the product with x, as in the core), summed over t by .sum(axis=0): NumPy adds the
-    # rows one after the other, as the core's loop does. An overflowing row overflows
-    # the sum as well.
-    if isinstance(policy, LinearSoftmax):
-        rows = policy._eligibility(X, actions, scale=w)
-    else:
-        rows = policy._eligibility(X, actions_f, scale=w)
-    with _quiet():
-        g: FloatArray = rows.sum(axis=0)
-    return _finite_result(g, "policy_gradient", "|weights| times |X| is too large")
+        rows = policy._eligibility(X, _continuous_actions(A, X.shape[0]), scale=w)
+    # The rows w_t ∇ ln π(A_t|X_t) (w_t scales the per-action coefficient before the
+    # product with x, as in the core), summed over t by .sum(axis=0): NumPy adds the rows
+    # one after the other, as the core's loop does.
+    g: FloatArray = rows.sum(axis=0)
+    return g
 
 
 # ----------------------------------------------------------------------------------
@@ -1055,63 +872,17 @@ def policy_gradient(policy: Policy, X: ArrayLike, A: ArrayLike, weights: ArrayLi
 # ----------------------------------------------------------------------------------
 
 
-def _inplace(params: object, name: str = "params") -> FloatArray:
-    """Check that ``params`` can be updated in place: never replace it by a copy.
-
-    Any writable 1-D float64 array is accepted, whatever its byte order, alignment or
-    strides: NumPy's in-place operators convert into its buffer.
-    """
-    if not isinstance(params, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray updated in place")
-    if params.dtype.kind != "f" or params.dtype.itemsize != 8:
-        raise TypeError(f"{name} must have dtype float64 to be updated in place, got {params.dtype}")
-    if params.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {params.shape}")
-    if not params.flags.writeable:
-        raise ValueError(f"{name} is read-only")
-    return params
-
-
-def _gradient(grad: ArrayLike, n: int) -> FloatArray:
-    g = _float_array(grad, "grad")
-    if g.shape != (n,):
-        raise ValueError(f"grad must have shape ({n},), got {g.shape}")
-    return _finite(g, "grad")
-
-
-def _max_norm(max_grad_norm: Optional[float]) -> Optional[float]:
-    if max_grad_norm is None:
-        return None
-    if not (math.isfinite(max_grad_norm) and max_grad_norm > 0.0):
-        raise ValueError("max_grad_norm must be a finite number > 0 or None")
-    return float(max_grad_norm)
-
-
-def _positive_lr(lr: float) -> float:
-    if isinstance(lr, (bool, np.bool_)) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a number, got {type(lr).__name__}")
-    if not (math.isfinite(lr) and lr > 0.0):
-        raise ValueError("lr must be finite and > 0")
-    return float(lr)
-
-
 def _norm(g: FloatArray) -> float:
     """Return ‖g‖ = √(Σ g²) (``np.sqrt(np.sum(g * g))``, pairwise as the core).
 
     When Σ g² overflows, the scaled form max|g| √Σ(g/max|g|)² (as BLAS dnrm2).
     """
-    with _quiet():
+    with np.errstate(over="ignore"):  # Σ g² may overflow: then the scaled form
         sq = np.sum(g * g)
-        if np.isfinite(sq):
-            return float(np.sqrt(sq))
-        m = np.max(np.abs(g))
-        norm = float(m * np.sqrt(np.sum((g / m) ** 2)))
-    if not math.isfinite(norm):
-        raise ValueError("step: the result overflows (the norm of grad is too large)")
-    return norm
-
-
-_WHY_UPDATE = "lr * grad is too large: it would give non-finite parameters, left unchanged"
+    if np.isfinite(sq):
+        return float(np.sqrt(sq))
+    m = np.max(np.abs(g))
+    return float(m * np.sqrt(np.sum((g / m) ** 2)))
 
 
 def _clip_coefficient(norm: float, max_grad_norm: Optional[float]) -> float:
@@ -1142,25 +913,9 @@ class SGD:
         step_size: Optional[ArrayLike] = None,
         max_grad_norm: Optional[float] = None,
     ) -> None:
-        self._step_size: Optional[FloatArray] = None
-        if step_size is not None:
-            s = _float_array(step_size, "step_size")
-            if s.ndim != 1:
-                raise ValueError(f"step_size must be 1-D, got {s.shape}")
-            if np.any(_finite(s, "step_size") < 0.0):
-                raise ValueError("step_size must be >= 0")
-            self._step_size = s.copy()
-        self.lr = lr
-        self._max_grad_norm = _max_norm(max_grad_norm)
-
-    @property
-    def lr(self) -> float:
-        """Step size α."""
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        self._lr = _positive_lr(value)
+        self._step_size = None if step_size is None else np.array(step_size, dtype=np.float64)
+        self.lr = float(lr)
+        self._max_grad_norm = None if max_grad_norm is None else float(max_grad_norm)
 
     @property
     def max_grad_norm(self) -> Optional[float]:
@@ -1188,16 +943,10 @@ class SGD:
         float
             The gradient norm ‖g‖ before clipping.
         """
-        params = _inplace(params)
-        n = params.shape[0]
-        if self._step_size is not None and self._step_size.shape != (n,):
-            raise ValueError(f"step_size has {self._step_size.size} entries but params has {n}")
-        g = _gradient(grad, n)
+        g = np.asarray(grad, dtype=np.float64)
         norm = _norm(g)
-        alpha = self._lr * _clip_coefficient(norm, self._max_grad_norm)
-        with _quiet():
-            new = params + (alpha * g if self._step_size is None else alpha * self._step_size * g)
-        params[...] = _finite_result(new, "step", _WHY_UPDATE)  # nothing is written on an error
+        alpha = self.lr * _clip_coefficient(norm, self._max_grad_norm)
+        params[...] = params + (alpha * g if self._step_size is None else alpha * self._step_size * g)
         return norm
 
 
@@ -1232,29 +981,13 @@ class Adam:
         eps: float = 1e-8,
         max_grad_norm: Optional[float] = None,
     ) -> None:
-        self.lr = lr
-        beta1, beta2 = (float(b) for b in betas)
-        if not 0.0 <= beta1 < 1.0:
-            raise ValueError("beta1 must be in [0, 1)")
-        if not 0.0 <= beta2 < 1.0:
-            raise ValueError("beta2 must be in [0, 1)")
-        if not (math.isfinite(eps) and eps > 0.0):
-            raise ValueError("eps must be finite and > 0")
-        self._betas = (beta1, beta2)
+        self.lr = float(lr)
+        self._betas = (float(betas[0]), float(betas[1]))
         self._eps = float(eps)
-        self._max_grad_norm = _max_norm(max_grad_norm)
+        self._max_grad_norm = None if max_grad_norm is None else float(max_grad_norm)
         self._t = 0
         self._m = np.zeros(0)
         self._v = np.zeros(0)
-
-    @property
-    def lr(self) -> float:
-        """Step size α."""
-        return self._lr
-
-    @lr.setter
-    def lr(self, value: float) -> None:
-        self._lr = _positive_lr(value)
 
     @property
     def betas(self) -> tuple[float, float]:
@@ -1290,17 +1023,7 @@ class Adam:
         m, v : array_like, shape (n_params,)
             First and second moment estimates (v >= 0).
         """
-        m_arr = _finite(_float_array(m, "m"), "m")
-        v_arr = _finite(_float_array(v, "v"), "v")
-        if m_arr.ndim != 1:
-            raise ValueError(f"m must be 1-D, got {m_arr.shape}")
-        if v_arr.shape != m_arr.shape:
-            raise ValueError(f"v must have shape {m_arr.shape}, got {v_arr.shape}")
-        if t < 0 or (t > 0 and m_arr.size == 0):
-            raise ValueError("inconsistent Adam state (t, m, v)")
-        if np.any(v_arr < 0.0):
-            raise ValueError("Adam state v must be >= 0")
-        self._t, self._m, self._v = int(t), m_arr.copy(), v_arr.copy()
+        self._t, self._m, self._v = int(t), np.array(m, dtype=np.float64), np.array(v, dtype=np.float64)
 
     def step(self, params: FloatArray, grad: ArrayLike) -> float:
         """Update ``params`` in place along the Adam direction of +grad.
@@ -1318,26 +1041,18 @@ class Adam:
         float
             The gradient norm ‖g‖ before clipping.
         """
-        params = _inplace(params)
         n = params.shape[0]
-        if self._m.size not in (0, n):
-            raise ValueError(f"params has {n} entries but this Adam optimiser was used with {self._m.size}")
         m_old, v_old = (self._m, self._v) if self._m.size else (np.zeros(n), np.zeros(n))
-        g = _gradient(grad, n)
+        g = np.asarray(grad, dtype=np.float64)
         norm = _norm(g)
         g = _clip_coefficient(norm, self._max_grad_norm) * g
         beta1, beta2 = self._betas
-        t = self._t + 1
-        with _quiet():
-            m = beta1 * m_old + (1.0 - beta1) * g
-            v = beta2 * v_old + (1.0 - beta2) * (g * g)
-            m_hat = m / (1.0 - beta1**t)
-            v_hat = v / (1.0 - beta2**t)
-            new = params + self._lr * m_hat / (np.sqrt(v_hat) + self._eps)
-        # Nothing is written (parameters, t, m, v) unless every new value is finite.
-        _finite_result(np.concatenate([m, v, new]), "step", _WHY_UPDATE)
-        self._t, self._m, self._v = t, m, v
-        params[...] = new
+        self._t += 1
+        self._m = beta1 * m_old + (1.0 - beta1) * g
+        self._v = beta2 * v_old + (1.0 - beta2) * (g * g)
+        m_hat = self._m / (1.0 - beta1**self._t)
+        v_hat = self._v / (1.0 - beta2**self._t)
+        params[...] = params + self.lr * m_hat / (np.sqrt(v_hat) + self._eps)
         return norm
 
 
@@ -1371,7 +1086,7 @@ def reinforce_update(
     per step ``term``/``trunc`` (episode ends), ``boot`` (v̂ of a truncated end's last
     observation, else 0), ``tin`` (t within its episode), and ``n_episodes`` = E.
 
-    ``per_step=False`` takes ONE optimiser step along (the PyTorch example's update)
+    ``per_step=False`` takes ONE optimiser step along (the PyTorch example's update)::
 
         g = (1/E) Σ_t γ^t ψ_t ∇ln π(A_t|S_t, θ) + entropy_coef (1/E) Σ_t ∇H(π(·|S_t)),
 
@@ -1522,8 +1237,7 @@ def actor_critic_step(
     Episodic with eligibility traces (box p. 332; λ = 0 is the one-step box); with
     ``average_reward`` the continuing box (p. 333). The critic is v(s) = w·[x(s), 1].
     Returns the TD error δ. The caller calls ``state.new_episode()`` before the first
-    step of an episode. A step whose δ or new parameters would not be finite raises
-    ValueError and changes no parameter.
+    step of an episode.
     """
     x, x_next = np.asarray(x, float), np.asarray(x_next, float)
     x1 = np.append(x, 1.0)  # ∇v̂(S) = [x(S), 1]
@@ -1535,8 +1249,6 @@ def actor_critic_step(
     else:
         g = gamma
         delta = reward + gamma * V_next - V
-    if not math.isfinite(delta):
-        raise ValueError("the TD error is not finite (step size too large?); parameters kept")
     # critic trace: z_w ← g λ_w z_w + ∇v(S), ∇v(S) = [x, 1]
     f = g * lambda_critic
     c = 1.0 - critic_lr * f * value(state.z_w, x) if traces == "dutch" else 1.0
@@ -1548,22 +1260,15 @@ def actor_critic_step(
     # actor trace: z_θ ← g λ_θ z_θ + I ∇ln π(A|S)
     _decay(state.z_theta, g * lambda_actor, trace_tolerance)
     state.z_theta += policy.grad_log_prob(x, a, scale=1.0 if average_reward else state.I)
-    # the steps, written only when every new value is finite (a refused step changes
-    # no parameter; the caller restarts the episode's traces)
-    rbar = state.rbar + reward_lr * delta if average_reward else state.rbar
+    # the steps: R̄, the critic, the actor
+    if average_reward:
+        state.rbar = state.rbar + reward_lr * delta
     if traces == "dutch":  # true online TD(λ), box p. 300
         w = state.w + critic_lr * (delta + V - state.v_old) * state.z_w
-        w = w + -(critic_lr * (V - state.v_old)) * x1
+        state.w[...] = w + -(critic_lr * (V - state.v_old)) * x1
     else:
-        w = state.w + critic_lr * delta * state.z_w
-    theta = policy.params + lr * delta * state.z_theta
-    if not (np.all(np.isfinite(w)) and np.all(np.isfinite(theta)) and math.isfinite(rbar)):
-        raise ValueError(
-            "the update would make parameters non-finite (step size too large?); parameters kept"
-        )
-    state.rbar = rbar
-    state.w[...] = w
-    policy.params[...] = theta
+        state.w[...] = state.w + critic_lr * delta * state.z_w
+    policy.params[...] = policy.params + lr * delta * state.z_theta
     if traces == "dutch":
         state.v_old = V_next
     if hasattr(policy, "project"):

@@ -341,7 +341,7 @@ def bench_tile_learning(s: Settings, progress: Progress) -> list[dict[str, Any]]
 
     A step is sample + record + the book's per-step SGD update (one 100-step episode
     after another); sparse, and against the dense equivalent (the same tiles fed as
-    dense 0/1 vectors).
+    dense 0/1 vectors). The sizes of one kind are timed interleaved.
 
     Returns
     -------
@@ -354,8 +354,11 @@ def bench_tile_learning(s: Settings, progress: Progress) -> list[dict[str, Any]]
     steps = 200 if s.tiny else 2000
     obs = np.random.default_rng(0).uniform(-1, 1, (steps, 2))
     per_step: dict[str, dict[int, float]] = {"sparse": {}, "dense": {}}
-    for tiles in sizes:
-        for kind in ("sparse", "dense"):
+    for kind in ("sparse", "dense"):
+        # Every size of one kind is timed interleaved (repeat by repeat), so that a
+        # change of machine load falls on all of them alike: the ratios are the figure.
+        timers: dict[str, timeit.Timer] = {}
+        for tiles in sizes:
             learner, tc, n = _tile_learner(tiles, kind == "sparse")
             if kind == "dense" and n > dense_max:
                 continue
@@ -369,8 +372,9 @@ def bench_tile_learning(s: Settings, progress: Progress) -> list[dict[str, Any]]
                     if learner.step1(X[i], 1.0, False, i % 100 == 0, r) is None:
                         learner.act1(X[i], r)
 
-            t = compare({kind: timeit.Timer(run)}, s, number=1)
-            per_step[kind][n] = t[kind] / steps
+            timers[str(n)] = timeit.Timer(run)
+        t = compare(timers, s, number=1)
+        per_step[kind] = {int(n): v / steps for n, v in t.items()}
     counts = sorted(per_step["sparse"])
     rec: dict[str, Any] = {
         "name": "tile-coding learning step (8 tilings, SGD per_step)", "kind": "tile_learning",
