@@ -77,6 +77,17 @@ def test_softmax_grad_entropy_matches_finite_differences(impl, make_softmax, d, 
         assert_allclose(pol.grad_entropy(x), numeric, rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize(("d", "k", "bias"), SHAPES, ids=_ids(SHAPES))
+def test_softmax_entropy_is_minus_sum_of_pi_ln_pi(impl, make_softmax, d, k, bias):
+    # entropy is computed as ln z - sum_b pi_b (h_b - max h) (the softmax's own terms);
+    # its value is the book's H = -sum_b pi_b ln pi_b, here from the probabilities alone.
+    pol = make_softmax(impl, d, k, bias, seed=d + 10 * k, scale=2.0)
+    for x in _states(d, 5):
+        p = pol.probs(x)
+        book = -sum(float(pb) * math.log(float(pb)) for pb in p if pb > 0.0)
+        assert pol.entropy(x) == pytest.approx(book, rel=1e-12, abs=1e-15)
+
+
 @pytest.mark.parametrize(("d", "m", "bias"), GAUSS_SHAPES, ids=_ids(GAUSS_SHAPES))
 def test_gaussian_grad_log_prob_matches_finite_differences(impl, make_gaussian, d, m, bias):
     pol = make_gaussian(impl, d, m, bias, seed=d + 10 * m)

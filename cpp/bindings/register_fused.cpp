@@ -23,7 +23,7 @@ namespace {
 
 // L: an engine with the per-step API of rollout.hpp (REINFORCE's Learner, ActorCritic).
 template <class Env, class L>
-bool try_run(py::handle env_core, py::handle learner_obj, RandomSource*& agent, RandomSource*& env_rng,
+bool try_run(py::handle env_core, py::handle learner_obj, GeneratorStream& agent, GeneratorStream& env_rng,
              FusedState& state, long long max_steps, long long max_episodes, FusedProgress& out) {
   using P = typename L::policy_type;
   if (!py::isinstance<Env>(env_core) || !py::isinstance<L>(learner_obj)) return false;
@@ -49,7 +49,7 @@ bool try_run(py::handle env_core, py::handle learner_obj, RandomSource*& agent, 
   // Safe without the GIL: the loop touches only C++ objects (env, learner, state) that the
   // caller keeps alive, and the two Generators' locks are held (GeneratorStream).
   const py::gil_scoped_release nogil;
-  out = run_fused(env, learner, *agent, *env_rng, state, max_steps, max_episodes);
+  out = run_fused(env, learner, agent, env_rng, state, max_steps, max_episodes);
   return true;
 }
 
@@ -69,8 +69,8 @@ py::tuple run(py::handle env_core, py::handle learner, py::handle agent_rng, py:
   // Both locks are taken here, once per call, with the GIL held (GeneratorStream).
   GeneratorStream agent_stream(agent_rng);
   GeneratorStream env_stream(env_rng);
-  RandomSource* a = &agent_stream;
-  RandomSource* e = &env_stream;
+  GeneratorStream& a = agent_stream;
+  GeneratorStream& e = env_stream;
   FusedProgress p;
   const bool ran =
       try_engines<envs::CartPole, LinearSoftmax>(env_core, learner, a, e, state, max_steps, max_episodes, p) ||
@@ -89,7 +89,7 @@ py::tuple run(py::handle env_core, py::handle learner, py::handle agent_rng, py:
 }
 
 template <class Env, class L>
-bool try_run_vector(py::handle venv_obj, py::handle learner_obj, RandomSource& agent, FusedVectorState& st,
+bool try_run_vector(py::handle venv_obj, py::handle learner_obj, GeneratorStream& agent, FusedVectorState& st,
                     long long max_steps, bool stop_at_episode_end, long long& out) {
   using P = typename L::policy_type;
   if (!py::isinstance<PyVectorEnv<Env>>(venv_obj) || !py::isinstance<L>(learner_obj)) return false;

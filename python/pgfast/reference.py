@@ -320,10 +320,25 @@ class LinearSoftmax:
             A float for one state, an (N,) array for a batch.
         """
         X, single = _states(x)
-        L = self._log_probs(X)
-        P = np.exp(L)
-        H = -np.where(P > 0.0, P * L, 0.0).sum(axis=1)  # 0 ln 0 = 0 (L may be -inf)
+        H = self._entropy(X)
         return float(H[0]) if single else H
+
+    def _entropy(self, X: FloatArray) -> FloatArray:
+        """Return H(π(·|s)) for each row of validated states, shape (N,).
+
+        −Σ_b π_b ln π_b is computed from the softmax's own terms: with m = max h,
+        s_b = h_b − m, e_b = e^{s_b} and z = Σ_b e_b, ln π_b = s_b − ln z, so
+        H = ln z − Σ_b π_b s_b (π_b = e_b / z; 0 ln 0 = 0: a term with π_b = 0 is 0).
+        One log per state and the exps that sampling computes anyway; both terms are
+        ≥ 0, so nothing cancels. The C++ core computes it the same way.
+        """
+        S = self._preferences(X)
+        S -= S.max(axis=1, keepdims=True)  # s_b may overflow to −inf: π_b = 0, its term 0
+        E = np.exp(S)
+        Z = E.sum(axis=1)
+        P = E / Z[:, np.newaxis]
+        H: FloatArray = np.log(Z) - np.where(P > 0.0, P * S, 0.0).sum(axis=1)
+        return H
 
     def grad_entropy(self, x: ArrayLike, scale: Optional[float] = None) -> FloatArray:
         """Gradient of the entropy with respect to ``params``.
@@ -346,7 +361,7 @@ class LinearSoftmax:
         X, single = _states(x)
         L = self._log_probs(X)
         P = np.exp(L)
-        H = -np.where(P > 0.0, P * L, 0.0).sum(axis=1, keepdims=True)
+        H = self._entropy(X)[:, np.newaxis]
         coef = -P * (L + H) if scale is None else float(scale) * (-P * (L + H))
         G = self._expand(np.where(P > 0.0, coef, 0.0), X)  # π_b = 0: the limit 0
         return G[0] if single else G

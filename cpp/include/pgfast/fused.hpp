@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -60,14 +61,29 @@ envs::StepResult step_with(Env& env, const double* a, float* obs) {
 // episodes (0: no limit). The episode end that meets max_episodes is returned before the
 // reset, so that the caller sees the state between episodes, as agent.py's callbacks do.
 // L: any engine with the per-step API of rollout.hpp (REINFORCE's Learner, ActorCritic).
-template <class Env, class L>
-FusedProgress run_fused(Env& env, L& learner, RandomSource& agent_rng, RandomSource& env_rng,
+// AgentRng: a RandomSource, best its final type (the bindings' GeneratorStream), so that
+// each draw is a direct call.
+//
+// Validation is done here, once a step, instead of in act()/record(): the loop itself
+// guarantees a pending action for every record and a record between acts; the env's
+// reward and observation are checked finite together (a few multiplications), with the
+// error message of act()/record().
+template <class Env, class L, class AgentRng>
+FusedProgress run_fused(Env& env, L& learner, AgentRng& agent_rng, RandomSource& env_rng,
                         FusedState& state, long long max_steps, long long max_episodes) {
   constexpr std::size_t d = Env::kObsDim;
   float obs32[d];
   double obs[d];
   auto widen = [&]() {
     for (std::size_t i = 0; i < d; ++i) obs[i] = static_cast<double>(obs32[i]);
+  };
+  auto check = [&](double reward) {
+    double acc = reward * 0.0;
+    for (std::size_t i = 0; i < d; ++i) acc += obs[i] * 0.0;
+    if (acc != 0.0) {
+      if (!(reward * 0.0 == 0.0)) throw std::invalid_argument("reward contains NaN or inf");
+      throw std::invalid_argument("observation contains NaN or inf");
+    }
   };
   state.action.resize(learner.action_width());
   double* a = state.action.data();
@@ -76,7 +92,8 @@ FusedProgress run_fused(Env& env, L& learner, RandomSource& agent_rng, RandomSou
   if (state.need_reset) {
     env.reset(env_rng, obs32);
     widen();
-    learner.act(obs, agent_rng, a);
+    check(0.0);
+    learner.act_unchecked(obs, agent_rng, a);
     state.need_reset = false;
   }
   while (done.steps < max_steps) {
@@ -85,7 +102,8 @@ FusedProgress run_fused(Env& env, L& learner, RandomSource& agent_rng, RandomSou
     ++done.steps;
     const std::uint8_t te = r.terminated, tr = r.truncated;
     const double reward = r.reward;
-    learner.record(&reward, &te, &tr, obs, &one);
+    check(reward);
+    learner.record_unchecked(&reward, &te, &tr, obs, &one);
     if (te || tr) {
       ++done.episodes;
       if (max_episodes > 0 && done.episodes >= max_episodes) {
@@ -94,8 +112,9 @@ FusedProgress run_fused(Env& env, L& learner, RandomSource& agent_rng, RandomSou
       }
       env.reset(env_rng, obs32);
       widen();
+      check(0.0);
     }
-    learner.act(obs, agent_rng, a);
+    learner.act_unchecked(obs, agent_rng, a);
   }
   return done;
 }
@@ -112,8 +131,8 @@ struct FusedVectorState {
 
 // Runs until max_steps transitions are recorded (counted as agent.py counts them), or
 // after the first step that finishes an episode when stop_at_episode_end.
-template <class Env, class L, class RngFor>
-long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, RandomSource& agent_rng,
+template <class Env, class L, class AgentRng, class RngFor>
+long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& agent_rng,
                            RngFor&& rng_for, FusedVectorState& st, long long max_steps, bool stop_at_episode_end) {
   const std::size_t n = venv.num_envs();
   constexpr std::size_t d = Env::kObsDim;

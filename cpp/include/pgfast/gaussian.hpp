@@ -141,8 +141,8 @@ class LinearGaussian {
 
   // a_j = mu_j + sigma_j * N(0, 1), one standard normal per dimension in order
   // (the draws of Generator.standard_normal(action_dim)).
-  template <class X>
-  void sample(X x, RandomSource& rng, double* a) const {
+  template <class X, class R = RandomSource>
+  void sample(X x, R& rng, double* a) const {
     mean(x, a);
     for (std::size_t j = 0; j < m_; ++j) a[j] += npy::exp(log_std(j, x)) * rng.standard_normal();
   }

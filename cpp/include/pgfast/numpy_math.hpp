@@ -89,6 +89,11 @@ inline double pairwise_sum(At at, std::size_t lo, std::size_t n) {
 // sum (so a sum of -0.0 values is +0.0, as NumPy's).
 template <class At>
 inline double sum_of(At at, std::size_t n) {
+  if (n < 8) {  // pairwise_sum's first case, here so that short sums (per-step) inline
+    double res = -0.0;
+    for (std::size_t i = 0; i < n; ++i) res += at(i);
+    return 0.0 + res;
+  }
   return 0.0 + detail::pairwise_sum(at, 0, n);
 }
 

@@ -185,8 +185,8 @@ struct PolicyOps;
 template <>
 struct PolicyOps<LinearSoftmax> {
   static std::size_t width(const LinearSoftmax&) { return 1; }
-  template <class X>
-  static void sample(const LinearSoftmax& p, X x, RandomSource& rng, double* a) {
+  template <class X, class R>
+  static void sample(const LinearSoftmax& p, X x, R& rng, double* a) {
     a[0] = static_cast<double>(p.sample(x, rng));
   }
   template <class X>
@@ -201,8 +201,7 @@ struct PolicyOps<LinearSoftmax> {
     p.check_action(b);
     Scratch h(p.n_actions());
     p.preferences(x, h.data());
-    const double H = p.entropy_of_preferences(h.data());
-    p.softmax_inplace(h.data());
+    const double H = p.softmax_entropy(h.data(), h.data());  // h becomes pi(.|x)
     p.add_weighted_rows(x, h.data(), b, s, g);
     return H;
   }
@@ -224,8 +223,8 @@ struct PolicyOps<LinearSoftmax> {
 template <>
 struct PolicyOps<LinearGaussian> {
   static std::size_t width(const LinearGaussian& p) { return p.action_dim(); }
-  template <class X>
-  static void sample(const LinearGaussian& p, X x, RandomSource& rng, double* a) {
+  template <class X, class R>
+  static void sample(const LinearGaussian& p, X x, R& rng, double* a) {
     p.sample(x, rng, a);
   }
   template <class X>
@@ -324,6 +323,12 @@ class Rollout {
   // A_e ~ pi(.|x(obs_e)) for every environment; remembered as the pending step of e.
   void act(const double* obs, RandomSource& rng, double* actions) {
     check_obs(obs);
+    act_unchecked(obs, rng, actions);
+  }
+  // act() without check_obs, for a caller that validated obs (the fused loop). R: the
+  // source's own (final) type, so that its draws are direct calls.
+  template <class R>
+  void act_unchecked(const double* obs, R& rng, double* actions) {
     const std::size_t od = feat_.obs_dim();
     for (std::size_t e = 0; e < n_envs_; ++e) {
       const double* o = obs + e * od;

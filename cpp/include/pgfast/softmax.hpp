@@ -99,9 +99,10 @@ class LinearSoftmax {
 
   // One uniform u from the stream; the action is the first b with u < cumsum(pi)_b
   // (the rule of numpy.random.Generator.choice), the last action if rounding leaves
-  // the cumulative sum below u.
-  template <class X>
-  std::size_t sample(X x, RandomSource& rng) const {
+  // the cumulative sum below u. R: RandomSource or a final subclass of it (the fused
+  // loop passes its concrete source, so the draw is a direct call).
+  template <class X, class R = RandomSource>
+  std::size_t sample(X x, R& rng) const {
     Scratch p(k_);
     probs(x, p.data());
     return draw(p.data(), rng.uniform());
@@ -123,6 +124,12 @@ class LinearSoftmax {
 
   // In place: h -> softmax(h).
   void softmax_inplace(double* h) const {
+    if (k_ == 2) {  // the same operations in registers (see softmax2)
+      const Two p = softmax2(h[0], h[1]);
+      h[0] = p.p0;
+      h[1] = p.p1;
+      return;
+    }
     check_finite_preferences(h);
     std::size_t arg = 0;
     for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
@@ -147,17 +154,37 @@ class LinearSoftmax {
     return {m, npy::log(z)};
   }
 
-  // H = -sum_b pi_b ln pi_b from the preferences h: the twin's
-  // -np.where(p > 0, p * lp, 0.0).sum() (0 ln 0 = 0; lp may be -inf when pi_b underflows).
+  // H = -sum_b pi_b ln pi_b from the preferences h, computed from the softmax's own terms:
+  // with m = max h, s_b = h_b - m, e_b = exp(s_b) and z = sum_b e_b, ln pi_b = s_b - ln z, so
+  //   H = ln z - sum_b pi_b s_b          (pi_b = e_b / z; 0 ln 0 = 0: a term with pi_b = 0 is 0)
+  // -- one log and the exps that sampling computes anyway, instead of a second pass of k
+  // exps; both terms are >= 0, so nothing cancels. The twin's np.log(z) - np.where(p > 0,
+  // p * s, 0.0).sum(). Leaves pi in p (k values; p may alias h).
+  double softmax_entropy(const double* h, double* p) const {
+    if (k_ == 2) {  // the same operations in registers (see softmax2)
+      const Two r = softmax2(h[0], h[1]);
+      const double t0 = r.p0 > 0.0 ? r.p0 * r.s0 : 0.0, t1 = r.p1 > 0.0 ? r.p1 * r.s1 : 0.0;
+      p[0] = r.p0;
+      p[1] = r.p1;
+      return npy::log(r.z) - (0.0 + ((-0.0 + t0) + t1));  // npy::sum_of of two terms
+    }
+    check_finite_preferences(h);
+    std::size_t arg = 0;
+    for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
+    const double m = h[arg];
+    Scratch s(k_);
+    for (std::size_t b = 0; b < k_; ++b) {
+      s[b] = h[b] - m;
+      p[b] = b == arg ? 1.0 : npy::exp(s[b]);  // np.exp(0.0) == 1 exactly: one exp fewer
+    }
+    const double z = npy::sum(p, k_);
+    for (std::size_t b = 0; b < k_; ++b) p[b] /= z;
+    const double* sv = s.data();
+    return npy::log(z) - npy::sum_of([p, sv](std::size_t b) { return p[b] > 0.0 ? p[b] * sv[b] : 0.0; }, k_);
+  }
   double entropy_of_preferences(const double* h) const {
-    const LogPartition lz = log_partition(h);
-    return -npy::sum_of(
-        [h, lz](std::size_t b) {
-          const double lp = (h[b] - lz.max) - lz.log_sum;
-          const double p = npy::exp(lp);
-          return p > 0.0 ? p * lp : 0.0;
-        },
-        k_);
+    Scratch p(k_);
+    return softmax_entropy(h, p.data());
   }
 
   // g += scale * (e_a - p) (x) x   (and the bias part)
@@ -188,6 +215,34 @@ class LinearSoftmax {
   }
 
  private:
+  // Two actions, the general code's operations one by one on values held in registers:
+  // the general loops' vector loads of h and p just after their scalar stores stall on
+  // store-to-load forwarding, which cost more than the arithmetic (perf). Same bits:
+  // all_finite's sum, the argmax's tie rule (the first), exp(0) = 1 for the larger
+  // preference, npy::sum_of's -0.0-started sum (n < 8) plus 0.0, then the divisions.
+  struct Two {
+    double s0, s1, z, p0, p1;
+  };
+  Two softmax2(double h0, double h1) const {
+    double acc = 0.0;
+    acc += h0 * 0.0;
+    acc += h1 * 0.0;
+    if (!(acc == 0.0)) {
+      throw std::invalid_argument(
+          "action preferences are not finite (parameters or features too large)");
+    }
+    const bool one = h1 > h0;
+    const double m = one ? h1 : h0;
+    Two r;
+    r.s0 = h0 - m;
+    r.s1 = h1 - m;
+    const double e0 = one ? npy::exp(r.s0) : 1.0, e1 = one ? 1.0 : npy::exp(r.s1);
+    r.z = 0.0 + ((-0.0 + e0) + e1);
+    r.p0 = e0 / r.z;
+    r.p1 = e1 / r.z;
+    return r;
+  }
+
   void check_finite_preferences(const double* h) const {
     if (!all_finite(h, k_)) {
       throw std::invalid_argument(

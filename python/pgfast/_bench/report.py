@@ -57,6 +57,12 @@ def targets(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
          _get("CartPole-v1 time to solve", "time_ratio_pgfast_over_numpy"), "<=", 0.5),
         ("CartPole-v1 time to solve: PyTorch example / pgfast (median seeds 0-4)",
          _get("CartPole-v1 time to solve", "speedup_vs_torch"), ">=", 50.0),
+        ("CartPole-v1 time to solve on the native env, fused (median seeds 0-4, s; issue 13)",
+         _get("CartPole-v1 time to solve", "native_median_time_s"), "<=", 0.002),
+        ("CartPole-v1 time to solve on the native env, fused: thread CPU time (median, s)",
+         _get("CartPole-v1 time to solve", "native_median_cpu_time_s"), "<=", 0.002),
+        ("CartPole-v1 solve: native env's step counts == gymnasium's (1 = all seeds)",
+         _get("CartPole-v1 time to solve", "native_same_steps"), ">=", 1.0),
     ]
     for fname in ("Identity", "Polynomial", "Fourier", "RBF", "TileCoding (active tiles)"):  # issue 5
         rows.append((f"features.{fname} per call: speedup vs NumPy twin",

@@ -2,9 +2,12 @@
 
 Solved: the greedy policy's mean return is >= 475 over 20 evaluation episodes, checked
 whenever the last 5 training episodes average >= 475. Evaluation time is excluded from
-the training time. Methods: pgfast (``backend="cpp"``), the same agent with
-``backend="numpy"`` (the NumPy reference: same seed, same actions, same steps), and the
-PyTorch example (:mod:`pgfast._bench.torch_example`) when PyTorch is installed.
+the training time. Methods: pgfast (``backend="cpp"``) on gymnasium's env, the same agent
+on the native env ``pgfast.envs.make(ENV_ID)`` ("native": the fused C++ loop, back in
+Python at each episode end for the check; bit-identical, so the same step counts), the
+same agent with ``backend="numpy"`` (the NumPy reference: same seed, same actions, same
+steps), and the PyTorch example (:mod:`pgfast._bench.torch_example`) when PyTorch is
+installed.
 """
 
 from __future__ import annotations
@@ -45,29 +48,35 @@ def _check(returns: Sequence[float], policy: Callable[[np.ndarray], int], seed: 
     return greedy_mean(policy, 10_000 + 100 * seed) >= THRESHOLD
 
 
-def solve_pgfast(seed: int, backend: str, max_steps: int) -> dict[str, Any]:
-    """Train ``pgfast.Reinforce`` (default hyper-parameters) until solved or ``max_steps``."""
-    import pgfast
+def solve_pgfast(seed: int, backend: str, max_steps: int, native: bool = False) -> dict[str, Any]:
+    """Train ``pgfast.Reinforce`` (default hyper-parameters) until solved or ``max_steps``.
 
-    agent = pgfast.Reinforce(ENV_ID, seed=seed, backend=backend)
-    state: dict[str, Any] = {"excluded": 0.0, "solved": None, "returns": []}
+    With ``native``, on ``pgfast.envs.make(ENV_ID)`` (the fused loop) instead of gymnasium's.
+    """
+    import pgfast
+    import pgfast.envs
+
+    agent = pgfast.Reinforce(pgfast.envs.make(ENV_ID) if native else ENV_ID, seed=seed, backend=backend)
+    state: dict[str, Any] = {"excluded": 0.0, "excluded_cpu": 0.0, "solved": None, "returns": []}
 
     class SolveCheck:
         def on_episode_end(self, ag: Any, ret: float, length: int) -> Optional[bool]:
             state["returns"].append(ret)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             policy = lambda obs: int(ag.predict(obs, deterministic=True)[0])  # noqa: E731
             done = _check(state["returns"], policy, seed)
             state["excluded"] += time.perf_counter() - t0
+            state["excluded_cpu"] += time.thread_time() - c0
             if done:
                 state["solved"] = int(ag.num_timesteps)
                 return False
             return None
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     agent.learn(max_steps, callback=SolveCheck())
     wall = time.perf_counter() - t0 - state["excluded"]
-    return {"steps": state["solved"], "train_time_s": wall}
+    cpu = time.thread_time() - c0 - state["excluded_cpu"]  # the same, without time lost to other processes
+    return {"steps": state["solved"], "train_time_s": wall, "train_cpu_time_s": cpu}
 
 
 def solve_torch(seed: int, max_steps: int) -> dict[str, Any]:
@@ -78,8 +87,8 @@ def solve_torch(seed: int, max_steps: int) -> dict[str, Any]:
 
 
 def methods() -> list[str]:
-    """List the methods available here: "pgfast", "numpy", and "torch" when PyTorch is installed."""
-    out = ["pgfast", "numpy"]
+    """List the methods available here: "pgfast", "native", "numpy", and "torch" when PyTorch is installed."""
+    out = ["pgfast", "native", "numpy"]
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -105,7 +114,7 @@ def bench_time_to_solve(s: Settings, progress: Progress, seeds: Sequence[int] = 
             if m == "torch":
                 r = solve_torch(seed, torch_max)
             else:
-                r = solve_pgfast(seed, "cpp" if m == "pgfast" else m, max_steps)
+                r = solve_pgfast(seed, "numpy" if m == "numpy" else "cpp", max_steps, native=m == "native")
             runs.append({"method": m, "seed": seed, **r})
     out: dict[str, Any] = {"name": f"{ENV_ID} time to solve", "kind": "solve", "seeds": list(seeds),
                            "runs": runs, "median_time_s": {}, "median_steps": {}, "solved": {}}
@@ -116,6 +125,12 @@ def bench_time_to_solve(s: Settings, progress: Progress, seeds: Sequence[int] = 
         out["solved"][m] = sum(r["steps"] is not None for r in rs)
     t = out["median_time_s"]
     out["time_ratio_pgfast_over_numpy"] = t["pgfast"] / t["numpy"]
+    out["native_median_time_s"] = t["native"]
+    out["native_median_cpu_time_s"] = float(
+        np.median([r["train_cpu_time_s"] for r in runs if r["method"] == "native"]))
+    out["native_speedup_vs_gymnasium"] = t["pgfast"] / t["native"]
+    steps = {m: [r["steps"] for r in runs if r["method"] == m] for m in ("pgfast", "native")}
+    out["native_same_steps"] = float(steps["pgfast"] == steps["native"])
     if "torch" in t:
         out["speedup_vs_torch"] = t["torch"] / t["pgfast"]
     return out

@@ -208,6 +208,13 @@ class ActorCritic : public Rollout<P> {
       this->check_record(e, rewards, terminated, truncated, next_obs);
       feat_.check(next_obs + e * feat_.obs_dim(), "observation");
     }
+    record_unchecked(rewards, terminated, truncated, next_obs, mask);
+  }
+
+  // record() without its checks, for a caller that validated its arguments (the fused
+  // loop: every environment has a pending action, rewards and observations are finite).
+  void record_unchecked(const double* rewards, const std::uint8_t* terminated, const std::uint8_t* truncated,
+                        const double* next_obs, const std::uint8_t* mask) {
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
       const bool end = terminated[e] || truncated[e];

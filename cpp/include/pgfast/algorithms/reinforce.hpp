@@ -116,6 +116,13 @@ class Learner : public Rollout<P> {
       if (mask && !mask[e]) continue;
       this->check_record(e, rewards, terminated, truncated, final_obs);
     }
+    record_unchecked(rewards, terminated, truncated, final_obs, mask);
+  }
+
+  // record() without its checks, for a caller that validated its arguments (the fused
+  // loop: every environment has a pending action, rewards and observations are finite).
+  void record_unchecked(const double* rewards, const std::uint8_t* terminated, const std::uint8_t* truncated,
+                        const double* final_obs, const std::uint8_t* mask) {
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
       Episode& ep = episodes_[e];
@@ -191,18 +198,31 @@ class Learner : public Rollout<P> {
         tail = value(static_cast<const double*>(x_tmp_.data()));
       }
     }
-    pool_.X.insert(pool_.X.end(), ep.X.begin(), ep.X.end());
-    pool_.I.insert(pool_.I.end(), ep.I.begin(), ep.I.end());
-    pool_.A.insert(pool_.A.end(), ep.A.begin(), ep.A.end());
-    pool_.R.insert(pool_.R.end(), ep.R.begin(), ep.R.end());
-    double ret = 0.0;
-    for (std::size_t t = 0; t < T; ++t) {
-      ret += ep.R[t];
-      pool_.tin.push_back(static_cast<double>(t));
-      pool_.term.push_back(t + 1 == T && terminated);
-      pool_.trunc.push_back(t + 1 == T && !terminated);
-      pool_.boot.push_back(t + 1 == T ? tail : 0.0);
+    if (pool_.R.empty()) {  // the pool's first episode: swap buffers instead of copying
+      pool_.X.swap(ep.X);
+      pool_.I.swap(ep.I);
+      pool_.A.swap(ep.A);
+      pool_.R.swap(ep.R);
+    } else {
+      pool_.X.insert(pool_.X.end(), ep.X.begin(), ep.X.end());
+      pool_.I.insert(pool_.I.end(), ep.I.begin(), ep.I.end());
+      pool_.A.insert(pool_.A.end(), ep.A.begin(), ep.A.end());
+      pool_.R.insert(pool_.R.end(), ep.R.begin(), ep.R.end());
     }
+    const double* rewards = pool_.R.data() + (pool_.R.size() - T);  // the episode's, now the pool's last T
+    double ret = 0.0;
+    const std::size_t t0 = pool_.tin.size();
+    pool_.tin.resize(t0 + T);
+    pool_.term.resize(t0 + T, 0);
+    pool_.trunc.resize(t0 + T, 0);
+    pool_.boot.resize(t0 + T, 0.0);
+    for (std::size_t t = 0; t < T; ++t) {
+      ret += rewards[t];
+      pool_.tin[t0 + t] = static_cast<double>(t);
+    }
+    pool_.term[t0 + T - 1] = terminated;
+    pool_.trunc[t0 + T - 1] = !terminated;
+    pool_.boot[t0 + T - 1] = tail;
     ++pool_.n_episodes;
     this->log_episode(ret, T);
     ep.clear();
