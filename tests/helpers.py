@@ -1,5 +1,8 @@
-"""Test environments shared by several test files (import: ``from helpers import Counter``)."""
+"""Test environments and helpers shared by several test files (``from helpers import Counter``)."""
 
+import os
+import sys
+from pathlib import Path
 from typing import ClassVar
 
 import gymnasium as gym
@@ -30,3 +33,12 @@ class Counter(gym.Env):
         assert self.action_space.contains(action)
         self.t += 1
         return np.array([1.0 + self.t]), 1.0, False, False, {}
+
+
+def block_env():
+    """The environment of a README or docs code block run in a shell: this Python's scripts
+    first on PATH (``pgfast``, ``python``), matplotlib without a display."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["MPLBACKEND"] = "Agg"
+    return env

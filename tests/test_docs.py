@@ -10,13 +10,13 @@ the installed ``pgfast`` first on PATH. A block may be preceded by
 """
 
 import ast
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import block_env
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -37,13 +37,6 @@ def _blocks():
 
 
 BLOCKS = list(_blocks())
-
-
-def _env():
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["MPLBACKEND"] = "Agg"
-    return env
 
 
 def test_the_docs_pages_have_code_blocks_and_known_markers():
@@ -68,7 +61,9 @@ def test_docs_code_block_runs(page, lang, mark, why, code, tmp_path, monkeypatch
         line = line.split("  #")[0].strip()
         if line:
             print("$", line)
-            subprocess.run(["bash", "-c", "set -euo pipefail; " + line], check=True, env=_env(), timeout=900)
+            subprocess.run(
+                ["bash", "-c", "set -euo pipefail; " + line], check=True, env=block_env(), timeout=900
+            )
 
 
 @pytest.mark.parametrize("script", sorted((ROOT / "examples").glob("*.py")), ids=lambda p: p.name)

@@ -16,7 +16,6 @@ command first on PATH. A block may be preceded by one marker comment:
 The documentation's own pages are checked the same way by ``tests/test_docs.py``.
 """
 
-import os
 import re
 import shlex
 import subprocess
@@ -24,6 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import block_env
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -42,13 +42,6 @@ def _blocks():
 
 
 BLOCKS = list(_blocks())
-
-
-def _env():
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["MPLBACKEND"] = "Agg"
-    return env
 
 
 def test_the_readme_has_code_blocks_and_known_markers():
@@ -79,7 +72,7 @@ def test_readme_code_block_runs(lang, mark, why, code, tmp_path, monkeypatch):
     if mark == "main-job":
         command = code.strip().split(" && ")[-1]
         assert command == ".venv/bin/pgfast train CartPole-v1"
-        subprocess.run(["pgfast", "train", "CartPole-v1", "--no-progress"], check=True, env=_env(),
+        subprocess.run(["pgfast", "train", "CartPole-v1", "--no-progress"], check=True, env=block_env(),
                        timeout=600)
         assert (tmp_path / "CartPole-v1.pgfast").is_file()
         assert (tmp_path / "runs" / "CartPole-v1" / "progress.csv").is_file()
@@ -94,7 +87,7 @@ def test_readme_code_block_runs(lang, mark, why, code, tmp_path, monkeypatch):
             line = line.split("  #")[0].strip()
             if line:
                 print("$", line)
-                subprocess.run(["bash", "-c", "set -euo pipefail; " + line], check=True, env=_env(),
+                subprocess.run(["bash", "-c", "set -euo pipefail; " + line], check=True, env=block_env(),
                                timeout=900)
     else:
         pytest.fail(f"no runner for {lang!r} blocks: {shlex.quote(code[:40])}")
