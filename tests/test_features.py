@@ -601,13 +601,16 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.mark.parametrize("script", ["cartpole_fourier", "continuous_gaussian", "mountaincar_tiles"])
-def test_example_runs_with_a_tiny_step_count(script):
+def test_example_runs_with_a_tiny_step_count_and_writes_its_learning_curve(script, tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{script}.py"), "--timesteps", "300", "--seed", "1"],
+        [sys.executable, str(EXAMPLES / f"{script}.py"), "--timesteps", "300", "--seed", "1",
+         "--log-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "greedy return" in proc.stdout
+    assert (tmp_path / "progress.csv").stat().st_size > 0
+    assert (tmp_path / "learning_curve.png").stat().st_size > 0
 
 
 def test_state_dependent_std_agent_backends_agree_and_round_trip(tmp_path):

@@ -24,9 +24,9 @@ def gallery_argv(gallery_conf: Any, script_vars: dict[str, Any]) -> list[str]:
     name = Path(script_vars["src_file"]).stem
     out = str(_OUT / f"{name}.png")
     return {
-        "cartpole_fourier": ["--timesteps", _steps(20_000)],
-        "mountaincar_tiles": ["--timesteps", _steps(50_000)],
-        "continuous_gaussian": ["--timesteps", _steps(20_000)],
+        "cartpole_fourier": ["--timesteps", _steps(20_000), "--log-dir", str(_OUT / name)],
+        "mountaincar_tiles": ["--timesteps", _steps(50_000), "--log-dir", str(_OUT / name)],
+        "continuous_gaussian": ["--timesteps", _steps(20_000), "--log-dir", str(_OUT / name)],
         "fig13_2": ["--seeds", "5", "--timesteps", _steps(20_000), "--executor", "serial", "--out", out],
         "fig13_2_actor_critic": ["--seeds", "5", "--timesteps", _steps(20_000), "--out", out],
         "zoo_plot": ["--only", "CartPole-v1,MountainCarContinuous-v0,Pendulum-v1,Acrobot-v1", "--out", out],
@@ -37,7 +37,7 @@ _seen: set[Path] = set()
 
 
 def png_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
-    """Show the PNGs a gallery script wrote (``--out``) when no figure is left open.
+    """Show the PNGs a gallery script wrote (``--out``, ``--log-dir``) when no figure is left open.
 
     ``SweepResults.plot(path)`` saves and closes its figure, so sphinx-gallery's
     matplotlib scraper (run after this one) would find nothing; figures still open are
@@ -48,7 +48,7 @@ def png_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, 
     import matplotlib.pyplot as plt
     from sphinx_gallery.scrapers import figure_rst
 
-    new = sorted(set(_OUT.glob("*.png")) - _seen)
+    new = sorted(set(_OUT.glob("**/*.png")) - _seen)
     _seen.update(new)
     if not new or plt.get_fignums():
         return ""
