@@ -73,7 +73,6 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     start, n_envs = agent.num_timesteps, env.num_envs
     t = 0
     per_episode = on_episode is not None or logger.log_dir is not None
-    chunk = CHUNK_STEPS  # Python runs between chunks: signals (Ctrl-C), the progress bar
     seed = agent._reset_seed()
     try:
         obs, _ = env.reset(seed=seed)
@@ -82,7 +81,7 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
         stop = False
         while t < total and not stop:
             t += _core.run_fused_vector(
-                env.core, learner, agent.rng, state, min(chunk, total - t), per_episode
+                env.core, learner, agent.rng, state, min(CHUNK_STEPS, total - t), per_episode
             )
             n_now = learner.n_episodes()
             stop = agent._report_episodes(n_seen, n_now, on_episode, logger)
@@ -101,7 +100,6 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     # Python runs at every episode end for callbacks and CSV rows (they read the agent's
     # state then), else every CHUNK_STEPS steps.
     per_episode = on_episode is not None or logger.log_dir is not None
-    chunk = CHUNK_STEPS  # Python runs between chunks: signals (Ctrl-C), the progress bar
     try:
         env.seed_for_fused(agent._reset_seed())
         n_seen = learner.n_episodes()
@@ -113,7 +111,7 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
                 agent.rng,
                 env.np_random,
                 state,
-                min(chunk, total - t),
+                min(CHUNK_STEPS, total - t),
                 1 if per_episode else 0,
             )
             t += steps

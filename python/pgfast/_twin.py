@@ -62,18 +62,26 @@ class ReinforceRule:
             batch["X"] = _dense(batch["I"], self.policy.n_features)
         optimizers = [o for o in (self.optimizer, self.baseline_optimizer) if o is not None]
         saved = [o.state() if hasattr(o, "state") else None for o in optimizers]
+
+        def restore_moments() -> None:
+            for o, st in zip(optimizers, saved):
+                if st is not None:
+                    o.set_state(*st)
+
         # Overflow is the C++ learner's to judge: it refuses an update that leaves a
-        # parameter non-finite, restores θ and w and raises. A refused update never
-        # happened, so the optimisers' moments go back to what they were.
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = reference.reinforce_update(
-                self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
-                **self.config,
-            )
+        # parameter non-finite (or that raised, e.g. Ctrl-C), restores θ and w and raises.
+        # A refused update never happened, so the optimisers' moments go back too.
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = reference.reinforce_update(
+                    self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
+                    **self.config,
+                )
+        except BaseException:
+            restore_moments()
+            raise
         if not (np.all(np.isfinite(self.policy.params)) and (self.w is None or np.all(np.isfinite(self.w)))):
-            for o, s in zip(optimizers, saved):
-                if s is not None:
-                    o.set_state(*s)
+            restore_moments()
         return out
 
 
