@@ -671,13 +671,16 @@ class Reinforce(_Agent):
         in C++ inside each step; tile coding stays sparse.
         Any other callable ``features(obs) -> 1-D array`` is applied in Python to
         every observation (and must be passed again to :meth:`load`).
-    lr : float
-        Step size alpha of the policy. The defaults (Adam, lr 0.01, a linear baseline,
-        batches of 2 episodes, standardised weights) were chosen for robustness over
-        issue 14's table of classic-control, MuJoCo, Box2D and toy-text tasks (raw
-        features, seeds 0-9: never worse than a random policy; CartPole-v1 and
-        InvertedPendulum-v5 solved), not for the fewest steps on one task; they are
-        the same for ``Discrete`` and ``Box`` actions. Tuned settings per task are in
+    lr : float, optional
+        Step size alpha of the policy; default 0.01 for ``Discrete`` actions, 0.003 for
+        ``Box`` actions (a Gaussian's score is unbounded and its gradient estimate
+        noisier: with 0.01, Adam's steps drift on Pendulum-v1 to policies worse than
+        random; the agents guide has the measurements).
+        The defaults (Adam, those lr, a linear baseline, batches of 2 episodes,
+        standardised weights) were chosen for robustness over issue 14's table of
+        classic-control, MuJoCo, Box2D and toy-text tasks (raw features, seeds 0-9:
+        never worse than a random policy; CartPole-v1 and InvertedPendulum-v5 solved),
+        not for the fewest steps on one task. Tuned settings per task are in
         :mod:`pgfast.zoo`. The book's SGD needs a much smaller lr (e.g. 1e-3).
     optimizer : {"adam", "sgd"}
         Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
@@ -753,7 +756,7 @@ class Reinforce(_Agent):
         self,
         env: Any,
         features: Union[F.Spec, Callable[[Any], Any], None] = None,
-        lr: float = _RC.lr,
+        lr: Optional[float] = _RC.lr,
         optimizer: str = _RC.optimizer,
         gamma: float = _RC.gamma,
         baseline: Optional[str] = _RC.baseline,
@@ -782,7 +785,8 @@ class Reinforce(_Agent):
         ``backend="numpy"`` its updates run :func:`pgfast.reference.reinforce_update` on
         the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
         """
-        hp = self.config
+        # an lr of None becomes the action space's default (ReinforceConfig.for_actions)
+        self.config = hp = self.config.for_actions(self.spaces.discrete_actions)
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
             policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
