@@ -803,7 +803,7 @@ class Reinforce(_Agent):
                 return mod.Adam(lr, max_grad_norm=hp.max_grad_norm)
             return mod.SGD(lr, max_grad_norm=hp.max_grad_norm)
 
-        self.optimizer = make_opt(hp.lr)
+        self.optimizer = make_opt(cast(float, hp.lr))  # set by for_actions
         # baseline_lr is a float once the config is built (None means 10 * lr)
         self.baseline_optimizer = make_opt(cast(float, hp.baseline_lr)) if hp.baseline else None
         config = dict(
