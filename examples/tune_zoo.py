@@ -107,11 +107,13 @@ SPACES: dict[str, dict[str, Any]] = {
     # illegal pickup or drop-off, then loops (every episode -200) with nothing to make it
     # explore; REINFORCE's entropy bonus keeps it exploring.
     "Taxi-v4": dict(
-        # 1.5M steps did not help on tuning seeds 10-12 (lr 0.1: worst -0.5 with entropy
-        # 0.1, -74 with 0.05): some states stay unlearned and the greedy policy loops there
-        algo="reinforce", features=None, bounds=None, total_timesteps=800_000,
+        # At 800k steps (lr 0.1 or 0.3, entropy 0.1 or 0.05, batches of 10) a few of the
+        # 300 start states were still unlearned on seeds 3-4 (the greedy policy loops
+        # there); the greedy policy keeps changing while the entropy bonus keeps the
+        # policy soft, so larger batches and a smaller lr are in the grid.
+        algo="reinforce", features=None, bounds=None, total_timesteps=1_200_000,
         env_backend="gymnasium", target=7.5, eval_episodes=100,
-        grid={"lr": [0.1, 0.3], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10],
+        grid={"lr": [0.1, 0.05], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10, 20],
               "entropy_coef": [0.1, 0.05]},
     ),
     "Blackjack-v1": dict(
