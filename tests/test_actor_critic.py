@@ -514,6 +514,16 @@ def test_actor_critic_saves_loads_and_keeps_training_identically(tmp_path, featu
         pgfast.Reinforce.load(path)
 
 
+def test_an_entropy_bonus_run_saves_loads_and_keeps_training_identically(tmp_path):
+    a = pgfast.ActorCritic("FrozenLake-v1", lr=0.1, critic_lr=0.05, entropy_coef=0.05, seed=2).learn(3000)
+    b = pgfast.ActorCritic.load(a.save(tmp_path / "ac"))
+    assert b.hyperparameters["entropy_coef"] == 0.05
+    a.learn(2000)
+    b.learn(2000)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
+
+
 def test_a_reinforce_file_is_not_an_actor_critic(tmp_path):
     path = pgfast.Reinforce("CartPole-v1", seed=0).learn(500).save(tmp_path / "r.pgfast")
     with pytest.raises(ValueError, match=r"holds a reinforce model: load it with pgfast\.Reinforce\.load"):
