@@ -231,6 +231,123 @@ def test_sparse_traces_drop_entries_below_the_tolerance():
     assert np.all((z == 0) | (np.abs(z) >= 1e-3))
 
 
+@pytest.mark.parametrize(
+    ("continuous", "features"),
+    [(False, None), (False, pgfast.features.TileCoding(4, 4)), (True, None)],
+    ids=["softmax", "softmax-tiles", "gaussian"],
+)
+def test_cpp_matches_the_numpy_twin_with_an_entropy_bonus(continuous, features):
+    sw = dict(lambda_actor=0.5, lambda_critic=0.8, traces="accumulating", average_reward=False,
+              entropy_coef=0.05)
+    eng, cpol, rpol, state = twin_run(sw, 5_000, continuous=continuous, features=features,
+                                      lr=0.002 if continuous else 0.02)
+    assert np.all(np.abs(cpol.params) < 100)  # a run that learned, not one that diverged
+    assert_array_equal(cpol.params, rpol.params)
+    assert_array_equal(eng.critic_params, state.w)
+
+
+# ------------------------------------------------------------------- the entropy bonus
+
+
+def entropy_fd(policy_cls, n_params, params, x, eps=1e-6, **kw):
+    """∇_θ H(π(·|x, θ)) by central finite differences of the policy's own entropy."""
+    g = np.zeros(n_params)
+    for i in range(n_params):
+        hi, lo = params.copy(), params.copy()
+        hi[i] += eps
+        lo[i] -= eps
+        g[i] = (policy_cls(params=hi, **kw).entropy(x) - policy_cls(params=lo, **kw).entropy(x)) / (2 * eps)
+    return g
+
+
+def one_step(engine_cls, policy, x0, x1, entropy_coef, lr=0.25):
+    """θ after one actor-critic step from S = x0 to S' = x1 (R = 1), the action drawn with seed 0."""
+    eng = engine_cls(policy, obs_dim=x0.size, gamma=0.9, lr=lr, critic_lr=0.5, entropy_coef=entropy_coef)
+    rng = np.random.default_rng(0)
+    eng.act1(x0, rng)
+    eng.step1(x1, 1.0, False, False, rng)
+    return np.array(policy.params)
+
+
+@pytest.mark.parametrize("state_dependent_std", [None, False, True],
+                         ids=["softmax", "gaussian", "gaussian-sd"])
+def test_the_entropy_bonus_step_is_lr_beta_times_the_finite_difference_entropy_gradient(state_dependent_std):
+    """θ_β − θ_0 = α_θ β ∇H(π(·|S, θ)) at the θ before the step (A2C's bonus)."""
+    x0, x1 = np.array([0.7, -0.4, 1.3]), np.array([0.1, 0.2, -0.5])
+    lr, beta = 0.25, 0.1
+    if state_dependent_std is None:
+        kw = dict(n_features=3, n_actions=3, bias=True)
+        engine, cls = _core.SoftmaxActorCritic, ref.LinearSoftmax
+        make = lambda: pgfast.LinearSoftmax(3, 3, bias=True)  # noqa: E731
+    else:
+        kw = dict(n_features=3, action_dim=2, bias=True, log_std_init=0.0,
+                  state_dependent_std=state_dependent_std)
+        engine, cls = _core.GaussianActorCritic, ref.LinearGaussian
+        make = lambda: pgfast.LinearGaussian(3, 2, bias=True, state_dependent_std=state_dependent_std)  # noqa: E731
+    p0 = np.random.default_rng(4).normal(scale=0.5, size=make().n_params)
+    with_bonus, without = make(), make()
+    with_bonus.params[:] = p0
+    without.params[:] = p0
+    diff = one_step(engine, with_bonus, x0, x1, beta, lr) - one_step(engine, without, x0, x1, 0.0, lr)
+    expected = lr * beta * entropy_fd(cls, p0.size, p0, x0, **kw)
+    assert np.any(expected != 0.0)
+    assert_allclose(diff, expected, rtol=1e-6, atol=1e-11)
+
+
+def test_the_entropy_bonus_is_not_discounted_by_i():
+    """Second step of an episode (I = γ): θ += α δ I ∇ln π(A|S) + α β ∇H(π(·|S)), the bonus without I."""
+    gamma, lr, beta = 0.5, 0.25, 0.2
+    kw = dict(n_features=2, n_actions=3, bias=True)
+    pol = pgfast.LinearSoftmax(2, 3, bias=True)
+    pol.params[:] = np.random.default_rng(7).normal(size=pol.n_params)
+    eng = _core.SoftmaxActorCritic(pol, obs_dim=2, gamma=gamma, lr=lr, critic_lr=0.5, entropy_coef=beta)
+    rng = np.random.default_rng(0)
+    x0, x1, x2 = np.array([1.0, 0.5]), np.array([-0.5, 2.0]), np.array([0.25, 0.25])
+    eng.act1(x0, rng)
+    a1 = int(eng.step1(x1, 1.0, False, False, rng))
+    theta1, w1 = np.array(pol.params), np.array(eng.critic_params)
+    assert eng.discount_factor() == gamma
+    eng.step1(x2, 2.0, True, False, rng)
+    delta = 2.0 - w1 @ np.append(x1, 1.0)  # S' terminal: v(S') = 0
+    elig = ref.LinearSoftmax(params=theta1.copy(), **kw).grad_log_prob(x1, a1)
+    grad_h = entropy_fd(ref.LinearSoftmax, theta1.size, theta1, x1, **kw)
+    expected = theta1 + lr * delta * gamma * elig + lr * beta * grad_h
+    assert_allclose(pol.params, expected, rtol=1e-7, atol=1e-10)
+
+
+def test_the_engine_refuses_a_negative_entropy_coef():
+    with pytest.raises(ValueError, match="entropy_coef"):
+        _core.SoftmaxActorCritic(pgfast.LinearSoftmax(2, 2), obs_dim=2, entropy_coef=-0.5)
+
+
+def test_the_entropy_bonus_alone_moves_the_policy_towards_uniform():
+    """With every reward 0 the critic stays 0 and δ = 0: only the bonus moves θ, up the entropy."""
+
+    class Silent(gym.Env):
+        observation_space = spaces.Box(-1.0, 1.0, (2,), np.float64)
+        action_space = spaces.Discrete(3)
+
+        def reset(self, *, seed=None, options=None):
+            super().reset(seed=seed)
+            return np.array([1.0, -0.5]), {}
+
+        def step(self, action):
+            return np.array([1.0, -0.5]), 0.0, False, self.np_random.random() < 0.1, {}
+
+    x = np.array([1.0, -0.5])
+    start = np.array([1.0, -1.0, 0.0, 0.5, 0.2, -0.3, 0.3, 0.0, -0.2])
+    entropies = {}
+    for beta in (0.0, 0.1):
+        agent = pgfast.ActorCritic(Silent(), lr=0.1, entropy_coef=beta, seed=0)
+        agent.policy.params[:] = start
+        h0 = agent.policy.entropy(x)
+        agent.learn(200)
+        entropies[beta] = (h0, agent.policy.entropy(x))
+    assert entropies[0.0][1] == entropies[0.0][0]  # δ = 0: the book's update leaves θ alone
+    assert entropies[0.1][1] > entropies[0.1][0] + 0.1
+    assert entropies[0.1][1] < np.log(3)
+
+
 # ------------------------------------------------------------------- known optima
 
 
@@ -320,7 +437,9 @@ def test_actor_critic_solves_cartpole(config):
 def test_actor_critic_checks_its_arguments():
     for name, value, error in [("lambda_actor", 1.5, ValueError), ("traces", "dutchy", ValueError),
                                ("average_reward", "yes", TypeError), ("critic_lr", 0.0, ValueError),
-                               ("trace_tolerance", -1.0, ValueError), ("reward_lr", "0.1", TypeError)]:
+                               ("trace_tolerance", -1.0, ValueError), ("reward_lr", "0.1", TypeError),
+                               ("entropy_coef", -0.01, ValueError),
+                               ("entropy_coef", float("nan"), ValueError)]:
         with pytest.raises(error, match=name):
             pgfast.ActorCritic("CartPole-v1", **{name: value})
     with pytest.raises(ValueError, match="backend"):
@@ -393,6 +512,16 @@ def test_actor_critic_saves_loads_and_keeps_training_identically(tmp_path, featu
     assert_array_equal(b.critic_params, a.critic_params)
     with pytest.raises(ValueError, match=r"actor-critic model: load it with pgfast\.ActorCritic\.load"):
         pgfast.Reinforce.load(path)
+
+
+def test_an_entropy_bonus_run_saves_loads_and_keeps_training_identically(tmp_path):
+    a = pgfast.ActorCritic("FrozenLake-v1", lr=0.1, critic_lr=0.05, entropy_coef=0.05, seed=2).learn(3000)
+    b = pgfast.ActorCritic.load(a.save(tmp_path / "ac"))
+    assert b.hyperparameters["entropy_coef"] == 0.05
+    a.learn(2000)
+    b.learn(2000)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
 
 
 def test_a_reinforce_file_is_not_an_actor_critic(tmp_path):

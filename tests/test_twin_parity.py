@@ -96,6 +96,15 @@ def test_actor_critic_numpy_backend_is_bit_identical_gaussian(average_reward):
     assert a.average_reward == b.average_reward
 
 
+@pytest.mark.parametrize("env", ["MountainCar-v0", "Pendulum-v1"])
+def test_actor_critic_numpy_backend_is_bit_identical_with_an_entropy_bonus(env):
+    a, b = pair(pgfast.ActorCritic, env, 5_000, seed=4, lr=0.003, critic_lr=0.05,
+                features=pgfast.features.Fourier(2), lambda_actor=0.5, lambda_critic=0.8, entropy_coef=0.05)
+    assert np.all(np.abs(a.policy.params) < 100)  # a run that learned, not one that diverged
+    assert_same_run(a, b)
+    assert_array_equal(a.critic_params, b.critic_params)
+
+
 def test_actor_critic_traces_are_the_twins():
     """The engine's traces z_θ, z_w and I equal the twin rule's after every episode boundary."""
     cpol, tpol = pgfast.LinearSoftmax(3, 2), pgfast.LinearSoftmax(3, 2)

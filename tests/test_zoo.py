@@ -10,11 +10,9 @@ import pgfast.zoo as zoo
 import pytest
 from pgfast import ActorCritic, Reinforce
 
-# The entries cheap enough to train end to end here (seconds each). Those whose recorded
-# result reaches the target on every seed must reach it here on seed 0.
+# The entries cheap enough to train end to end here (seconds each); each reaches its
+# target on every seed of its recorded result, and must reach it here on seed 0.
 CHEAP = ["CartPole-v1", "InvertedPendulum-v5", "CliffWalking-v1", "FrozenLake-v1", "Blackjack-v1"]
-REACHED = [e for e in CHEAP if e in zoo.entries()
-           and min(zoo.config(e)["result"]["greedy_mean"]) >= zoo.config(e)["target"]]
 
 
 def run(args, cwd, timeout=120):
@@ -115,24 +113,12 @@ def test_make_returns_an_untrained_agent():
     assert zoo.make("CartPole-v1", seed=0).num_timesteps == 0
 
 
-@pytest.mark.parametrize("env_id", REACHED)
+@pytest.mark.parametrize("env_id", CHEAP)
 def test_cheap_entry_reaches_its_target_on_seed_0(env_id):
     entry = zoo.config(env_id)
     agent = zoo.make(env_id, seed=0).learn(entry["total_timesteps"])
     mean, _ = agent.evaluate(entry["result"]["eval_episodes"], seed=0)
     assert mean >= entry["target"]
-
-
-@pytest.mark.parametrize("env_id", [e for e in CHEAP if e in zoo.entries() and e not in REACHED])
-def test_cheap_best_so_far_entry_beats_a_random_policy_on_seed_0(env_id):
-    """Entries that do not reach their target yet still learn: greedy beats uniform random."""
-    entry = zoo.config(env_id)
-    episodes = entry["result"]["eval_episodes"]
-    agent = zoo.make(env_id, seed=0)
-    random_mean, _ = agent.evaluate(episodes, deterministic=False, seed=0)  # untrained: uniform softmax
-    agent.learn(entry["total_timesteps"])
-    mean, _ = agent.evaluate(episodes, seed=0)
-    assert mean > random_mean
 
 
 def test_train_uses_the_zoo_entry_and_says_so(tmp_path):

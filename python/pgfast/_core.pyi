@@ -252,6 +252,7 @@ class SoftmaxActorCritic(_ActorCritic):
         average_reward: bool = False,
         traces: str = "accumulating",
         trace_tolerance: float = 1e-12,
+        entropy_coef: float = 0.0,
         features: Optional[FeatureMap] = None,
         step_rule: Optional[Callable[..., tuple[float, float]]] = None,
     ) -> None: ...
@@ -273,6 +274,7 @@ class GaussianActorCritic(_ActorCritic):
         average_reward: bool = False,
         traces: str = "accumulating",
         trace_tolerance: float = 1e-12,
+        entropy_coef: float = 0.0,
         features: Optional[FeatureMap] = None,
         step_rule: Optional[Callable[..., tuple[float, float]]] = None,
     ) -> None: ...

@@ -167,5 +167,6 @@ def actor_critic_engine(engine_cls: Any, cpp_policy: Any, **config: Any) -> tupl
     ``rule.states[e]`` environment e's traces.
     """
     policy = twin_policy(cpp_policy)
-    rule = ActorCriticRule(policy, config.get("n_envs", 1), **{k: config[k] for k in AC_RULE_KEYS})
+    rule = ActorCriticRule(policy, config.get("n_envs", 1), **{k: config[k] for k in AC_RULE_KEYS},
+                           entropy_coef=config.get("entropy_coef", 0.0))  # the engine's default: no bonus
     return rule.attach(engine_cls(cpp_policy, step_rule=rule, **config)), rule

@@ -313,6 +313,7 @@ class ActorCriticConfig:
     reward_lr: float = 0.01
     traces: str = "accumulating"
     trace_tolerance: float = 1e-12
+    entropy_coef: float = 0.0
     log_std_init: float = 0.0
     state_dependent_std: bool = False
 
@@ -327,6 +328,7 @@ class ActorCriticConfig:
             "reward_lr": positive,
             "traces": lambda n, v: choice(n, v, _TRACES),
             "trace_tolerance": non_negative,
+            "entropy_coef": non_negative,
             "log_std_init": real,
             "state_dependent_std": boolean,
         })

@@ -41,7 +41,16 @@ class ActorCritic(_Agent):
         w ← w + α_w δ z_w                 θ ← θ + α_θ δ z_θ
 
     and in the continuing case δ = R − R̄ + v(S') − v(S), R̄ ← R̄ + α_R̄ δ, with no γ and
-    no I.
+    no I. With ``entropy_coef`` β > 0 the actor's step also ascends the entropy of the
+    policy at S (the bonus of A2C, and of :class:`pgfast.Reinforce`)::
+
+        θ ← θ + α_θ δ z_θ + α_θ β ∇H(π(·|S, θ))
+
+    with ∇H taken at θ before the step, outside the trace and without I. For the
+    softmax, H = −Σ_b π_b ln π_b and, through h_b = θ_b·x(S) + b_b,
+    ∂H/∂h_b = −π_b (ln π_b + H), so ∂H/∂θ_b = −π_b (ln π_b + H) x(S); for the
+    Gaussian H = Σ_j (ln σ_j + ½ ln 2πe), so ∂H/∂ ln σ_j = 1 (0 where the log-std is
+    clamped).
 
     Parameters
     ----------
@@ -90,6 +99,10 @@ class ActorCritic(_Agent):
         Initial log-std of a Gaussian policy (``Box`` actions).
     state_dependent_std : bool
         Gaussian policy: log-std linear in the features (S&B eq. 13.18).
+    entropy_coef : float
+        β ≥ 0, the weight of the entropy bonus (above; 0, the default, is the book's
+        update). It keeps a policy exploring where δ alone would make it deterministic
+        early, e.g. on tabular tasks (one-hot states) such as FrozenLake or Taxi.
 
     Attributes
     ----------
@@ -125,6 +138,7 @@ class ActorCritic(_Agent):
         backend: str = "cpp",
         log_std_init: float = _AC.log_std_init,
         state_dependent_std: bool = _AC.state_dependent_std,
+        entropy_coef: float = _AC.entropy_coef,
     ) -> None:
         # the defaults above are ActorCriticConfig's; it checks every value (once)
         self.config: ActorCriticConfig = V.config_from(ActorCriticConfig, locals())

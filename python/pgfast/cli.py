@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="directory for progress.csv and learning_curve.png (default runs/ENV_ID)")
     t.add_argument("--lr", type=float, default=None, help="policy step size alpha^theta")
     t.add_argument("--gamma", type=float, default=None)
+    t.add_argument("--entropy-coef", type=float, default=None, help="weight beta of the entropy bonus")
     r = t.add_argument_group("REINFORCE")
     r.add_argument("--optimizer", choices=["adam", "sgd"], default=None)
     r.add_argument("--baseline", choices=["none", "linear"], default=None)
@@ -54,7 +55,6 @@ def _parser() -> argparse.ArgumentParser:
                    dest="normalize_returns", help="do not standardise returns")
     r.add_argument("--discount-gradient", action="store_const", const=True, default=None,
                    help="the book's gamma^t factor")
-    r.add_argument("--entropy-coef", type=float, default=None)
     r.add_argument("--max-grad-norm", type=float, default=None)
     r.add_argument("--truncation", choices=["bootstrap", "terminal"], default=None)
     a = t.add_argument_group("actor-critic")

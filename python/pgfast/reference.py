@@ -1231,11 +1231,19 @@ def actor_critic_step(
     average_reward: bool = False,
     traces: str = "accumulating",
     trace_tolerance: float = 1e-12,
+    entropy_coef: float = 0.0,
 ) -> float:
     """One actor-critic update (S&B §13.5-13.6), in place on ``policy.params`` and ``state``.
 
     Episodic with eligibility traces (box p. 332; λ = 0 is the one-step box); with
     ``average_reward`` the continuing box (p. 333). The critic is v(s) = w·[x(s), 1].
+    With ``entropy_coef`` β > 0 the actor's step also ascends the entropy of π(·|S)
+    (A2C's bonus), evaluated at θ before the step and outside the trace and I:
+
+        θ ← θ + α_θ δ z_θ + α_θ β ∇H(π(·|S, θ)),
+
+    ∇H from :meth:`LinearSoftmax.grad_entropy` (∂H/∂h_b = −π_b (ln π_b + H)) or
+    :meth:`LinearGaussian.grad_entropy` (∂H/∂ log σ_j = 1).
     Returns the TD error δ. The caller calls ``state.new_episode()`` before the first
     step of an episode.
     """
@@ -1260,6 +1268,8 @@ def actor_critic_step(
     # actor trace: z_θ ← g λ_θ z_θ + I ∇ln π(A|S)
     _decay(state.z_theta, g * lambda_actor, trace_tolerance)
     state.z_theta += policy.grad_log_prob(x, a, scale=1.0 if average_reward else state.I)
+    # the entropy bonus's gradient at θ before the step (β ∇H, β applied as the core applies it)
+    bonus = policy.grad_entropy(x, scale=entropy_coef) if entropy_coef > 0.0 else None
     # the steps: R̄, the critic, the actor
     if average_reward:
         state.rbar = state.rbar + reward_lr * delta
@@ -1269,6 +1279,8 @@ def actor_critic_step(
     else:
         state.w[...] = state.w + critic_lr * delta * state.z_w
     policy.params[...] = policy.params + lr * delta * state.z_theta
+    if bonus is not None:
+        policy.params[...] = policy.params + lr * bonus
     if traces == "dutch":
         state.v_old = V_next
     if hasattr(policy, "project"):

@@ -14,6 +14,11 @@
 // TD(lambda) (box p. 300, van Seijen et al. 2016):
 //   z_w = gamma lambda z_w + (1 - alpha_w gamma lambda z_w . x) x
 //   w  += alpha_w (delta + V - V_old) z_w - alpha_w (V - V_old) x,   V_old = v(S')
+// Entropy bonus (A2C's; entropy_coef = beta > 0): the actor's step also ascends H(pi(.|S)),
+// taken at theta before the step, outside the trace and without I:
+//   theta += alpha_th delta z_th + alpha_th beta grad H(pi(.|S))
+// with the policy's own grad H (softmax: dH/dh_b = -pi_b (ln pi_b + H); Gaussian:
+// dH/d log sigma_j = 1 inside the clamp), i.e. the gradient REINFORCE's bonus uses.
 // Every trace entry whose magnitude falls below trace_tolerance after a decay is dropped
 // (set to exactly 0), so traces stay sparse with tile coding: a step costs what the
 // recently active features cost, not what all features cost.
@@ -46,6 +51,7 @@ struct ActorCriticConfig {
   bool average_reward = false;  // the continuing box (p. 333)
   TraceKind traces = TraceKind::Accumulating;
   double trace_tolerance = 1e-12;
+  double entropy_coef = 0.0;    // beta: + alpha_th beta grad H(pi(.|S)) per step
 
   void check() const {
     auto bad = [](const char* what) { throw std::invalid_argument(what); };
@@ -56,6 +62,7 @@ struct ActorCriticConfig {
     if (!(std::isfinite(critic_lr) && critic_lr > 0.0)) bad("critic_lr must be finite and > 0");
     if (!(std::isfinite(reward_lr) && reward_lr > 0.0)) bad("reward_lr must be finite and > 0");
     if (!(std::isfinite(trace_tolerance) && trace_tolerance >= 0.0)) bad("trace_tolerance must be finite and >= 0");
+    if (!(std::isfinite(entropy_coef) && entropy_coef >= 0.0)) bad("entropy_coef must be finite and >= 0");
   }
 };
 
@@ -168,6 +175,7 @@ class ActorCritic : public Rollout<P> {
     zw_.resize(n_envs_);
     for (auto& z : zt_) z.reset(pi_->n_params(), !sparse_);
     for (auto& z : zw_) z.reset(d_ + 1, !sparse_);
+    if (cfg_.entropy_coef > 0.0) bonus_.reset(pi_->n_params(), !sparse_);
     I_.assign(n_envs_, 1.0);
     v_old_.assign(n_envs_, 0.0);
     ret_.assign(n_envs_, 0.0);
@@ -338,6 +346,13 @@ class ActorCritic : public Rollout<P> {
     zt.decay(g * cfg_.lambda_actor, cfg_.trace_tolerance);
     PolicyOps<P>::add_grad(*pi_, x, this->pending_action(e), avg ? 1.0 : I_[e], zt.data());
     touch_policy(zt, x);
+    // The entropy bonus's gradient beta grad H(pi(.|S)), at theta before the step.
+    const bool bonus = cfg_.entropy_coef > 0.0;
+    if (bonus) {
+      bonus_.clear();
+      touch_policy(bonus_, x);
+      pi_->add_grad_entropy(x, cfg_.entropy_coef, bonus_.data());
+    }
     // The steps. First a pass that computes every value they would write, so that a
     // step that would make a parameter non-finite changes nothing (no undo log needed).
     const double new_rbar = avg ? rbar_ + cfg_.reward_lr * delta : rbar_;
@@ -348,6 +363,8 @@ class ActorCritic : public Rollout<P> {
     const double at = cfg_.lr * delta;
     double nan_probe = new_rbar * 0.0;
     for (std::size_t i : zt.live()) nan_probe += (theta[i] + at * zt[i]) * 0.0;
+    if (bonus)
+      for (std::size_t i : bonus_.live()) nan_probe += ((theta[i] + at * zt[i]) + cfg_.lr * bonus_[i]) * 0.0;
     for (std::size_t i : zw.live()) nan_probe += (w_[i] + a * zw[i]) * 0.0;
     if (dutch) nan_probe += dutch_probe(zw, x, a, -b);
     if (nan_probe != 0.0) {
@@ -362,6 +379,8 @@ class ActorCritic : public Rollout<P> {
       v_old_[e] = Vn;
     }
     for (std::size_t i : zt.live()) theta[i] += at * zt[i];
+    if (bonus)
+      for (std::size_t i : bonus_.live()) theta[i] += cfg_.lr * bonus_[i];
     PolicyOps<P>::project(*pi_);
     if (!avg) I_[e] *= cfg_.gamma;
     sq_delta_[e] += delta * delta;
@@ -425,6 +444,7 @@ class ActorCritic : public Rollout<P> {
   std::vector<double> w_;
   double rbar_ = 0.0;
   std::vector<Trace> zt_, zw_;
+  Trace bonus_;  // beta grad H(pi(.|S)) of the current step (entropy_coef > 0)
   std::vector<double> I_, v_old_, ret_, sq_delta_;
   std::vector<std::size_t> len_;
   SparseLayout layout_;
