@@ -300,6 +300,7 @@ class _Agent:
         callback: Optional[Callback] = None,
         progress_bar: bool = False,
         log_dir: Optional[str] = None,
+        max_episodes: Optional[int] = None,
     ) -> _A:
         """Train for ``total_timesteps`` environment transitions.
 
@@ -320,6 +321,14 @@ class _Agent:
         log_dir : str, optional
             Write ``progress.csv`` (Stable-Baselines3 keys), a learning-curve PNG when
             matplotlib is installed, and TensorBoard events when tensorboard is.
+        max_episodes : int, optional
+            Stop after this many episodes have ended in this call (>= 1; None: no
+            limit), whichever comes first of it and ``total_timesteps``. Training stops
+            at the end of that episode, as when an ``on_episode_end`` callback returns
+            ``False`` there (the callback, if any, is still called for it); with a vector
+            env, after the vector step in which it ends (the other episodes ending in that
+            step are counted and reported too). Unlike such a callback, the budget does not
+            make the fused C++ loop of a native env return to Python at every episode end.
 
         Returns
         -------
@@ -328,6 +337,7 @@ class _Agent:
         """
         total_timesteps = V.integer("total_timesteps", total_timesteps, 0)
         progress_bar = V.boolean("progress_bar", progress_bar)
+        max_episodes = V.optional_integer("max_episodes", max_episodes, 1)
         if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
             raise TypeError(f"log_dir must be a path or None, got {type(log_dir).__name__}")
         from ._logging import RunLogger
@@ -337,11 +347,11 @@ class _Agent:
         start = self.num_timesteps
         try:
             if _fused.supported(self, on_step):  # a native env: the loop runs in C++
-                _fused.run(self, total_timesteps, on_episode, logger)
+                _fused.run(self, total_timesteps, on_episode, logger, max_episodes)
             elif self.spaces.n_envs == 1 and not self.spaces.is_vector:
-                self._run_single(total_timesteps, on_step, on_episode, logger)
+                self._run_single(total_timesteps, on_step, _episode_budget(on_episode, max_episodes), logger)
             else:
-                self._run_vector(total_timesteps, on_step, on_episode, logger)
+                self._run_vector(total_timesteps, on_step, _episode_budget(on_episode, max_episodes), logger)
         finally:
             self._learner.discard_unfinished()
             logger.close()
@@ -831,6 +841,21 @@ class Reinforce(_Agent):
 
     def __repr__(self) -> str:
         return f"Reinforce(env={self.spaces.env_id!r}, policy={self.policy!r}, backend={self.backend!r})"
+
+
+def _episode_budget(on_episode: Any, max_episodes: Optional[int]) -> Any:
+    """``on_episode``, also returning False (stop) at the ``max_episodes``-th episode end of the call."""
+    if max_episodes is None:
+        return on_episode
+    seen = 0
+
+    def on_episode_within_budget(agent: Any, ret: float, length: int) -> Optional[bool]:
+        nonlocal seen
+        seen += 1
+        stop = on_episode is not None and on_episode(agent, ret, length) is False
+        return False if stop or seen >= max_episodes else None
+
+    return on_episode_within_budget
 
 
 def _split_callback(callback: Any) -> tuple[Any, Any]:
