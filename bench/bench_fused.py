@@ -1,21 +1,23 @@
 """``Reinforce.learn`` fused in C++ on native envs against the Python loop on gymnasium's.
 
-``python -m bench.bench_fused [--quick] [--repeat N] [--steps T] [--out FILE.json]``
+``python -m bench.bench_fused [--quick] [--repeat N] [--steps T] [--settings defaults|plain]
+[--out FILE.json]``
 
 For each of the five classic-control envs, ``Reinforce(env, seed=0).learn(T)`` (default
-settings) is timed on ``pgfast.envs.make(id)`` (the fused C++ loop, GIL released) and on
-``gymnasium.make(id)`` (the Python loop), medians over repeats, ratio in the same run.
+settings; ``--settings plain``: 0.1's ``lr=0.2, baseline=None``) is timed on
+``pgfast.envs.make(id)`` (the fused C++ loop, GIL released) and on ``gymnasium.make(id)``
+(the Python loop), medians over repeats, ratio in the same run.
 Both runs end with the same parameters (checked: the fused loop is bit-identical).
 Also timed: the same native env with a per-step callback (the Python loop on the native
 env), to separate the gain of the native env from that of the fused loop; and
 CartPole-v1 x64 as a native vector env (fused) against gymnasium's SyncVectorEnv.
 
 The physical anchor: ``bench/anchor/cartpole_reinforce.cpp``, a plain C++ program doing
-the same work (CartPole, linear softmax, REINFORCE with Adam every two episodes) written
-for the benchmark, is built with the wheel's flags (``bench/anchor/build.sh``; needs a
-C++ compiler) and run interleaved with the fused CartPole runs, same step count from a
-fresh agent: the report gives fused steps/s as a fraction of the anchor's (``--no-anchor``
-skips it).
+the same work (CartPole, linear softmax, REINFORCE with Adam every two episodes; with the
+defaults, a linear baseline too) written for the benchmark, is built with the wheel's
+flags (``bench/anchor/build.sh``; needs a C++ compiler) and run interleaved with the fused
+CartPole runs, same step count from a fresh agent: the report gives fused steps/s as a
+fraction of the anchor's (``--no-anchor`` skips it).
 """
 
 from __future__ import annotations
@@ -36,13 +38,20 @@ import numpy as np
 import pgfast
 from pgfast import envs as native
 
+#: Reinforce's keyword arguments, and the anchor's matching setting.
+SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
+    "defaults": ({}, "baseline"),
+    "plain": ({"lr": 0.2, "baseline": None}, "plain"),
+}
+HYPERPARAMETERS: dict[str, Any] = {}  # the --settings chosen
+
 
 def steps_per_s(
     make_env: Callable[[], Any], steps: int, repeat: int, callback: Any = None
 ) -> tuple[float, Any]:
     rates, agent = [], None
     for _ in range(repeat):
-        agent = pgfast.Reinforce(make_env(), seed=0)
+        agent = pgfast.Reinforce(make_env(), seed=0, **HYPERPARAMETERS)
         t0 = time.perf_counter()
         agent.learn(steps, callback=callback)
         rates.append(steps / (time.perf_counter() - t0))
@@ -59,18 +68,18 @@ def build_anchor(out_dir: str) -> str:
     return exe
 
 
-def anchor_steps_per_s(exe: str, steps: int) -> float:
-    """One run of the anchor (a fresh agent, `steps` steps): steps per second."""
-    out = subprocess.run([exe, str(steps), "1"], check=True, capture_output=True, text=True).stdout
+def anchor_steps_per_s(exe: str, steps: int, setting: str = "baseline") -> float:
+    """One run of the anchor (a fresh agent, `steps` steps, "baseline" or "plain"): steps per second."""
+    out = subprocess.run([exe, str(steps), "1", setting], check=True, capture_output=True, text=True).stdout
     ns = float(next(line.split()[1] for line in out.splitlines() if line.startswith("ns_per_step")))
     return 1e9 / ns
 
 
-def fused_vs_anchor(exe: str, steps: int, repeat: int) -> dict[str, float]:
+def fused_vs_anchor(exe: str, steps: int, repeat: int, setting: str = "baseline") -> dict[str, float]:
     """Fused CartPole-v1 and the anchor, interleaved; medians and the median ratio."""
     fused, anchor = [], []
     for _ in range(repeat):
-        anchor.append(anchor_steps_per_s(exe, steps))
+        anchor.append(anchor_steps_per_s(exe, steps, setting))
         fused.append(steps_per_s(lambda: native.make("CartPole-v1"), steps, 1)[0])
     return {
         "anchor_steps_per_s": statistics.median(anchor),
@@ -86,13 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=200_000, help="fused steps per run")
     p.add_argument("--out")
     p.add_argument("--no-anchor", action="store_true", help="skip the standalone C++ anchor")
+    p.add_argument("--settings", choices=list(SETTINGS), default="defaults")
     args = p.parse_args(argv)
+    HYPERPARAMETERS.clear()
+    HYPERPARAMETERS.update(SETTINGS[args.settings][0])
     fused_steps, gym_steps, repeat = (20_000, 2_000, 2) if args.quick else (args.steps, 20_000, args.repeat)
     result: dict[str, Any] = {}
     if not args.no_anchor:
         with tempfile.TemporaryDirectory() as tmp:
             exe = build_anchor(tmp)
-            a = fused_vs_anchor(exe, fused_steps, max(repeat, 5))
+            a = fused_vs_anchor(exe, fused_steps, max(repeat, 5), SETTINGS[args.settings][1])
         result["anchor"] = a
         print(
             f"CartPole-v1 REINFORCE: fused pgfast {a['fused_steps_per_s'] / 1e6:6.2f} M steps/s | standalone "
@@ -106,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda env_id=env_id: native.make(env_id), gym_steps, repeat, callback=lambda agent: None
         )
         r_gym, a_gym = steps_per_s(lambda env_id=env_id: gym.make(env_id), gym_steps, repeat)
-        check = pgfast.Reinforce(native.make(env_id), seed=0).learn(gym_steps)
+        check = pgfast.Reinforce(native.make(env_id), seed=0, **HYPERPARAMETERS).learn(gym_steps)
         identical = bool(np.array_equal(check.policy.params, a_gym.policy.params))
         result[env_id] = {
             "fused_steps_per_s": r_fused,
@@ -142,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     # whether the runs slow each other down (contention: locks, false sharing) -- a ratio
     # of 1 means the speedup is bounded only by the cores free at the time (os.getloadavg).
     def two_runs(threaded: bool) -> tuple[float, float]:
-        agents = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s) for s in (0, 1)]
+        agents = [pgfast.Reinforce(native.make("CartPole-v1"), seed=s, **HYPERPARAMETERS) for s in (0, 1)]
         cpu: list[float] = []
 
         def learn(a: Any) -> None:

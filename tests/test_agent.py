@@ -116,6 +116,44 @@ def test_cartpole_default_settings_solve_within_150k_steps(seed):
     assert agent.evaluate(20, seed=123)[0] >= 475  # the same greedy policy, re-evaluated
 
 
+@pytest.mark.parametrize(("env_id", "lr"), [("CartPole-v1", 0.01), ("Pendulum-v1", 0.003)])
+def test_the_default_lr_depends_on_the_action_space(env_id, lr):
+    agent = Reinforce(env_id)
+    assert agent.config.lr == lr and agent.config.baseline_lr == 10 * lr
+    assert agent.hyperparameters["lr"] == lr
+    assert Reinforce(env_id, lr=0.05).config.lr == 0.05  # a given lr is kept
+
+
+def _mean_return(env, policy, seed, episodes=20):
+    """Mean return of ``policy(obs)`` over ``episodes`` episodes (the first reset seeded)."""
+    total = 0.0
+    for i in range(episodes):
+        obs, _ = env.reset(seed=seed if i == 0 else None)
+        done = False
+        while not done:
+            obs, r, term, trunc, _ = env.step(policy(obs))
+            total += float(r)
+            done = term or trunc
+    return total / episodes
+
+
+def test_box_defaults_do_better_than_a_random_policy_on_pendulum():
+    """Issue 14: a default never does worse than random (raw features, seeds 0-9, 200k steps).
+
+    Measured: the defaults' greedy mean is -1190 over seeds 0-9 against the random policy's
+    -1206 (with lr 0.01 it was -1267); over seeds 10-59 the paired gap is +22 +- 4.5.
+    """
+    ours, rand = [], []
+    for seed in range(10):
+        agent = Reinforce(pgfast.envs.make("Pendulum-v1"), seed=seed)
+        agent.learn(200_000)
+        ours.append(agent.evaluate(20, seed=seed)[0])
+        env = gym.make("Pendulum-v1")
+        env.action_space.seed(seed)
+        rand.append(_mean_return(env, lambda _obs, e=env: e.action_space.sample(), seed))
+    assert np.mean(ours) > np.mean(rand), (np.mean(ours), np.mean(rand))
+
+
 def test_book_configuration_improves_cartpole_over_random():
     """REINFORCE with baseline exactly as in the book's box (p. 330), linear policy."""
     agent = Reinforce(

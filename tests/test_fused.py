@@ -174,3 +174,110 @@ def test_same_step_native_vector_env_takes_the_python_loop_bit_identically():
     ref.learn(1_500)
     nat.learn(1_500)
     assert_same_agent(ref, nat)
+
+
+# ------------------------------------------------------------------- kept samples
+
+
+def test_parameters_changed_by_a_callback_between_episodes_are_used_by_the_fused_update():
+    # The fused loop keeps each sample's pi for the batch update; a callback that writes
+    # the parameters between the batch's two episodes must make the update recompute pi.
+    def shrink(agent, ret, length):
+        agent.policy.params = agent.policy.params * 0.5 + 0.01
+
+    cb = type("CB", (), {"on_episode_end": staticmethod(shrink)})()
+    ref, fused = pair("CartPole-v1", seed=8, lr=0.2)
+    ref.learn(3_000, callback=cb)
+    fused.learn(3_000, callback=cb)
+    assert_same_agent(ref, fused)
+
+
+def test_parameters_set_between_fused_learn_calls_are_used_by_the_next_update():
+    ref, fused = pair("Acrobot-v1", seed=9, batch_episodes=3)
+    for steps in (1_250, 1_250, 1_250):
+        ref.learn(steps)
+        fused.learn(steps)
+        for agent in (ref, fused):  # finished episodes wait in the batch across the calls
+            agent.policy.params = agent.policy.params + 0.25
+        assert_same_agent(ref, fused)
+
+
+# ------------------------------------------------------------------- episode budget
+
+
+def test_max_episodes_stops_the_fused_run_where_the_gymnasium_run_stops():
+    ref, fused = pair("CartPole-v1", seed=10)
+    ref.learn(10**6, max_episodes=5)
+    fused.learn(10**6, max_episodes=5)
+    assert len(fused.history["episode_return"]) == 5
+    assert_same_agent(ref, fused)
+    ref.learn(1_000)  # continues bit-identically: no reset after the budget's last episode
+    fused.learn(1_000)
+    assert_same_agent(ref, fused)
+
+
+def test_max_episodes_is_bounded_by_total_timesteps():
+    ref, fused = pair("MountainCar-v0", seed=11)
+    ref.learn(450, max_episodes=3)
+    fused.learn(450, max_episodes=3)
+    assert fused.num_timesteps == 450 and len(fused.history["episode_return"]) == 2
+    assert_same_agent(ref, fused)
+
+
+def test_max_episodes_does_not_return_to_python_at_every_episode_end(monkeypatch):
+    calls = []
+    run_fused = pgfast._core.run_fused
+
+    def counting(*args):
+        calls.append(args[-1])
+        return run_fused(*args)
+
+    monkeypatch.setattr(_fused._core, "run_fused", counting)
+    agent = pgfast.Reinforce(native.make("CartPole-v1"), seed=12).learn(10**6, max_episodes=40)
+    assert calls == [40] and len(agent.history["episode_return"]) == 40
+
+
+def test_max_episodes_with_an_episode_callback_calls_it_for_every_episode_and_stops_at_the_budget():
+    seen = {"ref": [], "fused": []}
+
+    def recorder(key):
+        def on_episode_end(agent, ret, length):
+            seen[key].append((agent.num_timesteps, ret, length))
+
+        return type("CB", (), {"on_episode_end": staticmethod(on_episode_end)})()
+
+    ref, fused = pair("Acrobot-v1", seed=13)
+    ref.learn(10**6, callback=recorder("ref"), max_episodes=4)
+    fused.learn(10**6, callback=recorder("fused"), max_episodes=4)
+    assert seen["ref"] == seen["fused"] and len(seen["ref"]) == 4
+    assert_same_agent(ref, fused)
+
+
+def test_max_episodes_stops_a_fused_vector_run_after_the_step_where_the_python_loop_stops():
+    ref, fused = vector_pair("CartPole-v1", 3, seed=14)
+    ref.learn(10**6, max_episodes=11)
+    fused.learn(10**6, max_episodes=11)
+    assert len(fused.history["episode_return"]) >= 11
+    assert_same_agent(ref, fused)
+    ref.learn(500)
+    fused.learn(500)
+    assert_same_agent(ref, fused)
+
+
+def test_max_episodes_stops_a_fused_actor_critic_where_the_gymnasium_run_stops():
+    ref = pgfast.ActorCritic(gym.make("CartPole-v1"), seed=15)
+    fused = pgfast.ActorCritic(native.make("CartPole-v1"), seed=15)
+    ref.learn(10**6, max_episodes=6)
+    fused.learn(10**6, max_episodes=6)
+    assert len(fused.history["episode_return"]) == 6
+    assert_same_agent(ref, fused)
+
+
+@pytest.mark.parametrize(
+    "bad, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError), (True, TypeError)]
+)
+def test_max_episodes_that_is_not_a_positive_int_is_refused_naming_it(bad, error):
+    agent = pgfast.Reinforce(native.make("CartPole-v1"), seed=0)
+    with pytest.raises(error, match="max_episodes"):
+        agent.learn(100, max_episodes=bad)
+    assert agent.num_timesteps == 0

@@ -1,26 +1,34 @@
 // The physical anchor for bench/bench_fused.py: a plain C++17 program, written for the
 // benchmark and independent of pgfast's headers, that does the work of
-// pgfast.Reinforce("CartPole-v1").learn with default settings in the most direct way:
+// pgfast.Reinforce("CartPole-v1").learn in the most direct way:
 //
 //   CartPole-v1 (gymnasium's Euler dynamics, 500-step time limit, uniform(-0.05, 0.05)
 //   resets), a linear softmax policy over [x(s)] with a bias (2 actions x 4 features),
 //   one uniform draw per action (inverse CDF), the episode recorded in flat arrays, and
-//   every two episodes one Adam step (lr 0.2) on the REINFORCE gradient with discounted
-//   returns (gamma 0.99) standardised over the batch.
+//   every two episodes one Adam step on the REINFORCE gradient with discounted returns
+//   (gamma 0.99) standardised over the batch. Two settings:
+//
+//   baseline (pgfast 0.2's defaults, `Reinforce(env)`): lr 0.01 and a learned linear
+//     baseline v(s) = w . [x(s), 1] (eq. 13.11): psi = G - v(S_t) standardised, truncated
+//     episodes bootstrapped with gamma v(S_T), and one Adam step (lr 0.1) on w along
+//     (1/E) sum_t (G_t - v(S_t)) [x_t, 1];
+//   plain (0.1's defaults, `Reinforce(env, lr=0.2, baseline=None)`): lr 0.2, psi = G
+//     standardised.
 //
 // Random numbers come from PCG64 with NumPy's next_double ((x >> 11) * 2^-53), as in
 // pgfast. Not done here (pgfast does it): input validation, the update's entropy and
 // gradient norm logged to the history, the Generator lock, refused-update rollback.
 //
 // Build: bench/anchor/build.sh (g++ -O3 -ffp-contract=off, as the wheel). Not part of the
-// wheel. Usage: cartpole_reinforce [steps] [repeats]; prints one "ns_per_step <median>"
-// line (median over repeats) and the run's episode count.
+// wheel. Usage: cartpole_reinforce [steps] [repeats] [baseline|plain] (default baseline);
+// prints one "ns_per_step <median>" line (median over repeats) and the run's episode count.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace {
@@ -69,14 +77,44 @@ struct CartPole {
   }
 };
 
-struct Agent {
-  double theta[kParams] = {};
+struct Adam {
   double m[kParams] = {}, v[kParams] = {};
   long long t = 0;
+  // params += lr * Adam(grad), n values
+  void step(double* params, const double* grad, int n, double lr) {
+    ++t;
+    const double bc1 = 1.0 - std::pow(0.9, static_cast<double>(t));
+    const double bc2 = 1.0 - std::pow(0.999, static_cast<double>(t));
+    for (int i = 0; i < n; ++i) {
+      m[i] = 0.9 * m[i] + 0.1 * grad[i];
+      v[i] = 0.999 * v[i] + 0.001 * (grad[i] * grad[i]);
+      params[i] += lr * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + 1e-8);
+    }
+  }
+};
+
+struct Agent {
+  bool baseline = true;
+  double lr = 0.01, lr_w = 0.1;
+  double theta[kParams] = {};
+  double w[kObs + 1] = {};        // the baseline's weights and bias
+  Adam opt, opt_w;
   std::vector<float> X;           // observations (float32, as the env returns them)
   std::vector<std::uint8_t> A;    // actions
-  std::vector<double> R, G;       // rewards, returns
+  std::vector<double> R, G, psi;  // rewards, returns, weights
   std::vector<std::size_t> ends;  // one past each episode's last step
+  std::vector<double> tail;       // per episode: gamma v(S_T) if truncated, else 0
+
+  double value(const float* x) const {
+    double z = 0.0;
+    for (int i = 0; i < kObs; ++i) z += w[i] * static_cast<double>(x[i]);
+    return z + w[kObs];
+  }
+  // Ends an episode whose last observation is x (S_T); truncated: bootstrap from it.
+  void end_episode(const float* x, bool truncated) {
+    ends.push_back(R.size());
+    tail.push_back(baseline && truncated ? 0.99 * value(x) : 0.0);
+  }
 
   void probs(const float* x, double* p) const {
     double h[kActions];
@@ -99,16 +137,18 @@ struct Agent {
   void update() {
     const std::size_t n = R.size();
     G.resize(n);
+    psi.resize(n);
     std::size_t start = 0;
-    for (std::size_t end : ends) {
-      double g = 0.0;
-      for (std::size_t k = end; k-- > start;) G[k] = g = R[k] + 0.99 * g;
-      start = end;
+    for (std::size_t e = 0; e < ends.size(); ++e) {
+      double g = tail[e];
+      for (std::size_t k = ends[e]; k-- > start;) G[k] = g = R[k] + 0.99 * g;
+      start = ends[e];
     }
+    for (std::size_t k = 0; k < n; ++k) psi[k] = baseline ? G[k] - value(&X[k * kObs]) : G[k];
     double mean = 0.0, var = 0.0;
-    for (double g : G) mean += g;
+    for (double g : psi) mean += g;
     mean /= static_cast<double>(n);
-    for (double g : G) var += (g - mean) * (g - mean);
+    for (double g : psi) var += (g - mean) * (g - mean);
     const double sd = std::sqrt(var / static_cast<double>(n)) + 1e-8;
     const double scale = 1.0 / static_cast<double>(ends.size());
     double grad[kParams] = {};
@@ -116,30 +156,34 @@ struct Agent {
       const float* x = &X[k * kObs];
       double p[kActions];
       probs(x, p);
-      const double psi = scale * (G[k] - mean) / sd;
+      const double s = scale * (psi[k] - mean) / sd;
       for (int b = 0; b < kActions; ++b) {
-        const double c = psi * ((A[k] == b ? 1.0 : 0.0) - p[b]);
+        const double c = s * ((A[k] == b ? 1.0 : 0.0) - p[b]);
         for (int i = 0; i < kObs; ++i) grad[b * kObs + i] += c * static_cast<double>(x[i]);
         grad[kActions * kObs + b] += c;
       }
     }
-    ++t;
-    const double bc1 = 1.0 - std::pow(0.9, static_cast<double>(t));
-    const double bc2 = 1.0 - std::pow(0.999, static_cast<double>(t));
-    for (int i = 0; i < kParams; ++i) {
-      m[i] = 0.9 * m[i] + 0.1 * grad[i];
-      v[i] = 0.999 * v[i] + 0.001 * (grad[i] * grad[i]);
-      theta[i] += 0.2 * (m[i] / bc1) / (std::sqrt(v[i] / bc2) + 1e-8);
+    opt.step(theta, grad, kParams, lr);
+    if (baseline) {
+      double gw[kObs + 1] = {};
+      for (std::size_t k = 0; k < n; ++k) {
+        const double d = scale * psi[k];  // (G - v) before standardising
+        for (int i = 0; i < kObs; ++i) gw[i] += d * static_cast<double>(X[k * kObs + i]);
+        gw[kObs] += d;
+      }
+      opt_w.step(w, gw, kObs + 1, lr_w);
     }
-    X.clear(), A.clear(), R.clear(), ends.clear();
+    X.clear(), A.clear(), R.clear(), ends.clear(), tail.clear();
   }
 };
 
 // One learning run of `steps` environment steps; returns (seconds, episodes).
-std::pair<double, long long> run(long long steps, std::uint64_t seed) {
+std::pair<double, long long> run(long long steps, std::uint64_t seed, bool baseline) {
   Pcg64 agent_rng(seed), env_rng(seed + 1);
   CartPole env;
   Agent agent;
+  agent.baseline = baseline;
+  agent.lr = baseline ? 0.01 : 0.2;
   long long episodes = 0;
   float obs[kObs];
   const auto t0 = std::chrono::steady_clock::now();
@@ -151,12 +195,13 @@ std::pair<double, long long> run(long long steps, std::uint64_t seed) {
     agent.A.push_back(static_cast<std::uint8_t>(a));
     const int done = env.step(a);
     agent.R.push_back(1.0);
+    for (int i = 0; i < kObs; ++i) obs[i] = static_cast<float>(env.s[i]);
     if (done) {
-      agent.ends.push_back(agent.R.size());
+      agent.end_episode(obs, done == 2);
       if (++episodes % 2 == 0) agent.update();
       env.reset(env_rng);
+      for (int i = 0; i < kObs; ++i) obs[i] = static_cast<float>(env.s[i]);
     }
-    for (int i = 0; i < kObs; ++i) obs[i] = static_cast<float>(env.s[i]);
   }
   const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return {dt, episodes};
@@ -167,14 +212,15 @@ std::pair<double, long long> run(long long steps, std::uint64_t seed) {
 int main(int argc, char** argv) {
   const long long steps = argc > 1 ? std::atoll(argv[1]) : 2000000;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 5;
-  if (steps <= 0 || repeats <= 0) {
-    std::fprintf(stderr, "usage: cartpole_reinforce [steps > 0] [repeats > 0]\n");
+  const std::string settings = argc > 3 ? argv[3] : "baseline";
+  if (steps <= 0 || repeats <= 0 || (settings != "baseline" && settings != "plain")) {
+    std::fprintf(stderr, "usage: cartpole_reinforce [steps > 0] [repeats > 0] [baseline|plain]\n");
     return 2;
   }
   std::vector<double> ns;
   long long episodes = 0;
   for (int r = 0; r < repeats; ++r) {
-    const auto [dt, eps] = run(steps, 0);
+    const auto [dt, eps] = run(steps, 0, settings == "baseline");
     ns.push_back(dt * 1e9 / static_cast<double>(steps));
     episodes = eps;
   }

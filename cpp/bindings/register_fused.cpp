@@ -90,7 +90,7 @@ py::tuple run(py::handle env_core, py::handle learner, py::handle agent_rng, py:
 
 template <class Env, class L>
 bool try_run_vector(py::handle venv_obj, py::handle learner_obj, GeneratorStream& agent, FusedVectorState& st,
-                    long long max_steps, bool stop_at_episode_end, long long& out) {
+                    long long max_steps, long long max_episodes, long long& out) {
   using P = typename L::policy_type;
   if (!py::isinstance<PyVectorEnv<Env>>(venv_obj) || !py::isinstance<L>(learner_obj)) return false;
   auto& v = venv_obj.cast<PyVectorEnv<Env>&>();
@@ -124,7 +124,7 @@ bool try_run_vector(py::handle venv_obj, py::handle learner_obj, GeneratorStream
   session.lock_all();  // every sub-environment may reset inside the loop
   // Safe without the GIL: C++ objects only, kept alive by the caller; all locks are held.
   const py::gil_scoped_release nogil;
-  out = run_fused_vector(v.vec, learner, agent, session, st, max_steps, stop_at_episode_end);
+  out = run_fused_vector(v.vec, learner, agent, session, st, max_steps, max_episodes);
   return true;
 }
 
@@ -134,18 +134,19 @@ bool try_engines_vector(Args&&... args) {
 }
 
 long long run_vector(py::handle venv, py::handle learner, py::handle agent_rng, FusedVectorState& state,
-                     long long max_steps, bool stop_at_episode_end) {
+                     long long max_steps, long long max_episodes) {
   if (max_steps < 0) throw py::value_error("max_steps must be >= 0");
+  if (max_episodes < 0) throw py::value_error("max_episodes must be >= 0 (0: no limit)");
   GeneratorStream agent(agent_rng);
   long long t = 0;
   const bool ran =
-      try_engines_vector<envs::CartPole, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end, t) ||
-      try_engines_vector<envs::Acrobot, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end, t) ||
-      try_engines_vector<envs::MountainCar, LinearSoftmax>(venv, learner, agent, state, max_steps, stop_at_episode_end,
+      try_engines_vector<envs::CartPole, LinearSoftmax>(venv, learner, agent, state, max_steps, max_episodes, t) ||
+      try_engines_vector<envs::Acrobot, LinearSoftmax>(venv, learner, agent, state, max_steps, max_episodes, t) ||
+      try_engines_vector<envs::MountainCar, LinearSoftmax>(venv, learner, agent, state, max_steps, max_episodes,
                                                        t) ||
       try_engines_vector<envs::MountainCarContinuous, LinearGaussian>(venv, learner, agent, state, max_steps,
-                                                                  stop_at_episode_end, t) ||
-      try_engines_vector<envs::Pendulum, LinearGaussian>(venv, learner, agent, state, max_steps, stop_at_episode_end,
+                                                                  max_episodes, t) ||
+      try_engines_vector<envs::Pendulum, LinearGaussian>(venv, learner, agent, state, max_steps, max_episodes,
                                                      t);
   if (!ran) {
     throw py::type_error("run_fused_vector needs a native vector env core (pgfast._core.*CoreVector) and a "
@@ -178,12 +179,12 @@ void register_fused(py::module_& m) {
           "obs", [](const FusedVectorState& s) { return py::array_t<double>(s.obs.size(), s.obs.data()); },
           "The current observations, flattened (a copy).");
   m.def("run_fused_vector", &run_vector, py::arg("env"), py::arg("learner"), py::arg("agent_rng"),
-        py::arg("state"), py::arg("max_steps"), py::arg("stop_at_episode_end") = false,
+        py::arg("state"), py::arg("max_steps"), py::arg("max_episodes") = 0,
         R"pbdoc(Learn on a native vector env (autoreset NEXT_STEP) in one C++ loop, GIL released.
 
 Steps until `max_steps` transitions are recorded (counted as Reinforce's vector loop
-counts them), or after the first step that finishes an episode when
-`stop_at_episode_end`. Resets draw from each sub-environment's Generator; all their
+counts them), or until the vector step in which the call's `max_episodes`-th episode
+ends (0: no limit). Resets draw from each sub-environment's Generator; all their
 locks and `agent_rng`'s are held for the call. Returns the transitions recorded.)pbdoc");
   m.def("run_fused", &run, py::arg("env"), py::arg("learner"), py::arg("agent_rng"), py::arg("env_rng"),
         py::arg("state"), py::arg("max_steps"), py::arg("max_episodes") = 0,

@@ -449,5 +449,5 @@ def run_fused_vector(
     agent_rng: np.random.Generator,
     state: FusedVectorState,
     max_steps: int,
-    stop_at_episode_end: bool = False,
+    max_episodes: int = 0,
 ) -> int: ...

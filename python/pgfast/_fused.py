@@ -7,9 +7,11 @@ each call. It returns to Python only when something in Python must run:
   env: before the reset, where the Python loop calls them; a vector env: after the
   vector step in which episodes ended, as its Python loop does);
 - otherwise every ``CHUNK_STEPS`` steps (the progress bar is updated, and the episodes
-  finished meanwhile are logged, then). Python handles a pending Ctrl-C
-  (``KeyboardInterrupt``) there, so a long run stops within ``CHUNK_STEPS`` steps (tens of
-  milliseconds), as the Python loop stops within a step.
+  finished meanwhile are logged, then), or when ``learn``'s ``max_episodes`` budget is
+  spent (the C++ loop counts the episodes and stops at that episode end itself).
+  Between calls Python handles a pending Ctrl-C (``KeyboardInterrupt``), so a long run
+  stops within ``CHUNK_STEPS`` steps (tens of milliseconds), as the Python loop stops
+  within a step.
 
 Per-step callbacks (``callback(agent)`` / ``on_step``) need Python at every step: those
 runs take the Python loop (still on the native env, still bit-identical), as do vector
@@ -18,7 +20,7 @@ envs with the SAME_STEP or DISABLED autoreset modes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import gymnasium as gym
 from gymnasium.vector import AutoresetMode
@@ -58,15 +60,24 @@ def supported(agent: Any, on_step: Any) -> bool:
     return isinstance(agent._learner, engines) and not agent._learner.has_rule
 
 
-def run(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
-    """Run ``agent.learn``'s loop in C++ (see :func:`supported`)."""
+def run(agent: Any, total: int, on_episode: Any, logger: Any, max_episodes: Optional[int] = None) -> None:
+    """Run ``agent.learn``'s loop in C++ (see :func:`supported`); stop after ``max_episodes`` episodes."""
     if isinstance(agent.env, NativeVectorEnv):
-        run_vector(agent, total, on_episode, logger)
+        run_vector(agent, total, on_episode, logger, max_episodes)
     else:
-        run_single(agent, total, on_episode, logger)
+        run_single(agent, total, on_episode, logger, max_episodes)
 
 
-def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
+def _episodes_for_call(per_episode: bool, max_episodes: Optional[int], done: int) -> int:
+    """Return the next C++ call's ``max_episodes``: 1 (back at each episode end), the budget's rest, or 0."""
+    if per_episode:
+        return 1
+    return 0 if max_episodes is None else max_episodes - done
+
+
+def run_vector(
+    agent: Any, total: int, on_episode: Any, logger: Any, max_episodes: Optional[int] = None
+) -> None:
     """Run ``Reinforce._run_vector``'s loop (autoreset NEXT_STEP) in C++, bit-identically."""
     env: NativeVectorEnv = agent.env
     learner = agent._learner
@@ -77,20 +88,24 @@ def run_vector(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     try:
         obs, _ = env.reset(seed=seed)
         state = _core.FusedVectorState(obs.reshape(n_envs, -1))
-        n_seen = learner.n_episodes()
+        n_start = n_seen = learner.n_episodes()
         stop = False
         while t < total and not stop:
             t += _core.run_fused_vector(
-                env.core, learner, agent.rng, state, min(CHUNK_STEPS, total - t), per_episode
+                env.core, learner, agent.rng, state, min(CHUNK_STEPS, total - t),
+                _episodes_for_call(per_episode, max_episodes, n_seen - n_start),
             )
             n_now = learner.n_episodes()
             stop = agent._report_episodes(n_seen, n_now, on_episode, logger)
             n_seen = n_now
+            stop = stop or (max_episodes is not None and n_now - n_start >= max_episodes)
     except ValueError as e:
         raise ValueError(f"{e} (at timestep {start + t + 1})") from e
 
 
-def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
+def run_single(
+    agent: Any, total: int, on_episode: Any, logger: Any, max_episodes: Optional[int] = None
+) -> None:
     """Run ``Reinforce._run_single``'s loop in C++: same seeds, same draws, same updates."""
     env: NativeEnv = agent.env
     learner = agent._learner
@@ -102,7 +117,7 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
     per_episode = on_episode is not None or logger.log_dir is not None
     try:
         env.seed_for_fused(agent._reset_seed())
-        n_seen = learner.n_episodes()
+        n_start = n_seen = learner.n_episodes()
         stop = False
         while t < total and not stop:
             steps, _ = _core.run_fused(
@@ -112,12 +127,14 @@ def run_single(agent: Any, total: int, on_episode: Any, logger: Any) -> None:
                 env.np_random,
                 state,
                 min(CHUNK_STEPS, total - t),
-                1 if per_episode else 0,
+                _episodes_for_call(per_episode, max_episodes, n_seen - n_start),
             )
             t += steps
             n_now = learner.n_episodes()
             stop = agent._report_episodes(n_seen, n_now, on_episode, logger)
             n_seen = n_now
+            # the budget's last episode: stop before the reset, as the Python loop does
+            stop = stop or (max_episodes is not None and n_now - n_start >= max_episodes)
         if state.need_reset and not stop:  # the Python loop resets and acts after its last episode end
             _core.run_fused(env.core, learner, agent.rng, env.np_random, state, 0, 0)
     except ValueError as e:

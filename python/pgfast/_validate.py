@@ -219,17 +219,24 @@ def _default_baseline_lr(lr: float, baseline: Optional[str]) -> float:
     return x
 
 
+#: ``Reinforce``'s default policy step size by action space: ``{discrete: lr}``
+#: (see :meth:`ReinforceConfig.for_actions` for why they differ).
+DEFAULT_LR: dict[bool, float] = {True: 0.01, False: 0.003}
+
+
 @dataclasses.dataclass(frozen=True)
 class ReinforceConfig:
     """The hyper-parameters of :class:`pgfast.Reinforce` (see its docstring for each).
 
     The defaults here are the defaults of ``Reinforce(...)`` (its signature reads them),
     and ``__post_init__`` is the one place they are checked: a wrong type is a
-    ``TypeError``, a wrong value a ``ValueError``, each naming the argument. A
-    ``baseline_lr`` of None becomes ``10 * lr``.
+    ``TypeError``, a wrong value a ``ValueError``, each naming the argument. An ``lr``
+    of None depends on the action space and is set by :meth:`for_actions` (the agent
+    calls it once it knows the space): :data:`DEFAULT_LR`. A ``baseline_lr`` of None
+    becomes ``10 * lr``.
     """
 
-    lr: float = 0.01
+    lr: Optional[float] = None
     optimizer: str = "adam"
     gamma: float = 0.99
     baseline: Optional[str] = "linear"
@@ -245,14 +252,15 @@ class ReinforceConfig:
     state_dependent_std: bool = False
 
     def __post_init__(self) -> None:
-        lr = positive("lr", self.lr)
+        lr = None if self.lr is None else positive("lr", self.lr)
         _check_fields(self, {
-            "lr": positive,
+            "lr": lambda n, v: None if v is None else positive(n, v),
             "optimizer": lambda n, v: choice(n, v, _OPTIMIZERS),
             "gamma": unit_interval,
             "baseline": lambda n, v: choice(n, v, _BASELINES),
-            "baseline_lr": lambda n, v: (_default_baseline_lr(lr, self.baseline) if v is None
-                                         else positive(n, v)),
+            "baseline_lr": lambda n, v: (positive(n, v) if v is not None
+                                         else None if lr is None
+                                         else _default_baseline_lr(lr, self.baseline)),
             "normalize_returns": boolean,
             "discount_gradient": boolean,
             "update": lambda n, v: choice(n, v, _UPDATES),
@@ -263,6 +271,21 @@ class ReinforceConfig:
             "log_std_init": real,
             "state_dependent_std": boolean,
         })
+
+    def for_actions(self, discrete: bool) -> ReinforceConfig:
+        """Return the config with a default ``lr`` (None) set for the action space.
+
+        ``DEFAULT_LR[discrete]``: 0.01 for a softmax policy (``Discrete`` actions), 0.003
+        for a Gaussian one (``Box``). The Gaussian's score (a - mu) x / sigma^2 (eq. 13.19)
+        is unbounded and its gradient estimate noisier; Adam moves each parameter by about
+        ``lr`` per update whatever the signal, so where the signal is weak (Pendulum-v1
+        with raw features) 0.01 drifts to policies worse than random, and 0.003 does not
+        (seeds 10-59: +22 +- 4.5 over random, 0.01: -7 +- 12.5), while still solving
+        InvertedPendulum-v5 on seeds 0-9 in 100k steps.
+        """
+        if self.lr is not None:
+            return self
+        return dataclasses.replace(self, lr=DEFAULT_LR[discrete])
 
     def learner_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments of the learner (``_core.SoftmaxLearner`` and its twins)."""

@@ -300,6 +300,7 @@ class _Agent:
         callback: Optional[Callback] = None,
         progress_bar: bool = False,
         log_dir: Optional[str] = None,
+        max_episodes: Optional[int] = None,
     ) -> _A:
         """Train for ``total_timesteps`` environment transitions.
 
@@ -320,6 +321,14 @@ class _Agent:
         log_dir : str, optional
             Write ``progress.csv`` (Stable-Baselines3 keys), a learning-curve PNG when
             matplotlib is installed, and TensorBoard events when tensorboard is.
+        max_episodes : int, optional
+            Stop after this many episodes have ended in this call (>= 1; None: no
+            limit), whichever comes first of it and ``total_timesteps``. Training stops
+            at the end of that episode, as when an ``on_episode_end`` callback returns
+            ``False`` there (the callback, if any, is still called for it); with a vector
+            env, after the vector step in which it ends (the other episodes ending in that
+            step are counted and reported too). Unlike such a callback, the budget does not
+            make the fused C++ loop of a native env return to Python at every episode end.
 
         Returns
         -------
@@ -328,6 +337,7 @@ class _Agent:
         """
         total_timesteps = V.integer("total_timesteps", total_timesteps, 0)
         progress_bar = V.boolean("progress_bar", progress_bar)
+        max_episodes = V.optional_integer("max_episodes", max_episodes, 1)
         if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
             raise TypeError(f"log_dir must be a path or None, got {type(log_dir).__name__}")
         from ._logging import RunLogger
@@ -337,11 +347,11 @@ class _Agent:
         start = self.num_timesteps
         try:
             if _fused.supported(self, on_step):  # a native env: the loop runs in C++
-                _fused.run(self, total_timesteps, on_episode, logger)
+                _fused.run(self, total_timesteps, on_episode, logger, max_episodes)
             elif self.spaces.n_envs == 1 and not self.spaces.is_vector:
-                self._run_single(total_timesteps, on_step, on_episode, logger)
+                self._run_single(total_timesteps, on_step, _episode_budget(on_episode, max_episodes), logger)
             else:
-                self._run_vector(total_timesteps, on_step, on_episode, logger)
+                self._run_vector(total_timesteps, on_step, _episode_budget(on_episode, max_episodes), logger)
         finally:
             self._learner.discard_unfinished()
             logger.close()
@@ -671,13 +681,16 @@ class Reinforce(_Agent):
         in C++ inside each step; tile coding stays sparse.
         Any other callable ``features(obs) -> 1-D array`` is applied in Python to
         every observation (and must be passed again to :meth:`load`).
-    lr : float
-        Step size alpha of the policy. The defaults (Adam, lr 0.01, a linear baseline,
-        batches of 2 episodes, standardised weights) were chosen for robustness over
-        issue 14's table of classic-control, MuJoCo, Box2D and toy-text tasks (raw
-        features, seeds 0-9: never worse than a random policy; CartPole-v1 and
-        InvertedPendulum-v5 solved), not for the fewest steps on one task; they are
-        the same for ``Discrete`` and ``Box`` actions. Tuned settings per task are in
+    lr : float, optional
+        Step size alpha of the policy; default 0.01 for ``Discrete`` actions, 0.003 for
+        ``Box`` actions (a Gaussian's score is unbounded and its gradient estimate
+        noisier: with 0.01, Adam's steps drift on Pendulum-v1 to policies worse than
+        random; the agents guide has the measurements).
+        The defaults (Adam, those lr, a linear baseline, batches of 2 episodes,
+        standardised weights) were chosen for robustness over issue 14's table of
+        classic-control, MuJoCo, Box2D and toy-text tasks (raw features, seeds 0-9:
+        never worse than a random policy; CartPole-v1 and InvertedPendulum-v5 solved),
+        not for the fewest steps on one task. Tuned settings per task are in
         :mod:`pgfast.zoo`. The book's SGD needs a much smaller lr (e.g. 1e-3).
     optimizer : {"adam", "sgd"}
         Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
@@ -753,7 +766,7 @@ class Reinforce(_Agent):
         self,
         env: Any,
         features: Union[F.Spec, Callable[[Any], Any], None] = None,
-        lr: float = _RC.lr,
+        lr: Optional[float] = _RC.lr,
         optimizer: str = _RC.optimizer,
         gamma: float = _RC.gamma,
         baseline: Optional[str] = _RC.baseline,
@@ -782,7 +795,8 @@ class Reinforce(_Agent):
         ``backend="numpy"`` its updates run :func:`pgfast.reference.reinforce_update` on
         the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
         """
-        hp = self.config
+        # an lr of None becomes the action space's default (ReinforceConfig.for_actions)
+        self.config = hp = self.config.for_actions(self.spaces.discrete_actions)
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
             policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
@@ -799,7 +813,7 @@ class Reinforce(_Agent):
                 return mod.Adam(lr, max_grad_norm=hp.max_grad_norm)
             return mod.SGD(lr, max_grad_norm=hp.max_grad_norm)
 
-        self.optimizer = make_opt(hp.lr)
+        self.optimizer = make_opt(cast(float, hp.lr))  # set by for_actions
         # baseline_lr is a float once the config is built (None means 10 * lr)
         self.baseline_optimizer = make_opt(cast(float, hp.baseline_lr)) if hp.baseline else None
         config = dict(
@@ -827,6 +841,21 @@ class Reinforce(_Agent):
 
     def __repr__(self) -> str:
         return f"Reinforce(env={self.spaces.env_id!r}, policy={self.policy!r}, backend={self.backend!r})"
+
+
+def _episode_budget(on_episode: Any, max_episodes: Optional[int]) -> Any:
+    """``on_episode``, also returning False (stop) at the ``max_episodes``-th episode end of the call."""
+    if max_episodes is None:
+        return on_episode
+    seen = 0
+
+    def on_episode_within_budget(agent: Any, ret: float, length: int) -> Optional[bool]:
+        nonlocal seen
+        seen += 1
+        stop = on_episode is not None and on_episode(agent, ret, length) is False
+        return False if stop or seen >= max_episodes else None
+
+    return on_episode_within_budget
 
 
 def _split_callback(callback: Any) -> tuple[Any, Any]:

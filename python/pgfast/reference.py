@@ -1237,8 +1237,8 @@ def actor_critic_step(
 
     Episodic with eligibility traces (box p. 332; λ = 0 is the one-step box); with
     ``average_reward`` the continuing box (p. 333). The critic is v(s) = w·[x(s), 1].
-    With ``entropy_coef`` β > 0 the actor's step also ascends the entropy of π(·|S)
-    (A2C's bonus), evaluated at θ before the step and outside the trace and I:
+    With ``entropy_coef`` β > 0 the actor's step also ascends the entropy of π(· | S)
+    (A2C's bonus), evaluated at θ before the step and outside the trace and I::
 
         θ ← θ + α_θ δ z_θ + α_θ β ∇H(π(·|S, θ)),
 

@@ -89,6 +89,7 @@ FusedProgress run_fused(Env& env, L& learner, AgentRng& agent_rng, RandomSource&
   double* a = state.action.data();
   FusedProgress done;
   const std::uint8_t one = 1;
+  learner.begin_native_run();  // Python may have changed the parameters since the last call
   if (state.need_reset) {
     env.reset(env_rng, obs32);
     widen();
@@ -130,10 +131,16 @@ struct FusedVectorState {
 };
 
 // Runs until max_steps transitions are recorded (counted as agent.py counts them), or
-// after the first step that finishes an episode when stop_at_episode_end.
+// after the step in which the call's max_episodes-th episode ends (0: no limit; 1: the
+// first step that finishes an episode).
+//
+// Validation: the rewards and observations of a step are checked finite together (a few
+// multiplications); only when that fails are the checked record()/act() called, which
+// raise their own errors (or accept, e.g. a NaN reward of a sub-environment that was
+// resetting), so the run behaves exactly as with the checked calls every step.
 template <class Env, class L, class AgentRng, class RngFor>
 long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& agent_rng,
-                           RngFor&& rng_for, FusedVectorState& st, long long max_steps, bool stop_at_episode_end) {
+                           RngFor&& rng_for, FusedVectorState& st, long long max_steps, long long max_episodes) {
   const std::size_t n = venv.num_envs();
   constexpr std::size_t d = Env::kObsDim;
   const std::size_t aw = learner.action_width();
@@ -146,11 +153,21 @@ long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& age
   std::vector<std::uint8_t> te(n), tr(n), mask(n);
   using EnvAction = std::conditional_t<fused_detail::IsDiscrete<Env>::value, std::int64_t, double>;
   std::vector<EnvAction> env_actions(n);
+  learner.begin_native_run();  // Python may have changed the parameters since the last call
+  auto finite = [](const double* v, std::size_t len) {
+    double acc = 0.0;
+    for (std::size_t j = 0; j < len; ++j) acc += v[j] * 0.0;
+    return acc == 0.0;
+  };
   if (st.need_act) {
-    learner.act(st.obs.data(), agent_rng, st.actions.data());
+    if (finite(st.obs.data(), n * d)) {
+      learner.act_unchecked(st.obs.data(), agent_rng, st.actions.data());
+    } else {
+      learner.act(st.obs.data(), agent_rng, st.actions.data());
+    }
     st.need_act = false;
   }
-  long long t = 0;
+  long long t = 0, episodes = 0;
   while (t < max_steps) {
     for (std::size_t i = 0; i < n; ++i) {
       if constexpr (fused_detail::IsDiscrete<Env>::value) {
@@ -161,20 +178,25 @@ long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& age
     }
     venv.step(env_actions.data(), rng_for, obs32.data(), rewards.data(), term.get(), trunc.get());
     for (std::size_t j = 0; j < n * d; ++j) st.obs[j] = static_cast<double>(obs32[j]);
-    std::size_t resetting = 0;
-    bool ended = false;
+    std::size_t resetting = 0, ended = 0;
     for (std::size_t i = 0; i < n; ++i) {
       mask[i] = st.prev_done[i] ? 0 : 1;
       resetting += st.prev_done[i];
       te[i] = term[i];
       tr[i] = trunc[i];
-      ended = ended || ((term[i] || trunc[i]) && mask[i]);
+      ended += (term[i] || trunc[i]) && mask[i];
     }
-    learner.record(rewards.data(), te.data(), tr.data(), st.obs.data(), mask.data());
-    learner.act(st.obs.data(), agent_rng, st.actions.data());
+    if (finite(rewards.data(), n) && finite(st.obs.data(), n * d)) {
+      learner.record_unchecked(rewards.data(), te.data(), tr.data(), st.obs.data(), mask.data());
+      learner.act_unchecked(st.obs.data(), agent_rng, st.actions.data());
+    } else {
+      learner.record(rewards.data(), te.data(), tr.data(), st.obs.data(), mask.data());
+      learner.act(st.obs.data(), agent_rng, st.actions.data());
+    }
     t += static_cast<long long>(n - resetting);
+    episodes += static_cast<long long>(ended);
     for (std::size_t i = 0; i < n; ++i) st.prev_done[i] = (term[i] || trunc[i]) ? 1 : 0;
-    if (stop_at_episode_end && ended) break;
+    if (max_episodes > 0 && episodes >= max_episodes) break;
   }
   return t;
 }

@@ -287,6 +287,7 @@ class Rollout {
       pending_x_.assign(n_envs_ * d_, 0.0);
     }
     pending_a_.assign(n_envs_ * aw_, 0.0);
+    pending_tag_.assign(n_envs_, 0);
     has_pending_.assign(n_envs_, 0);
     ready_.assign(n_envs_, 0);
     ready_obs_.assign(n_envs_ * feat_.obs_dim(), 0.0);
@@ -329,6 +330,22 @@ class Rollout {
   // source's own (final) type, so that its draws are direct calls.
   template <class R>
   void act_unchecked(const double* obs, R& rng, double* actions) {
+    act_each(obs, actions, [&](auto x, double* a, std::size_t) {
+      PolicyOps<P>::sample(*pi_, x, rng, a);
+      return std::uint64_t{0};  // nothing of this sample is kept for the update (see policy_epoch_)
+    });
+  }
+
+  // The fused loop calls this when it starts: the parameters may have been changed from
+  // Python (through their views) since the last C++ step, so nothing an algorithm kept
+  // from earlier samples is reused (see policy_epoch).
+  void begin_native_run() { ++policy_epoch_; }
+
+ protected:
+  // For every environment e: x(obs_e) into the pending slot, then sample(x, a, e) writes
+  // the action into a and returns the pending step's tag (see policy_epoch_).
+  template <class Sample>
+  void act_each(const double* obs, double* actions, Sample&& sample) {
     const std::size_t od = feat_.obs_dim();
     for (std::size_t e = 0; e < n_envs_; ++e) {
       const double* o = obs + e * od;
@@ -336,21 +353,22 @@ class Rollout {
       // x(o) may be in the pending slot already (an algorithm that needed x(S') did it).
       const bool ready = ready_[e] && std::equal(o, o + od, ready_obs_.data() + e * od);
       ready_[e] = 0;
+      std::uint64_t tag;
       if (sparse_) {
         std::uint32_t* idx = pending_i_.data() + e * na_;
         if (!ready) feat_.active(o, idx);
-        PolicyOps<P>::sample(*pi_, Active{idx, na_}, rng, a);
+        tag = sample(Active{idx, na_}, a, e);
       } else {
         double* x = pending_x_.data() + e * d_;
         if (!ready) feat_.dense(o, x);
-        PolicyOps<P>::sample(*pi_, static_cast<const double*>(x), rng, a);
+        tag = sample(static_cast<const double*>(x), a, e);
       }
       std::copy(a, a + aw_, actions + e * aw_);
       has_pending_[e] = 1;
+      pending_tag_[e] = tag;
     }
   }
 
- protected:
   // Checks what record() is given for environment e (before anything changes).
   void check_record(std::size_t e, const double* rewards, const std::uint8_t* terminated,
                     const std::uint8_t* truncated, const double* final_obs) const {
@@ -406,6 +424,14 @@ class Rollout {
   std::vector<double> pending_x_, pending_a_;
   std::vector<std::uint32_t> pending_i_;
   std::vector<std::uint8_t> has_pending_, ready_;
+  // What a sample computed from the parameters (e.g. REINFORCE keeps a softmax sample's pi
+  // and entropy for its update) is valid while they have not changed: policy_epoch_ counts
+  // the changes the C++ side knows of (every update, every start of a fused run, after which
+  // Python may have written the parameters); a pending sample's tag is the epoch it was
+  // drawn in, 0 when nothing was kept (act() from Python: the parameters may change before
+  // the update, unseen).
+  std::vector<std::uint64_t> pending_tag_;
+  std::uint64_t policy_epoch_ = 1;
   std::vector<double> ready_obs_, obs_buf_, act_buf_;
   LearnerHistory hist_;
   long long total_steps_ = 0;

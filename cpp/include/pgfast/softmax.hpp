@@ -108,6 +108,23 @@ class LinearSoftmax {
     return draw(p.data(), rng.uniform());
   }
 
+  // sample(), also leaving pi(.|x) and its entropy in kept[0..k] (pi_0..pi_{k-1}, then
+  // H): the bits of probs() and entropy() (softmax_entropy computes pi as
+  // softmax_inplace does), the same single draw. REINFORCE keeps them for its update.
+  template <class X, class R = RandomSource>
+  std::size_t sample_keep(X x, R& rng, double* kept) const {
+    if (k_ == 2) {
+      double h[2];
+      preferences(x, h);
+      kept[2] = softmax_entropy(h, kept);
+      return draw(kept, rng.uniform());
+    }
+    Scratch h(k_);
+    preferences(x, h.data());
+    kept[k_] = softmax_entropy(h.data(), kept);
+    return draw(kept, rng.uniform());
+  }
+
   // Greedy action: the first maximiser of pi(.|s).
   template <class X>
   std::size_t mode(X x) const {

@@ -48,15 +48,20 @@ def _check(returns: Sequence[float], policy: Callable[[np.ndarray], int], seed: 
     return greedy_mean(policy, 10_000 + 100 * seed) >= THRESHOLD
 
 
-def solve_pgfast(seed: int, backend: str, max_steps: int, native: bool = False) -> dict[str, Any]:
-    """Train ``pgfast.Reinforce`` (default hyper-parameters) until solved or ``max_steps``.
+def solve_pgfast(
+    seed: int, backend: str, max_steps: int, native: bool = False, **hyperparameters: Any
+) -> dict[str, Any]:
+    """Train ``pgfast.Reinforce`` until solved or ``max_steps``.
 
     With ``native``, on ``pgfast.envs.make(ENV_ID)`` (the fused loop) instead of gymnasium's.
+    ``hyperparameters`` go to ``Reinforce`` (none: its defaults).
     """
     import pgfast
     import pgfast.envs
 
-    agent = pgfast.Reinforce(pgfast.envs.make(ENV_ID) if native else ENV_ID, seed=seed, backend=backend)
+    agent = pgfast.Reinforce(
+        pgfast.envs.make(ENV_ID) if native else ENV_ID, seed=seed, backend=backend, **hyperparameters
+    )
     state: dict[str, Any] = {"excluded": 0.0, "excluded_cpu": 0.0, "solved": None, "returns": []}
 
     class SolveCheck:

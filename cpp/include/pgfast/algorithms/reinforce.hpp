@@ -40,16 +40,23 @@ template <class P>
 class Learner : public Rollout<P> {
   using Base = Rollout<P>;
   using Base::pi_, Base::n_envs_, Base::feat_, Base::d_, Base::aw_, Base::na_, Base::sparse_, Base::hist_,
-      Base::total_steps_, Base::pending_x_, Base::pending_i_, Base::pending_a_;
+      Base::total_steps_, Base::pending_x_, Base::pending_i_, Base::pending_a_, Base::pending_tag_;
+  // A softmax sample's pi(.|S_t) and entropy are kept with the step (K, tag) and reused by
+  // the update when the parameters have not changed since (the tag is the policy epoch
+  // the sample was drawn in): the same bits, without recomputing preferences and softmax.
+  static constexpr bool kKeep = std::is_same_v<P, LinearSoftmax>;
 
  public:
   // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
   // rows X (dense) or I (active indices), actions A, rewards R.
+  // K, tag: per step, what act_unchecked kept of the softmax sample (pi, then H; kw
+  // values) and the epoch it was drawn in (0: nothing kept); empty for Gaussian policies.
   struct Episode {
-    std::vector<double> X, A, R;
+    std::vector<double> X, A, R, K;
     std::vector<std::uint32_t> I;
+    std::vector<std::uint64_t> tag;
     void clear() {
-      X.clear(), A.clear(), R.clear(), I.clear();
+      X.clear(), A.clear(), R.clear(), I.clear(), K.clear(), tag.clear();
     }
   };
   struct Pool : Episode {
@@ -84,6 +91,8 @@ class Learner : public Rollout<P> {
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
     if (cfg_.baseline && !vopt_ && !rule_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
+    if constexpr (kKeep) kw_ = pi_->n_actions() + 1;
+    keep_.assign(n_envs_ * kw_, 0.0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
     gw_.assign(w_.size(), 0.0);
@@ -104,6 +113,20 @@ class Learner : public Rollout<P> {
   template <class X>
   double value(X x) const {
     return dot(w_.data(), x, d_) + w_[d_];
+  }
+
+  // act() without its checks (see Rollout::act_unchecked). A softmax sample's pi and
+  // entropy are kept for the update, tagged with the current policy epoch.
+  template <class R>
+  void act_unchecked(const double* obs, R& rng, double* actions) {
+    if constexpr (kKeep) {
+      this->act_each(obs, actions, [&](auto x, double* a, std::size_t e) {
+        a[0] = static_cast<double>(pi_->sample_keep(x, rng, keep_.data() + e * kw_));
+        return this->policy_epoch_;
+      });
+    } else {
+      Base::act_unchecked(obs, rng, actions);
+    }
   }
 
   // Records R_{t+1} and the episode ends of the pending steps of every environment e
@@ -133,6 +156,10 @@ class Learner : public Rollout<P> {
       }
       ep.A.insert(ep.A.end(), pending_a_.begin() + e * aw_, pending_a_.begin() + (e + 1) * aw_);
       ep.R.push_back(rewards[e]);
+      if constexpr (kKeep) {
+        ep.K.insert(ep.K.end(), keep_.begin() + e * kw_, keep_.begin() + (e + 1) * kw_);
+        ep.tag.push_back(pending_tag_[e]);
+      }
       this->count_step(e);
       if (terminated[e] || truncated[e]) {
         close_episode(e, terminated[e] != 0, final_obs + e * feat_.obs_dim());
@@ -178,6 +205,8 @@ class Learner : public Rollout<P> {
     if (ends != p.n_episodes) bad("the episode count does not match the ends");
     if (p.n_episodes >= (cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1))
       bad("as many episodes as an update takes would have been used already");
+    p.K.assign(n * kw_, 0.0);  // nothing kept: the update recomputes pi for these steps
+    p.tag.assign(kKeep ? n : 0, 0);
     pool_ = std::move(p);
   }
 
@@ -203,11 +232,15 @@ class Learner : public Rollout<P> {
       pool_.I.swap(ep.I);
       pool_.A.swap(ep.A);
       pool_.R.swap(ep.R);
+      pool_.K.swap(ep.K);
+      pool_.tag.swap(ep.tag);
     } else {
       pool_.X.insert(pool_.X.end(), ep.X.begin(), ep.X.end());
       pool_.I.insert(pool_.I.end(), ep.I.begin(), ep.I.end());
       pool_.A.insert(pool_.A.end(), ep.A.begin(), ep.A.end());
       pool_.R.insert(pool_.R.end(), ep.R.begin(), ep.R.end());
+      pool_.K.insert(pool_.K.end(), ep.K.begin(), ep.K.end());
+      pool_.tag.insert(pool_.tag.end(), ep.tag.begin(), ep.tag.end());
     }
     const double* rewards = pool_.R.data() + (pool_.R.size() - T);  // the episode's, now the pool's last T
     double ret = 0.0;
@@ -232,6 +265,11 @@ class Learner : public Rollout<P> {
   void run_due_updates() {
     const std::size_t need = cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1;
     if (pool_.n_episodes < need) return;
+    // Whatever happens, the parameters may change: what later samples keep is of a new epoch.
+    struct NewEpoch {
+      std::uint64_t& epoch;
+      ~NewEpoch() { ++epoch; }
+    } new_epoch{this->policy_epoch_};
     // A failed update restores every parameter. Sparse SGD steps log the entries they
     // change (O(active features)); otherwise every parameter is copied first.
     const bool logged = !rule_ && sparse_steps();
@@ -366,9 +404,22 @@ class Learner : public Rollout<P> {
     }
     if (cfg_.normalize_returns) standardise(psi_);
     double H = 0.0;
+    const std::uint64_t epoch = this->policy_epoch_;
     for (std::size_t t = 0; t < n; ++t) {
-      H += PolicyOps<P>::add_grad_and_entropy(*pi_, x(t), &pool_.A[t * aw_], scale * discount(t) * psi_[t],
-                                              g_.data());
+      bool kept = false;
+      if constexpr (kKeep) {
+        if (pool_.tag[t] == epoch) {  // pi and H as the sample computed them: the parameters are the same
+          const double* k = &pool_.K[t * kw_];
+          H += k[kw_ - 1];
+          pi_->add_weighted_rows(x(t), k, static_cast<std::size_t>(pool_.A[t]), scale * discount(t) * psi_[t],
+                                 g_.data());
+          kept = true;
+        }
+      }
+      if (!kept) {
+        H += PolicyOps<P>::add_grad_and_entropy(*pi_, x(t), &pool_.A[t * aw_], scale * discount(t) * psi_[t],
+                                                g_.data());
+      }
       if (cfg_.entropy_coef > 0.0) pi_->add_grad_entropy(x(t), scale * cfg_.entropy_coef, g_.data());
       touch(touch_, layout_, x(t));
     }
@@ -426,6 +477,8 @@ class Learner : public Rollout<P> {
   TouchSet touch_, touch_w_;
   UndoLog undo_, undo_w_;
   std::vector<double> w_;
+  std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), then H
+  std::vector<double> keep_;  // the pending samples' kept values (n_envs x kw_)
   std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
