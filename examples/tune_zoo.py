@@ -88,8 +88,10 @@ SPACES: dict[str, dict[str, Any]] = {
     # Toy text: raw features are one-hot states, so both policy and critic are tables;
     # the one-step actor-critic (TD critic) learns these far faster than REINFORCE.
     "FrozenLake-v1": dict(
-        # without an entropy bonus (the grid lr 0.1-0.3, critic_lr 0.05-0.2, lambda_actor 0
-        # or 0.8, 200k-300k steps) seed 0 settled on a policy that succeeds 21% of the time
+        # the earlier entry (lr 0.3, no entropy bonus, 200k steps) left seed 0 on a policy
+        # that succeeds 21% of the time; lr 0.1 or entropy_coef 0.001 each lifts it to
+        # 0.721 (checked after the tuning, on seed 0 alone); the grid ties on seeds 10-14
+        # and keeps its first configuration
         algo="actor-critic", features=None, bounds=None, total_timesteps=300_000,
         env_backend="gymnasium", target=0.70, eval_episodes=1000,
         grid={"lr": [0.1, 0.3], "critic_lr": [0.05], "gamma": [0.999],
@@ -105,18 +107,20 @@ SPACES: dict[str, dict[str, Any]] = {
         env_backend="gymnasium", env_kwargs={"max_episode_steps": 200}, target=-13.0,
         grid={"lr": [0.01, 0.03], "critic_lr": [0.1, 0.3], "entropy_coef": [0.3, 1.0, 2.0]},
     ),
-    # The one-step actor-critic collapses here: it learns early to avoid the -10 of an
-    # illegal pickup or drop-off, then loops (every episode -200) with nothing to make it
-    # explore; REINFORCE's entropy bonus keeps it exploring.
     "Taxi-v4": dict(
-        # At 800k steps (lr 0.1 or 0.3, entropy 0.1 or 0.05, batches of 10) a few of the
-        # 300 start states were still unlearned on seeds 3-4 (the greedy policy loops
-        # there); the greedy policy keeps changing while the entropy bonus keeps the
-        # policy soft, so larger batches and a smaller lr are in the grid.
-        algo="reinforce", features=None, bounds=None, total_timesteps=1_200_000,
-        env_backend="gymnasium", target=7.5, eval_episodes=100,
-        grid={"lr": [0.1, 0.05], "baseline": ["linear"], "update": ["batch"], "batch_episodes": [10, 20],
-              "entropy_coef": [0.1, 0.05]},
+        # REINFORCE (batches of 10, lr 0.1, entropy 0.1 or 0.05, 800k-1.2M steps) left a few
+        # of the 300 start states unlearned on some seeds (the greedy policy loops there:
+        # worst tuning seed 5.5, or -192 with entropy 0.05). Without an entropy bonus (or
+        # with 0.01-0.1) the one-step actor-critic learns to avoid the -10 of illegal
+        # pick-ups and drop-offs and then loops (-200); with entropy_coef 1 it explores
+        # until its critic finds the +20 (after 400k-600k steps) and then converges to
+        # the optimal policy (its exact mean over the 300 start states, 7.93, is the
+        # optimum). Judged on 1,000 episodes: on 100, the optimal policy itself scores
+        # 7.60/7.87/7.97/7.63/8.12 on seeds 0-4 and 7.46 on tuning seed 14 (start-state
+        # noise, sd ~0.26); on 1,000 it scores 7.83-8.05.
+        algo="actor-critic", features=None, bounds=None, total_timesteps=1_000_000,
+        env_backend="gymnasium", target=7.5, eval_episodes=1000,
+        grid={"lr": [0.03, 0.1], "critic_lr": [0.3], "entropy_coef": [1.0, 2.0]},
     ),
     "Blackjack-v1": dict(
         algo="reinforce", features=None, bounds=None, total_timesteps=50_000,
