@@ -49,8 +49,8 @@ class Learner : public Rollout<P> {
  public:
   // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
   // rows X (dense) or I (active indices), actions A, rewards R.
-  // K, tag: per step, what act_unchecked kept of the softmax sample (pi, then H; kw
-  // values) and the epoch it was drawn in (0: nothing kept); empty for Gaussian policies.
+  // K, tag: per step, what act_unchecked kept of the softmax sample (pi, then z and
+  // sum_b pi_b s_b, the terms of H = log(z) - sum_b pi_b s_b: kw values) and the epoch it was drawn in (0: nothing kept); empty for Gaussian policies.
   struct Episode {
     std::vector<double> X, A, R, K;
     std::vector<std::uint32_t> I;
@@ -91,7 +91,7 @@ class Learner : public Rollout<P> {
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
     if (cfg_.baseline && !vopt_ && !rule_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
-    if constexpr (kKeep) kw_ = pi_->n_actions() + 1;
+    if constexpr (kKeep) kw_ = pi_->n_actions() + 2;
     keep_.assign(n_envs_ * kw_, 0.0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
@@ -150,14 +150,14 @@ class Learner : public Rollout<P> {
       if (mask && !mask[e]) continue;
       Episode& ep = episodes_[e];
       if (sparse_) {
-        ep.I.insert(ep.I.end(), pending_i_.begin() + e * na_, pending_i_.begin() + (e + 1) * na_);
+        append(ep.I, pending_i_.data() + e * na_, na_);
       } else {
-        ep.X.insert(ep.X.end(), pending_x_.begin() + e * d_, pending_x_.begin() + (e + 1) * d_);
+        append(ep.X, pending_x_.data() + e * d_, d_);
       }
-      ep.A.insert(ep.A.end(), pending_a_.begin() + e * aw_, pending_a_.begin() + (e + 1) * aw_);
+      append(ep.A, pending_a_.data() + e * aw_, aw_);
       ep.R.push_back(rewards[e]);
       if constexpr (kKeep) {
-        ep.K.insert(ep.K.end(), keep_.begin() + e * kw_, keep_.begin() + (e + 1) * kw_);
+        append(ep.K, keep_.data() + e * kw_, kw_);
         ep.tag.push_back(pending_tag_[e]);
       }
       this->count_step(e);
@@ -405,12 +405,18 @@ class Learner : public Rollout<P> {
     if (cfg_.normalize_returns) standardise(psi_);
     double H = 0.0;
     const std::uint64_t epoch = this->policy_epoch_;
+    if constexpr (kKeep) {  // the kept samples' log(z), all at once
+      zs_.resize(n);
+      log_z_.resize(n);
+      for (std::size_t t = 0; t < n; ++t) zs_[t] = pool_.tag[t] == epoch ? pool_.K[t * kw_ + kw_ - 2] : 1.0;
+      npy::log_array(zs_.data(), log_z_.data(), n);
+    }
     for (std::size_t t = 0; t < n; ++t) {
       bool kept = false;
       if constexpr (kKeep) {
         if (pool_.tag[t] == epoch) {  // pi and H as the sample computed them: the parameters are the same
           const double* k = &pool_.K[t * kw_];
-          H += k[kw_ - 1];
+          H += log_z_[t] - k[kw_ - 1];
           pi_->add_weighted_rows(x(t), k, static_cast<std::size_t>(pool_.A[t]), scale * discount(t) * psi_[t],
                                  g_.data());
           kept = true;
@@ -477,8 +483,9 @@ class Learner : public Rollout<P> {
   TouchSet touch_, touch_w_;
   UndoLog undo_, undo_w_;
   std::vector<double> w_;
-  std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), then H
+  std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), z, sum pi s
   std::vector<double> keep_;  // the pending samples' kept values (n_envs x kw_)
+  std::vector<double> zs_, log_z_;  // an update's kept z and log(z)
   std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
