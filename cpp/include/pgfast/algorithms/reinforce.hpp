@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -113,6 +114,25 @@ class Learner : public Rollout<P> {
   template <class X>
   double value(X x) const {
     return dot(w_.data(), x, d_) + w_[d_];
+  }
+
+  // The fused loop's calls around each run (see Rollout::begin_native_run). A run that
+  // returned to Python (a callback at an episode end, the progress bar) may find the
+  // parameters as it left them: then the samples kept before stay valid. Small policies
+  // are compared with a copy taken at the end of the last run (bit for bit); larger ones
+  // (whose copy per call would cost more than recomputing) start a new epoch.
+  void begin_native_run() {
+    const std::size_t n = pi_->n_params();
+    const bool same = kKeep && snapshot_valid_ && snapshot_.size() == n &&
+                      std::memcmp(snapshot_.data(), pi_->params(), n * sizeof(double)) == 0;
+    snapshot_valid_ = false;
+    if (!same) ++this->policy_epoch_;
+  }
+  void end_native_run() {
+    const std::size_t n = pi_->n_params();
+    if (!kKeep || n > kSnapshotMax) return;
+    snapshot_.assign(pi_->params(), pi_->params() + n);
+    snapshot_valid_ = true;
   }
 
   // act() without its checks (see Rollout::act_unchecked). A softmax sample's pi and
@@ -486,6 +506,9 @@ class Learner : public Rollout<P> {
   std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), z, sum pi s
   std::vector<double> keep_;  // the pending samples' kept values (n_envs x kw_)
   std::vector<double> zs_, log_z_;  // an update's kept z and log(z)
+  static constexpr std::size_t kSnapshotMax = 1024;
+  std::vector<double> snapshot_;  // the parameters when the last fused run returned
+  bool snapshot_valid_ = false;
   std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
