@@ -418,6 +418,8 @@ PGFAST_NPY_SVML_TARGET inline double log(double x) {
 // above, lane by lane (each std::fma a vfmadd, every other product and sum rounded on its
 // own), for lanes that all take the main path (normal, finite, > 0); returns false,
 // leaving out unwritten, when a lane does not (the caller then uses log() per value).
+// (The maskz forms with every lane selected are the plain instructions; GCC 12's plain
+// intrinsics pass an "undefined" register that trips -Wmaybe-uninitialized.)
 PGFAST_NPY_SVML_TARGET inline bool log8(const double* x, double* out) {
   const __m512d vx = _mm512_loadu_pd(x);
   const __mmask8 main = _mm512_cmp_pd_mask(vx, _mm512_set1_pd(0x1.0p-1022), _CMP_GE_OQ) &
@@ -429,15 +431,15 @@ PGFAST_NPY_SVML_TARGET inline bool log8(const double* x, double* out) {
   // e = (bits >> 52) - 1023 as a double: the biased exponent k (< 2^11) placed in the
   // mantissa of 2^52 gives 2^52 + k exactly; both subtractions are exact.
   const __m512d k = _mm512_sub_pd(
-      _mm512_castsi512_pd(_mm512_or_epi64(_mm512_srli_epi64(bits, 52), _mm512_set1_epi64(0x4330000000000000LL))),
+      _mm512_castsi512_pd(_mm512_or_epi64(_mm512_maskz_srli_epi64(0xff, bits, 52), _mm512_set1_epi64(0x4330000000000000LL))),
       _mm512_set1_pd(0x1.0p+52));
   __m512d e = _mm512_sub_pd(k, _mm512_set1_pd(1023.0));
   const __m512d shifter = _mm512_set1_pd(0x1.8p+52);
   const __m512d R = _mm512_div_pd(
-      _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(_mm512_rcp14_pd(m), _mm512_set1_pd(32.0)), shifter), shifter),
+      _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(_mm512_maskz_rcp14_pd(0xff, m), _mm512_set1_pd(32.0)), shifter), shifter),
       _mm512_set1_pd(32.0));
   const __m512d r = _mm512_fmadd_pd(R, m, _mm512_set1_pd(-1.0));
-  const __m512i j = _mm512_and_epi64(_mm512_srli_epi64(_mm512_castpd_si512(R), 48), _mm512_set1_epi64(15));
+  const __m512i j = _mm512_and_epi64(_mm512_maskz_srli_epi64(0xff, _mm512_castpd_si512(R), 48), _mm512_set1_epi64(15));
   e = _mm512_mask_add_pd(e, _mm512_cmp_pd_mask(R, _mm512_set1_pd(0.75), _CMP_LT_OQ), e, _mm512_set1_pd(1.0));
   const __m512d q7 = _mm512_fmadd_pd(_mm512_set1_pd(0x1.249229cee81efp-3), r, _mm512_set1_pd(-0x1.55553fb28db06p-3));
   const __m512d q1 = _mm512_fmadd_pd(_mm512_set1_pd(0x1.c81cd309d7c70p-4), r, _mm512_set1_pd(-0x1.007357e93af62p-3));

@@ -92,7 +92,13 @@ class Learner : public Rollout<P> {
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
     if (cfg_.baseline && !vopt_ && !rule_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
-    if constexpr (kKeep) kw_ = pi_->n_actions() + 2;
+    // One environment: a sample's update follows before the parameters change. With
+    // several, updates come between most samples and theirs (the other environments'
+    // episodes straddle them): keeping would cost more than it saves.
+    if constexpr (kKeep) {
+      keeping_ = n_envs_ == 1;
+      if (keeping_) kw_ = pi_->n_actions() + 2;
+    }
     keep_.assign(n_envs_ * kw_, 0.0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
@@ -123,14 +129,14 @@ class Learner : public Rollout<P> {
   // (whose copy per call would cost more than recomputing) start a new epoch.
   void begin_native_run() {
     const std::size_t n = pi_->n_params();
-    const bool same = kKeep && snapshot_valid_ && snapshot_.size() == n &&
+    const bool same = keeping_ && snapshot_valid_ && snapshot_.size() == n &&
                       std::memcmp(snapshot_.data(), pi_->params(), n * sizeof(double)) == 0;
     snapshot_valid_ = false;
     if (!same) ++this->policy_epoch_;
   }
   void end_native_run() {
     const std::size_t n = pi_->n_params();
-    if (!kKeep || n > kSnapshotMax) return;
+    if (!keeping_ || n > kSnapshotMax) return;
     snapshot_.assign(pi_->params(), pi_->params() + n);
     snapshot_valid_ = true;
   }
@@ -140,13 +146,15 @@ class Learner : public Rollout<P> {
   template <class R>
   void act_unchecked(const double* obs, R& rng, double* actions) {
     if constexpr (kKeep) {
-      this->act_each(obs, actions, [&](auto x, double* a, std::size_t e) {
-        a[0] = static_cast<double>(pi_->sample_keep(x, rng, keep_.data() + e * kw_));
-        return this->policy_epoch_;
-      });
-    } else {
-      Base::act_unchecked(obs, rng, actions);
+      if (keeping_) {
+        this->act_each(obs, actions, [&](auto x, double* a, std::size_t e) {
+          a[0] = static_cast<double>(pi_->sample_keep(x, rng, keep_.data() + e * kw_));
+          return this->policy_epoch_;
+        });
+        return;
+      }
     }
+    Base::act_unchecked(obs, rng, actions);
   }
 
   // Records R_{t+1} and the episode ends of the pending steps of every environment e
@@ -176,7 +184,7 @@ class Learner : public Rollout<P> {
       }
       append(ep.A, pending_a_.data() + e * aw_, aw_);
       ep.R.push_back(rewards[e]);
-      if constexpr (kKeep) {
+      if (keeping_) {
         append(ep.K, keep_.data() + e * kw_, kw_);
         ep.tag.push_back(pending_tag_[e]);
       }
@@ -226,7 +234,7 @@ class Learner : public Rollout<P> {
     if (p.n_episodes >= (cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1))
       bad("as many episodes as an update takes would have been used already");
     p.K.assign(n * kw_, 0.0);  // nothing kept: the update recomputes pi for these steps
-    p.tag.assign(kKeep ? n : 0, 0);
+    p.tag.assign(keeping_ ? n : 0, 0);
     pool_ = std::move(p);
   }
 
@@ -425,7 +433,8 @@ class Learner : public Rollout<P> {
     if (cfg_.normalize_returns) standardise(psi_);
     double H = 0.0;
     const std::uint64_t epoch = this->policy_epoch_;
-    if constexpr (kKeep) {  // the kept samples' log(z), all at once
+    const bool keeping = kKeep && keeping_;
+    if (keeping) {  // the kept samples' log(z), all at once
       zs_.resize(n);
       log_z_.resize(n);
       for (std::size_t t = 0; t < n; ++t) zs_[t] = pool_.tag[t] == epoch ? pool_.K[t * kw_ + kw_ - 2] : 1.0;
@@ -434,7 +443,7 @@ class Learner : public Rollout<P> {
     for (std::size_t t = 0; t < n; ++t) {
       bool kept = false;
       if constexpr (kKeep) {
-        if (pool_.tag[t] == epoch) {  // pi and H as the sample computed them: the parameters are the same
+        if (keeping && pool_.tag[t] == epoch) {  // pi and H as the sample computed them: the parameters are the same
           const double* k = &pool_.K[t * kw_];
           H += log_z_[t] - k[kw_ - 1];
           pi_->add_weighted_rows(x(t), k, static_cast<std::size_t>(pool_.A[t]), scale * discount(t) * psi_[t],
@@ -503,6 +512,7 @@ class Learner : public Rollout<P> {
   TouchSet touch_, touch_w_;
   UndoLog undo_, undo_w_;
   std::vector<double> w_;
+  bool keeping_ = false;      // samples are kept (a softmax policy, one environment)
   std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), z, sum pi s
   std::vector<double> keep_;  // the pending samples' kept values (n_envs x kw_)
   std::vector<double> zs_, log_z_;  // an update's kept z and log(z)
