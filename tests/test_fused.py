@@ -281,3 +281,17 @@ def test_max_episodes_that_is_not_a_positive_int_is_refused_naming_it(bad, error
     with pytest.raises(error, match="max_episodes"):
         agent.learn(100, max_episodes=bad)
     assert agent.num_timesteps == 0
+
+
+@pytest.mark.parametrize(
+    "env_id, bounds",
+    [("MountainCar-v0", None), ("CartPole-v1", ([-2.4, -3.0, -0.21, -3.5], [2.4, 3.0, 0.21, 3.5]))],
+)
+def test_fused_learn_with_tile_coding_keeps_sparse_samples_bit_identically(env_id, bounds):
+    # Tile coding: the kept softmax samples of a sparse feature vector (3 and 2 actions).
+    kwargs = {"features": pgfast.features.TileCoding(4, 4, bounds=bounds), "lr": 0.05}
+    ref, fused = pair(env_id, seed=16, **kwargs)
+    for steps in (1_500, 700):
+        ref.learn(steps)
+        fused.learn(steps)
+        assert_same_agent(ref, fused)

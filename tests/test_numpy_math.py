@@ -128,6 +128,26 @@ def test_log_is_bit_identical_to_numpy_over_ten_million_inputs(chunk):
     assert_twin_equal(_core._npy_log(y), np.log(y))
 
 
+@pytest.mark.parametrize("chunk", range(3))
+def test_log_array_is_bit_identical_to_numpy_over_three_million_inputs(chunk):
+    # npy::log_array: eight lanes at a time in the SVML mode (the REINFORCE update's entropy)
+    rng = np.random.default_rng(300 + chunk)
+    y = np.concatenate([np.exp(rng.uniform(math.log(5e-324), math.log(1e300), 800_000)),
+                        rng.uniform(0.0, 4.0, 100_000), rng.uniform(1.0, 2.0, 100_000)])
+    assert_twin_equal(_core._npy_log_array(y), np.log(y))
+
+
+def test_log_array_with_special_values_in_every_lane_and_tail_is_bit_identical_to_numpy():
+    rng = np.random.default_rng(9)
+    for n in range(0, 40):
+        for special in LOG_SPECIALS:
+            y = rng.uniform(0.5, 3.0, n)
+            if n:
+                y[rng.integers(n)] = special
+            with np.errstate(divide="ignore", invalid="ignore"):
+                assert_twin_equal(_core._npy_log_array(y), np.log(y))
+
+
 def test_exp_of_special_values_is_bit_identical_to_numpy():
     with np.errstate(over="ignore", under="ignore"):
         assert_twin_equal(_core._npy_exp(EXP_SPECIALS), np.exp(EXP_SPECIALS))

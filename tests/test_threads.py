@@ -151,3 +151,21 @@ def test_numpy_and_pgfast_share_a_generator_safely():
     for _ in range(N_THREADS * 10):
         reference.standard_normal((1_000, M))
     assert shared.bit_generator.state == reference.bit_generator.state
+
+
+
+def test_generators_used_in_any_order_each_give_their_own_stream():
+    # The bindings cache the last two Generators they saw (a fused run alternates the
+    # agent's and the env's); a third one evicts one of them, and every draw must still
+    # come from the Generator passed.
+    pol = pgfast.LinearSoftmax(3, 4)
+    pol.params = np.random.default_rng(0).normal(size=pol.n_params)
+    x = np.array([0.3, -1.0, 2.0])
+    gens = [np.random.default_rng(s) for s in (1, 2, 3)]
+    order = np.random.default_rng(7).integers(0, 3, 900)
+    drawn = [[], [], []]
+    for i in order:
+        drawn[i].append(pol.sample(x, gens[i]))
+    for seed, got in zip((1, 2, 3), drawn):
+        alone = np.random.default_rng(seed)
+        assert got == [pol.sample(x, alone) for _ in got]

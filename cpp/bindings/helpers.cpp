@@ -1,6 +1,8 @@
 // Argument validation and the numpy.random.Generator bridge shared by all bindings.
 #include "pybind11.hpp"
 
+#include <utility>
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define PGFAST_BIG_ENDIAN 1
 #else
@@ -220,16 +222,21 @@ void InplaceParams::commit() {
 // numpy.random.Generator bridge.
 //
 // Looking up rng.bit_generator, its capsule and its lock costs more than sampling
-// from a 2-action policy, so the last Generator seen is cached (GIL-protected). The
-// cache holds a strong reference to that Generator: its identity cannot be reused by
-// another object while cached.
+// from a 2-action policy, so the last two Generators seen are cached (GIL-protected;
+// two: a fused run takes the agent's and the env's at every call). The cache holds
+// strong references to them: their identities cannot be reused by other objects while
+// cached.
 namespace {
 
-struct GeneratorCache {
+struct GeneratorEntry {
   py::object generator;  // the Generator, strong reference
   py::object bit_generator;
   py::object acquire, release;
   bitgen_t* bitgen = nullptr;
+};
+
+struct GeneratorCache {
+  GeneratorEntry entry[2];  // the most recently used first
 };
 
 GeneratorCache& cache() {
@@ -243,26 +250,40 @@ const py::object& generator_type() {
   return *t;
 }
 
+// rng.bit_generator, its capsule's pointer and its lock's methods (rng checked).
+GeneratorEntry lookup(py::handle rng) {
+  GeneratorEntry c;
+  if (!py::isinstance(rng, generator_type())) {
+    throw py::type_error("rng must be a numpy.random.Generator (np.random.default_rng(seed)), got " +
+                         py::str(py::type::of(rng).attr("__name__")).cast<std::string>());
+  }
+  py::object bg = rng.attr("bit_generator");
+  py::object capsule = bg.attr("capsule");
+  auto* p = static_cast<bitgen_t*>(PyCapsule_GetPointer(capsule.ptr(), "BitGenerator"));
+  if (p == nullptr) throw py::error_already_set();
+  py::object lock = bg.attr("lock");
+  c.generator = py::reinterpret_borrow<py::object>(rng);
+  c.bit_generator = bg;
+  c.acquire = lock.attr("acquire");
+  c.release = lock.attr("release");
+  c.bitgen = p;
+  return c;
+}
+
 }  // namespace
 
 GeneratorStream::GeneratorStream(py::handle rng) {
-  auto& c = cache();
-  if (!c.generator || c.generator.ptr() != rng.ptr()) {
-    if (!py::isinstance(rng, generator_type())) {
-      throw py::type_error("rng must be a numpy.random.Generator (np.random.default_rng(seed)), got " +
-                           py::str(py::type::of(rng).attr("__name__")).cast<std::string>());
+  auto& cached = cache();
+  if (cached.entry[0].generator.ptr() != rng.ptr()) {
+    if (cached.entry[1].generator.ptr() == rng.ptr()) {
+      std::swap(cached.entry[0], cached.entry[1]);
+    } else {
+      GeneratorEntry fresh = lookup(rng);
+      cached.entry[1] = std::move(cached.entry[0]);
+      cached.entry[0] = std::move(fresh);
     }
-    py::object bg = rng.attr("bit_generator");
-    py::object capsule = bg.attr("capsule");
-    auto* p = static_cast<bitgen_t*>(PyCapsule_GetPointer(capsule.ptr(), "BitGenerator"));
-    if (p == nullptr) throw py::error_already_set();
-    py::object lock = bg.attr("lock");
-    c.generator = py::reinterpret_borrow<py::object>(rng);
-    c.bit_generator = bg;
-    c.acquire = lock.attr("acquire");
-    c.release = lock.attr("release");
-    c.bitgen = p;
   }
+  const GeneratorEntry& c = cached.entry[0];
   keep_ = c.bit_generator;
   release_ = c.release;
   bitgen_ = c.bitgen;

@@ -61,6 +61,17 @@ void register_numpy_math(py::module_& m) {
       py::arg("x"), py::arg("mode") = py::none(),
       "np.log(x) of a 1-D float64 array as the core computes it (see _npy_exp) (tests only).");
   m.def(
+      "_npy_log_array",
+      [](py::handle x) {
+        const darray a = as_1d(x);
+        py::array_t<double> out(a.size());
+        npy::log_array(a.data(), out.mutable_data(), static_cast<std::size_t>(a.size()));
+        return out;
+      },
+      py::arg("x"),
+      "np.log(x) of a 1-D float64 array by npy::log_array (eight values at a time in the SVML mode; "
+      "the REINFORCE update's logged entropy) (tests only).");
+  m.def(
       "_npy_set_mode", [](int mode) { npy::set_mode(as_mode(mode)); }, py::arg("mode"),
       "Select how the core computes exp/log: 0 libm, 1 NumPy's SVML AVX-512 kernels "
       "(pgfast.reference chooses at import).");

@@ -117,6 +117,7 @@ FusedProgress run_fused(Env& env, L& learner, AgentRng& agent_rng, RandomSource&
     }
     learner.act_unchecked(obs, agent_rng, a);
   }
+  learner.end_native_run();
   return done;
 }
 
@@ -198,6 +199,7 @@ long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& age
     for (std::size_t i = 0; i < n; ++i) st.prev_done[i] = (term[i] || trunc[i]) ? 1 : 0;
     if (max_episodes > 0 && episodes >= max_episodes) break;
   }
+  learner.end_native_run();
   return t;
 }
 

@@ -48,6 +48,14 @@
 #define PGFAST_NPY_SVML_TARGET
 #endif
 
+// Inlined even inside the fused loop's large bodies, where GCC's size limits otherwise
+// leave per-step helpers (a dot product of 4, a two-action softmax) as calls.
+#if defined(__GNUC__) || defined(__clang__)
+#define PGFAST_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define PGFAST_ALWAYS_INLINE inline
+#endif
+
 namespace pgfast::npy {
 
 // ---------------------------------------------------------------- summation
@@ -88,7 +96,7 @@ inline double pairwise_sum(At at, std::size_t lo, std::size_t n) {
 // the pairwise tree): the reduction starts from the identity 0.0 and adds the pairwise
 // sum (so a sum of -0.0 values is +0.0, as NumPy's).
 template <class At>
-inline double sum_of(At at, std::size_t n) {
+PGFAST_ALWAYS_INLINE double sum_of(At at, std::size_t n) {
   if (n < 8) {  // pairwise_sum's first case, here so that short sums (per-step) inline
     double res = -0.0;
     for (std::size_t i = 0; i < n; ++i) res += at(i);
@@ -103,7 +111,7 @@ inline double sum(const double* a, std::size_t n) {
 }
 
 // np.sum(w * x): the products rounded one by one, then summed as sum() does.
-inline double dot(const double* w, const double* x, std::size_t n) {
+PGFAST_ALWAYS_INLINE double dot(const double* w, const double* x, std::size_t n) {
   return sum_of([w, x](std::size_t i) { return w[i] * x[i]; }, n);
 }
 
@@ -405,11 +413,76 @@ PGFAST_NPY_SVML_TARGET inline double log(double x) {
   return h + (p1 + b);
 }
 
+#if PGFAST_NPY_HAVE_AVX512_RCP14
+// log() of 8 lanes at once, as __svml_log8_ha itself runs: the scalar port's operations
+// above, lane by lane (each std::fma a vfmadd, every other product and sum rounded on its
+// own), for lanes that all take the main path (normal, finite, > 0); returns false,
+// leaving out unwritten, when a lane does not (the caller then uses log() per value).
+// (The maskz forms with every lane selected are the plain instructions; GCC 12's plain
+// intrinsics pass an "undefined" register that trips -Wmaybe-uninitialized.)
+PGFAST_NPY_SVML_TARGET inline bool log8(const double* x, double* out) {
+  const __m512d vx = _mm512_loadu_pd(x);
+  const __mmask8 main = _mm512_cmp_pd_mask(vx, _mm512_set1_pd(0x1.0p-1022), _CMP_GE_OQ) &
+                        _mm512_cmp_pd_mask(vx, _mm512_set1_pd(std::numeric_limits<double>::infinity()), _CMP_LT_OQ);
+  if (main != 0xff) return false;
+  const __m512i bits = _mm512_castpd_si512(vx);
+  const __m512d m = _mm512_castsi512_pd(_mm512_or_epi64(_mm512_and_epi64(bits, _mm512_set1_epi64(0x000fffffffffffffLL)),
+                                                        _mm512_set1_epi64(0x3ff0000000000000LL)));
+  // e = (bits >> 52) - 1023 as a double: the biased exponent k (< 2^11) placed in the
+  // mantissa of 2^52 gives 2^52 + k exactly; both subtractions are exact.
+  const __m512d k = _mm512_sub_pd(
+      _mm512_castsi512_pd(_mm512_or_epi64(_mm512_maskz_srli_epi64(0xff, bits, 52), _mm512_set1_epi64(0x4330000000000000LL))),
+      _mm512_set1_pd(0x1.0p+52));
+  __m512d e = _mm512_sub_pd(k, _mm512_set1_pd(1023.0));
+  const __m512d shifter = _mm512_set1_pd(0x1.8p+52);
+  const __m512d R = _mm512_div_pd(
+      _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(_mm512_maskz_rcp14_pd(0xff, m), _mm512_set1_pd(32.0)), shifter), shifter),
+      _mm512_set1_pd(32.0));
+  const __m512d r = _mm512_fmadd_pd(R, m, _mm512_set1_pd(-1.0));
+  const __m512i j = _mm512_and_epi64(_mm512_maskz_srli_epi64(0xff, _mm512_castpd_si512(R), 48), _mm512_set1_epi64(15));
+  e = _mm512_mask_add_pd(e, _mm512_cmp_pd_mask(R, _mm512_set1_pd(0.75), _CMP_LT_OQ), e, _mm512_set1_pd(1.0));
+  const __m512d q7 = _mm512_fmadd_pd(_mm512_set1_pd(0x1.249229cee81efp-3), r, _mm512_set1_pd(-0x1.55553fb28db06p-3));
+  const __m512d q1 = _mm512_fmadd_pd(_mm512_set1_pd(0x1.c81cd309d7c70p-4), r, _mm512_set1_pd(-0x1.007357e93af62p-3));
+  const __m512d r2 = _mm512_mul_pd(r, r);
+  const __m512d q9 = _mm512_fmadd_pd(_mm512_set1_pd(0x1.9999999cc9f5cp-3), r, _mm512_set1_pd(-0x1.00000000c05bdp-2));
+  __m512d p1 = _mm512_fmadd_pd(r2, q1, q7);
+  const __m512d r4 = _mm512_mul_pd(r2, r2);
+  const __m512d q8 = _mm512_fmadd_pd(_mm512_set1_pd(0x1.5555555555466p-2), r, _mm512_set1_pd(-0x1.fffffffffffc6p-2));
+  const __m512d p2 = _mm512_fmadd_pd(r2, q9, q8);
+  const __m512d hi = _mm512_permutex2var_pd(_mm512_loadu_pd(kLogHi), j, _mm512_loadu_pd(kLogHi + 8));
+  const __m512d lo = _mm512_permutex2var_pd(_mm512_loadu_pd(kLogLo), j, _mm512_loadu_pd(kLogLo + 8));
+  const __m512d a = _mm512_fmadd_pd(_mm512_set1_pd(0x1.62e42fefa0000p-1), e, hi);
+  p1 = _mm512_fmadd_pd(r4, p1, p2);
+  const __m512d h = _mm512_add_pd(a, r);
+  const __m512d corr = _mm512_sub_pd(r, _mm512_sub_pd(h, a));
+  p1 = _mm512_fmadd_pd(r2, p1, corr);
+  const __m512d b = _mm512_fmadd_pd(_mm512_set1_pd(0x1.cf79abc9e0000p-40), e, lo);
+  _mm512_storeu_pd(out, _mm512_add_pd(h, _mm512_add_pd(p1, b)));
+  return true;
+}
+#endif
+
 }  // namespace svml
 
 // np.exp(x) of one float64 as the installed NumPy computes it (see set_mode()).
 inline double exp(double x) { return mode() == Mode::kSvmlAvx512 ? svml::exp(x) : std::exp(x); }
 // np.log(x) of one float64 as the installed NumPy computes it.
 inline double log(double x) { return mode() == Mode::kSvmlAvx512 ? svml::log(x) : std::log(x); }
+
+// out[i] = log(x[i]) for i < n: the values of log(), eight at a time in the SVML mode
+// (NumPy's own kernel width) where every lane is an ordinary positive number.
+inline void log_array(const double* x, double* out, std::size_t n) {
+  std::size_t i = 0;
+#if PGFAST_NPY_HAVE_AVX512_RCP14
+  if (mode() == Mode::kSvmlAvx512) {
+    for (; i + 8 <= n; i += 8) {
+      if (!svml::log8(x + i, out + i)) {
+        for (std::size_t l = i; l < i + 8; ++l) out[l] = svml::log(x[l]);
+      }
+    }
+  }
+#endif
+  for (; i < n; ++i) out[i] = log(x[i]);
+}
 
 }  // namespace pgfast::npy

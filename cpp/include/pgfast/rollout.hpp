@@ -338,8 +338,10 @@ class Rollout {
 
   // The fused loop calls this when it starts: the parameters may have been changed from
   // Python (through their views) since the last C++ step, so nothing an algorithm kept
-  // from earlier samples is reused (see policy_epoch).
+  // from earlier samples is reused (see policy_epoch_); and end_native_run() when it
+  // returns normally. (REINFORCE's learner overrides both to keep what is still valid.)
   void begin_native_run() { ++policy_epoch_; }
+  void end_native_run() {}
 
  protected:
   // For every environment e: x(obs_e) into the pending slot, then sample(x, a, e) writes

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "util.hpp"
@@ -108,20 +109,25 @@ class LinearSoftmax {
     return draw(p.data(), rng.uniform());
   }
 
-  // sample(), also leaving pi(.|x) and its entropy in kept[0..k] (pi_0..pi_{k-1}, then
-  // H): the bits of probs() and entropy() (softmax_entropy computes pi as
-  // softmax_inplace does), the same single draw. REINFORCE keeps them for its update.
+  // sample(), also leaving in kept[0..k+1] pi(.|x) and the two terms of its entropy,
+  // pi_0..pi_{k-1}, z, sum_b pi_b s_b (H = log(z) - the last: see softmax_entropy): the
+  // bits of probs() and entropy() (softmax_entropy computes pi as softmax_inplace does),
+  // the same single draw. REINFORCE keeps them for its update, which takes the logs of a
+  // batch of z at once (npy::log_array).
   template <class X, class R = RandomSource>
   std::size_t sample_keep(X x, R& rng, double* kept) const {
-    if (k_ == 2) {
-      double h[2];
-      preferences(x, h);
-      kept[2] = softmax_entropy(h, kept);
+    if (k_ == 2) {  // preferences() and softmax_entropy()'s two-action case, inline
+      const double* w = params_.data();
+      const double h0 = dot(w, x, d_) + (bias_ ? w[2 * d_] : 0.0);
+      const double h1 = dot(w + d_, x, d_) + (bias_ ? w[2 * d_ + 1] : 0.0);
+      const Two r = softmax2(h0, h1);
+      kept[2] = r.z;
+      kept[3] = entropy_sum2(r, kept);
       return draw(kept, rng.uniform());
     }
     Scratch h(k_);
     preferences(x, h.data());
-    kept[k_] = softmax_entropy(h.data(), kept);
+    kept[k_ + 1] = softmax_entropy_terms(h.data(), kept, kept[k_]);
     return draw(kept, rng.uniform());
   }
 
@@ -178,13 +184,16 @@ class LinearSoftmax {
   // exps; both terms are >= 0, so nothing cancels. The twin's np.log(z) - np.where(p > 0,
   // p * s, 0.0).sum(). Leaves pi in p (k values; p may alias h).
   double softmax_entropy(const double* h, double* p) const {
-    if (k_ == 2) {  // the same operations in registers (see softmax2)
+    if (k_ == 2) {  // the same operations in registers
       const Two r = softmax2(h[0], h[1]);
-      const double t0 = r.p0 > 0.0 ? r.p0 * r.s0 : 0.0, t1 = r.p1 > 0.0 ? r.p1 * r.s1 : 0.0;
-      p[0] = r.p0;
-      p[1] = r.p1;
-      return npy::log(r.z) - (0.0 + ((-0.0 + t0) + t1));  // npy::sum_of of two terms
+      return npy::log(r.z) - entropy_sum2(r, p);
     }
+    double z;
+    const double sum = softmax_entropy_terms(h, p, z);
+    return npy::log(z) - sum;
+  }
+  // softmax_entropy() but for its log: z into z, pi into p, sum_b pi_b s_b returned (k != 2).
+  double softmax_entropy_terms(const double* h, double* p, double& z) const {
     check_finite_preferences(h);
     std::size_t arg = 0;
     for (std::size_t b = 1; b < k_; ++b) arg = h[b] > h[arg] ? b : arg;
@@ -194,10 +203,10 @@ class LinearSoftmax {
       s[b] = h[b] - m;
       p[b] = b == arg ? 1.0 : npy::exp(s[b]);  // np.exp(0.0) == 1 exactly: one exp fewer
     }
-    const double z = npy::sum(p, k_);
+    z = npy::sum(p, k_);
     for (std::size_t b = 0; b < k_; ++b) p[b] /= z;
     const double* sv = s.data();
-    return npy::log(z) - npy::sum_of([p, sv](std::size_t b) { return p[b] > 0.0 ? p[b] * sv[b] : 0.0; }, k_);
+    return npy::sum_of([p, sv](std::size_t b) { return p[b] > 0.0 ? p[b] * sv[b] : 0.0; }, k_);
   }
   double entropy_of_preferences(const double* h) const {
     Scratch p(k_);
@@ -208,6 +217,22 @@ class LinearSoftmax {
   template <class X>
   void add_weighted_rows(X x, const double* p, std::size_t a, double scale,
                          double* g) const {
+    if constexpr (std::is_same_v<X, const double*>) {
+      if (k_ == 2) {  // the same operations, both rows in one pass over x
+        const double c0 = scale * ((a == 0 ? 1.0 : 0.0) - p[0]);
+        const double c1 = scale * ((a == 1 ? 1.0 : 0.0) - p[1]);
+        double* g1 = g + d_;
+        for (std::size_t i = 0; i < d_; ++i) {
+          g[i] += c0 * x[i];
+          g1[i] += c1 * x[i];
+        }
+        if (bias_) {
+          g[2 * d_] += c0;
+          g[2 * d_ + 1] += c1;
+        }
+        return;
+      }
+    }
     for (std::size_t b = 0; b < k_; ++b) {
       const double c = scale * ((b == a ? 1.0 : 0.0) - p[b]);
       axpy(c, x, g + b * d_, d_);
@@ -240,7 +265,15 @@ class LinearSoftmax {
   struct Two {
     double s0, s1, z, p0, p1;
   };
-  Two softmax2(double h0, double h1) const {
+  // softmax_entropy's last steps for two actions but its log: pi into p, sum_b pi_b s_b
+  // returned.
+  static PGFAST_ALWAYS_INLINE double entropy_sum2(const Two& r, double* p) {
+    const double t0 = r.p0 > 0.0 ? r.p0 * r.s0 : 0.0, t1 = r.p1 > 0.0 ? r.p1 * r.s1 : 0.0;
+    p[0] = r.p0;
+    p[1] = r.p1;
+    return 0.0 + ((-0.0 + t0) + t1);  // npy::sum_of of two terms
+  }
+  PGFAST_ALWAYS_INLINE Two softmax2(double h0, double h1) const {
     double acc = 0.0;
     acc += h0 * 0.0;
     acc += h1 * 0.0;

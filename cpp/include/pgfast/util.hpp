@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "numpy_math.hpp"
 
@@ -77,7 +78,14 @@ inline bool all_finite(const double* x, std::size_t n) {
 
 // a . b as the NumPy twin writes it, np.sum(a * b): products, then NumPy's pairwise sum
 // (bit-identical; see numpy_math.hpp).
-inline double dot(const double* a, const double* b, std::size_t n) { return npy::dot(a, b, n); }
+PGFAST_ALWAYS_INLINE double dot(const double* a, const double* b, std::size_t n) { return npy::dot(a, b, n); }
+
+// v.insert(v.end(), src, src + n) for the few values of a step (a feature row, an
+// action): one capacity check and store a value, instead of the range insert's memmove.
+template <class T>
+inline void append(std::vector<T>& v, const T* src, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) v.push_back(src[i]);
+}
 
 // y += alpha * x
 inline void axpy(double alpha, const double* x, double* y, std::size_t n) {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,8 +50,8 @@ class Learner : public Rollout<P> {
  public:
   // Steps of one episode (or of the finished episodes of a batch, concatenated): feature
   // rows X (dense) or I (active indices), actions A, rewards R.
-  // K, tag: per step, what act_unchecked kept of the softmax sample (pi, then H; kw
-  // values) and the epoch it was drawn in (0: nothing kept); empty for Gaussian policies.
+  // K, tag: per step, what act_unchecked kept of the softmax sample (pi, then z and
+  // sum_b pi_b s_b, the terms of H = log(z) - sum_b pi_b s_b: kw values) and the epoch it was drawn in (0: nothing kept); empty for Gaussian policies.
   struct Episode {
     std::vector<double> X, A, R, K;
     std::vector<std::uint32_t> I;
@@ -91,7 +92,13 @@ class Learner : public Rollout<P> {
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
     if (cfg_.baseline && !vopt_ && !rule_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
-    if constexpr (kKeep) kw_ = pi_->n_actions() + 1;
+    // One environment: a sample's update follows before the parameters change. With
+    // several, updates come between most samples and theirs (the other environments'
+    // episodes straddle them): keeping would cost more than it saves.
+    if constexpr (kKeep) {
+      keeping_ = n_envs_ == 1;
+      if (keeping_) kw_ = pi_->n_actions() + 2;
+    }
     keep_.assign(n_envs_ * kw_, 0.0);
     episodes_.resize(n_envs_);
     g_.assign(pi_->n_params(), 0.0);
@@ -115,18 +122,39 @@ class Learner : public Rollout<P> {
     return dot(w_.data(), x, d_) + w_[d_];
   }
 
+  // The fused loop's calls around each run (see Rollout::begin_native_run). A run that
+  // returned to Python (a callback at an episode end, the progress bar) may find the
+  // parameters as it left them: then the samples kept before stay valid. Small policies
+  // are compared with a copy taken at the end of the last run (bit for bit); larger ones
+  // (whose copy per call would cost more than recomputing) start a new epoch.
+  void begin_native_run() {
+    const std::size_t n = pi_->n_params();
+    const bool same = keeping_ && snapshot_valid_ && snapshot_.size() == n &&
+                      std::memcmp(snapshot_.data(), pi_->params(), n * sizeof(double)) == 0;
+    snapshot_valid_ = false;
+    if (!same) ++this->policy_epoch_;
+  }
+  void end_native_run() {
+    const std::size_t n = pi_->n_params();
+    if (!keeping_ || n > kSnapshotMax) return;
+    snapshot_.assign(pi_->params(), pi_->params() + n);
+    snapshot_valid_ = true;
+  }
+
   // act() without its checks (see Rollout::act_unchecked). A softmax sample's pi and
   // entropy are kept for the update, tagged with the current policy epoch.
   template <class R>
   void act_unchecked(const double* obs, R& rng, double* actions) {
     if constexpr (kKeep) {
-      this->act_each(obs, actions, [&](auto x, double* a, std::size_t e) {
-        a[0] = static_cast<double>(pi_->sample_keep(x, rng, keep_.data() + e * kw_));
-        return this->policy_epoch_;
-      });
-    } else {
-      Base::act_unchecked(obs, rng, actions);
+      if (keeping_) {
+        this->act_each(obs, actions, [&](auto x, double* a, std::size_t e) {
+          a[0] = static_cast<double>(pi_->sample_keep(x, rng, keep_.data() + e * kw_));
+          return this->policy_epoch_;
+        });
+        return;
+      }
     }
+    Base::act_unchecked(obs, rng, actions);
   }
 
   // Records R_{t+1} and the episode ends of the pending steps of every environment e
@@ -150,14 +178,14 @@ class Learner : public Rollout<P> {
       if (mask && !mask[e]) continue;
       Episode& ep = episodes_[e];
       if (sparse_) {
-        ep.I.insert(ep.I.end(), pending_i_.begin() + e * na_, pending_i_.begin() + (e + 1) * na_);
+        append(ep.I, pending_i_.data() + e * na_, na_);
       } else {
-        ep.X.insert(ep.X.end(), pending_x_.begin() + e * d_, pending_x_.begin() + (e + 1) * d_);
+        append(ep.X, pending_x_.data() + e * d_, d_);
       }
-      ep.A.insert(ep.A.end(), pending_a_.begin() + e * aw_, pending_a_.begin() + (e + 1) * aw_);
+      append(ep.A, pending_a_.data() + e * aw_, aw_);
       ep.R.push_back(rewards[e]);
-      if constexpr (kKeep) {
-        ep.K.insert(ep.K.end(), keep_.begin() + e * kw_, keep_.begin() + (e + 1) * kw_);
+      if (keeping_) {
+        append(ep.K, keep_.data() + e * kw_, kw_);
         ep.tag.push_back(pending_tag_[e]);
       }
       this->count_step(e);
@@ -206,7 +234,7 @@ class Learner : public Rollout<P> {
     if (p.n_episodes >= (cfg_.update == UpdateMode::Batch ? cfg_.batch_episodes : 1))
       bad("as many episodes as an update takes would have been used already");
     p.K.assign(n * kw_, 0.0);  // nothing kept: the update recomputes pi for these steps
-    p.tag.assign(kKeep ? n : 0, 0);
+    p.tag.assign(keeping_ ? n : 0, 0);
     pool_ = std::move(p);
   }
 
@@ -405,12 +433,19 @@ class Learner : public Rollout<P> {
     if (cfg_.normalize_returns) standardise(psi_);
     double H = 0.0;
     const std::uint64_t epoch = this->policy_epoch_;
+    const bool keeping = kKeep && keeping_;
+    if (keeping) {  // the kept samples' log(z), all at once
+      zs_.resize(n);
+      log_z_.resize(n);
+      for (std::size_t t = 0; t < n; ++t) zs_[t] = pool_.tag[t] == epoch ? pool_.K[t * kw_ + kw_ - 2] : 1.0;
+      npy::log_array(zs_.data(), log_z_.data(), n);
+    }
     for (std::size_t t = 0; t < n; ++t) {
       bool kept = false;
       if constexpr (kKeep) {
-        if (pool_.tag[t] == epoch) {  // pi and H as the sample computed them: the parameters are the same
+        if (keeping && pool_.tag[t] == epoch) {  // pi and H as the sample computed them: the parameters are the same
           const double* k = &pool_.K[t * kw_];
-          H += k[kw_ - 1];
+          H += log_z_[t] - k[kw_ - 1];
           pi_->add_weighted_rows(x(t), k, static_cast<std::size_t>(pool_.A[t]), scale * discount(t) * psi_[t],
                                  g_.data());
           kept = true;
@@ -477,8 +512,13 @@ class Learner : public Rollout<P> {
   TouchSet touch_, touch_w_;
   UndoLog undo_, undo_w_;
   std::vector<double> w_;
-  std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), then H
+  bool keeping_ = false;      // samples are kept (a softmax policy, one environment)
+  std::size_t kw_ = 0;        // values kept per softmax sample: pi (n_actions), z, sum pi s
   std::vector<double> keep_;  // the pending samples' kept values (n_envs x kw_)
+  std::vector<double> zs_, log_z_;  // an update's kept z and log(z)
+  static constexpr std::size_t kSnapshotMax = 1024;
+  std::vector<double> snapshot_;  // the parameters when the last fused run returned
+  bool snapshot_valid_ = false;
   std::vector<std::uint32_t> i_tmp_;
   std::vector<Episode> episodes_;
   Pool pool_;
