@@ -16,9 +16,7 @@ namespace pgfast::bind {
 // The Generators of a vector env's sub-environments. A Generator's lock is taken the
 // first time its env resets during a call (a Session), and released when the call ends.
 class SubGenerators {
-  struct Source final : RandomSource {
-    py::object generator, bit_generator, acquire, release;
-    bitgen_t* bitgen = nullptr;
+  struct Source final : RandomSource, GeneratorHandles {
     double uniform() override { return bitgen->next_double(bitgen->state); }
     double standard_normal() override { return random_standard_normal(bitgen); }
   };
@@ -27,21 +25,7 @@ class SubGenerators {
   explicit SubGenerators(std::size_t n) : sources_(n) { locked_.reserve(n); }
   void set(std::size_t i, py::handle rng) {
     if (i >= sources_.size()) throw py::index_error("sub-environment index out of range");
-    if (!py::isinstance(rng, py::module_::import("numpy.random").attr("Generator"))) {
-      throw py::type_error("rng must be a numpy.random.Generator, got " +
-                           py::str(py::type::of(rng).attr("__name__")).cast<std::string>());
-    }
-    Source& s = sources_[i];
-    py::object bg = rng.attr("bit_generator");
-    py::object capsule = bg.attr("capsule");
-    auto* p = static_cast<bitgen_t*>(PyCapsule_GetPointer(capsule.ptr(), "BitGenerator"));
-    if (p == nullptr) throw py::error_already_set();
-    py::object lock = bg.attr("lock");
-    s.generator = py::reinterpret_borrow<py::object>(rng);
-    s.bit_generator = bg;
-    s.acquire = lock.attr("acquire");
-    s.release = lock.attr("release");
-    s.bitgen = p;
+    static_cast<GeneratorHandles&>(sources_[i]) = lookup_generator(rng);
   }
   py::object get(std::size_t i) const {
     if (i >= sources_.size()) throw py::index_error("sub-environment index out of range");

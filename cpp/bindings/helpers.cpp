@@ -228,15 +228,8 @@ void InplaceParams::commit() {
 // cached.
 namespace {
 
-struct GeneratorEntry {
-  py::object generator;  // the Generator, strong reference
-  py::object bit_generator;
-  py::object acquire, release;
-  bitgen_t* bitgen = nullptr;
-};
-
 struct GeneratorCache {
-  GeneratorEntry entry[2];  // the most recently used first
+  GeneratorHandles entry[2];  // the most recently used first
 };
 
 GeneratorCache& cache() {
@@ -250,27 +243,26 @@ const py::object& generator_type() {
   return *t;
 }
 
-// rng.bit_generator, its capsule's pointer and its lock's methods (rng checked).
-GeneratorEntry lookup(py::handle rng) {
-  GeneratorEntry c;
+}  // namespace
+
+GeneratorHandles lookup_generator(py::handle rng) {
   if (!py::isinstance(rng, generator_type())) {
     throw py::type_error("rng must be a numpy.random.Generator (np.random.default_rng(seed)), got " +
                          py::str(py::type::of(rng).attr("__name__")).cast<std::string>());
   }
+  GeneratorHandles h;
   py::object bg = rng.attr("bit_generator");
   py::object capsule = bg.attr("capsule");
   auto* p = static_cast<bitgen_t*>(PyCapsule_GetPointer(capsule.ptr(), "BitGenerator"));
   if (p == nullptr) throw py::error_already_set();
   py::object lock = bg.attr("lock");
-  c.generator = py::reinterpret_borrow<py::object>(rng);
-  c.bit_generator = bg;
-  c.acquire = lock.attr("acquire");
-  c.release = lock.attr("release");
-  c.bitgen = p;
-  return c;
+  h.generator = py::reinterpret_borrow<py::object>(rng);
+  h.bit_generator = bg;
+  h.acquire = lock.attr("acquire");
+  h.release = lock.attr("release");
+  h.bitgen = p;
+  return h;
 }
-
-}  // namespace
 
 GeneratorStream::GeneratorStream(py::handle rng) {
   auto& cached = cache();
@@ -278,12 +270,12 @@ GeneratorStream::GeneratorStream(py::handle rng) {
     if (cached.entry[1].generator.ptr() == rng.ptr()) {
       std::swap(cached.entry[0], cached.entry[1]);
     } else {
-      GeneratorEntry fresh = lookup(rng);
+      GeneratorHandles fresh = lookup_generator(rng);
       cached.entry[1] = std::move(cached.entry[0]);
       cached.entry[0] = std::move(fresh);
     }
   }
-  const GeneratorEntry& c = cached.entry[0];
+  const GeneratorHandles& c = cached.entry[0];
   keep_ = c.bit_generator;
   release_ = c.release;
   bitgen_ = c.bitgen;

@@ -100,6 +100,18 @@ class InplaceParams {
   darray work_;
 };
 
+// What the core needs of a numpy.random.Generator: the Generator and its BitGenerator
+// (strong references, so the pointer stays valid), the BitGenerator's capsule pointer and
+// its lock's bound acquire/release. The one place a Generator argument is checked.
+struct GeneratorHandles {
+  py::object generator, bit_generator, acquire, release;
+  bitgen_t* bitgen = nullptr;
+};
+
+// Checks that `rng` is a numpy.random.Generator (a TypeError naming `rng` otherwise) and
+// reads its handles. Call with the GIL held.
+GeneratorHandles lookup_generator(py::handle rng);
+
 // Draws from a numpy.random.Generator's BitGenerator while holding its lock, so the
 // C++ core and NumPy code consume one stream. Construct with the GIL held; the lock is
 // released by the destructor, which must also run with the GIL held.
