@@ -127,10 +127,15 @@ def test_average_reward_tracks_the_mean_reward_of_a_fixed_policy():
 # ------------------------------------------------------------------- the NumPy twin
 
 
-def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02):
-    """Run the C++ engine and the NumPy twin side by side on the same transitions."""
+def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02, adam=False):
+    """Run the C++ engine and the NumPy twin side by side on the same transitions.
+
+    ``adam``: both take Adam steps (their own optimiser objects, of lr and critic_lr).
+    """
     env_c, env_r = RandomWalk(continuous), RandomWalk(continuous)
     hp = dict(gamma=0.95, lr=lr, critic_lr=0.05, reward_lr=0.01, trace_tolerance=1e-12, **switches)
+    opts_c = dict(optimizer=_core.Adam(lr), critic_optimizer=_core.Adam(0.05)) if adam else {}
+    opts_r = dict(optimizer=ref.Adam(lr), critic_optimizer=ref.Adam(0.05)) if adam else {}
     obs_dim = 3
     if features is not None:
         core_map = pgfast.features.build(features, env_c.observation_space)
@@ -145,7 +150,7 @@ def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02
         cpol, rpol = pgfast.LinearSoftmax(d, 3, bias=True), ref.LinearSoftmax(d, 3, bias=True)
         engine = _core.SoftmaxActorCritic
     extra = {"features": core_map} if core_map is not None else {}
-    eng = engine(cpol, obs_dim=obs_dim, **extra, **hp)
+    eng = engine(cpol, obs_dim=obs_dim, **extra, **hp, **opts_c)
     state = ref.ActorCriticState.zeros(rpol.n_params, d)
 
     def x_of(obs):
@@ -169,7 +174,7 @@ def twin_run(switches, n_steps, continuous=False, features=None, seed=0, lr=0.02
         assert r_c == r_r and te_c == te_r
         a_c = eng.step1(obs_c, r_c, te_c, tr_c, rng_c)
         x_next = x_of(obs_r)
-        ref.actor_critic_step(rpol, state, x, a_r, r_r, x_next, te_r, **hp)
+        ref.actor_critic_step(rpol, state, x, a_r, r_r, x_next, te_r, **hp, **opts_r)
         if te_r or tr_r:
             state.new_episode()
             obs_c, _ = env_c.reset()
@@ -244,6 +249,112 @@ def test_cpp_matches_the_numpy_twin_with_an_entropy_bonus(continuous, features):
     assert np.all(np.abs(cpol.params) < 100)  # a run that learned, not one that diverged
     assert_array_equal(cpol.params, rpol.params)
     assert_array_equal(eng.critic_params, state.w)
+
+
+# ------------------------------------------------------------------- Adam steps
+
+
+@pytest.mark.parametrize(
+    ("continuous", "features", "switches"),
+    [(False, None, dict(lambda_actor=0.9, lambda_critic=0.9)),
+     (False, None, dict(lambda_actor=0.0, lambda_critic=0.0, average_reward=True, entropy_coef=0.05)),
+     (False, pgfast.features.TileCoding(4, 4), dict(lambda_actor=0.8, lambda_critic=0.9, traces="replacing",
+                                                    entropy_coef=0.05)),
+     (True, None, dict(lambda_actor=0.9, lambda_critic=0.9, entropy_coef=0.05))],
+    ids=["softmax", "softmax-average-reward", "softmax-tiles", "gaussian"],
+)
+def test_cpp_matches_the_numpy_twin_with_adam_steps(continuous, features, switches):
+    eng, cpol, rpol, state = twin_run(switches, 5_000, continuous=continuous, features=features,
+                                      lr=0.003, adam=True)
+    assert np.all(np.abs(cpol.params) < 100) and np.any(cpol.params != 0)  # it learned, it did not diverge
+    assert_array_equal(cpol.params, rpol.params)
+    assert_array_equal(eng.critic_params, state.w)
+    assert eng.average_reward == state.rbar
+
+
+def test_an_adam_step_is_adams_step_along_the_books_directions():
+    """One step from S = x0 to S' = x1 (R = 1): θ and w move as Adam moves them along δ z_θ and δ z_w."""
+    x0, x1 = np.array([0.5, -1.0]), np.array([1.0, 2.0])
+    policy = pgfast.LinearSoftmax(2, 3, bias=True)
+    policy.params = np.linspace(-0.3, 0.4, policy.n_params)
+    theta0 = np.array(policy.params)
+    eng = _core.SoftmaxActorCritic(policy, obs_dim=2, gamma=0.9, optimizer=_core.Adam(0.01),
+                                   critic_optimizer=_core.Adam(0.1))
+    rng = np.random.default_rng(0)
+    a = eng.act1(x0, rng)
+    eng.step1(x1, 1.0, False, False, rng)
+    # w = 0 before the step, so δ = R = 1; z_θ = ∇ln π(A|S), z_w = [x0, 1]
+    z_theta = ref.LinearSoftmax(2, 3, bias=True, params=theta0.copy()).grad_log_prob(x0, int(a))
+    # Adam's first step moves every parameter with a nonzero gradient by exactly lr·sign(g)
+    # (m̂ = g, v̂ = g², ε aside)
+    assert_allclose(np.array(policy.params) - theta0, 0.01 * np.sign(z_theta), rtol=1e-6, atol=0)
+    assert_allclose(eng.critic_params, 0.1 * np.sign(np.append(x0, 1.0)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("features", [None, pgfast.features.TileCoding(4, 4)], ids=["raw", "tiles"])
+def test_an_adam_run_saves_loads_and_keeps_training_identically(tmp_path, features):
+    a = pgfast.ActorCritic("Acrobot-v1", optimizer="adam", lr=0.003, critic_lr=0.01, lambda_actor=0.9,
+                           lambda_critic=0.9, features=features, seed=4).learn(3000)
+    state = a.state_dict()
+    assert state["optimizer"]["t"] == state["critic_optimizer"]["t"] == 3000
+    b = pgfast.ActorCritic.load(a.save(tmp_path / "ac"))
+    assert b.hyperparameters == a.hyperparameters and b.hyperparameters["optimizer"] == "adam"
+    for key in ("optimizer", "critic_optimizer"):
+        got = b.state_dict()[key]
+        assert got["t"] == state[key]["t"]
+        assert_array_equal(got["m"], state[key]["m"])
+        assert_array_equal(got["v"], state[key]["v"])
+    a.learn(2000)
+    b.learn(2000)
+    assert_array_equal(b.policy.params, a.policy.params)
+    assert_array_equal(b.critic_params, a.critic_params)
+
+
+def test_adam_steps_on_a_native_env_are_bit_identical_to_gymnasium_and_the_twin():
+    config = dict(optimizer="adam", lr=0.003, critic_lr=0.01, lambda_actor=0.9, lambda_critic=0.9, seed=3)
+    native = pgfast.ActorCritic(pgfast.envs.make("CartPole-v1"), **config).learn(4000)
+    gym_agent = pgfast.ActorCritic("CartPole-v1", **config).learn(4000)  # gymnasium's env
+    twin = pgfast.ActorCritic("CartPole-v1", backend="numpy", **config).learn(4000)
+    for other in (gym_agent, twin):
+        assert_array_equal(native.policy.params, other.policy.params)
+        assert_array_equal(native.critic_params, other.critic_params)
+        assert_array_equal(native.history["episode_return"], other.history["episode_return"])
+
+
+def test_adam_refuses_the_dutch_trace_and_a_lone_optimiser():
+    with pytest.raises(ValueError, match="dutch"):
+        pgfast.ActorCritic("CartPole-v1", optimizer="adam", traces="dutch")
+    with pytest.raises(ValueError, match="optimizer"):
+        pgfast.ActorCritic("CartPole-v1", optimizer="rmsprop")
+    with pytest.raises(ValueError, match="both"):
+        _core.SoftmaxActorCritic(pgfast.LinearSoftmax(2, 2, bias=True), obs_dim=2, optimizer=_core.Adam(0.1))
+    with pytest.raises(ValueError, match="dutch"):
+        _core.SoftmaxActorCritic(pgfast.LinearSoftmax(2, 2, bias=True), obs_dim=2, traces="dutch",
+                                 optimizer=_core.Adam(0.1), critic_optimizer=_core.Adam(0.1))
+
+
+def test_a_refused_adam_step_changes_nothing():
+    """A step that would overflow is refused: θ, w and both optimisers' moments stay as they were."""
+    policy = pgfast.LinearSoftmax(2, 2, bias=True)
+    opt, copt = _core.Adam(1e308), _core.Adam(0.1)
+    eng = _core.SoftmaxActorCritic(policy, obs_dim=2, optimizer=opt, critic_optimizer=copt)
+    rng, x = np.random.default_rng(0), np.zeros(2)  # only the biases move
+    eng.act1(x, rng)
+    eng.step1(x, 1.0, False, False, rng)  # the biases move by ±1e308: finite
+    assert np.isfinite(policy.params).all() and np.abs(policy.params).max() > 1e307
+    for _ in range(10):  # Adam keeps moving the biases the same way: a later step overflows
+        before = (np.array(policy.params), np.array(eng.critic_params), opt.t, copt.t, copt.state()[1])
+        try:
+            eng.step1(x, 1.0, False, False, rng)
+        except ValueError as e:
+            assert "non-finite" in str(e)
+            break
+    else:
+        pytest.fail("no step overflowed")
+    assert_array_equal(policy.params, before[0])
+    assert_array_equal(eng.critic_params, before[1])
+    assert (opt.t, copt.t) == before[2:4]
+    assert_array_equal(copt.state()[1], before[4])
 
 
 # ------------------------------------------------------------------- the entropy bonus

@@ -455,7 +455,8 @@ environment step. Used by pgfast.ActorCritic; see its docstring for every switch
   cls.def(py::init([](std::shared_ptr<P> policy, long long n_envs, long long obs_dim, long long n_discrete,
                       double gamma, double lambda_actor, double lambda_critic, double lr, double critic_lr,
                       double reward_lr, bool average_reward, const std::string& traces, double trace_tolerance,
-                      double entropy_coef, std::shared_ptr<FeatureMap> features, py::object step_rule) {
+                      double entropy_coef, std::shared_ptr<FeatureMap> features, py::object step_rule,
+                      std::shared_ptr<Optimizer> optimizer, std::shared_ptr<Optimizer> critic_optimizer) {
             if (n_envs < 1) throw py::value_error("n_envs must be >= 1");
             if (obs_dim < 1) throw py::value_error("obs_dim must be >= 1");
             if (n_discrete < 0) throw py::value_error("n_discrete must be >= 0");
@@ -491,14 +492,15 @@ environment step. Used by pgfast.ActorCritic; see its docstring for every switch
               };
             }
             return std::make_unique<L>(std::move(policy), c, static_cast<std::size_t>(n_envs), enc,
-                                       std::move(features), std::move(rule));
+                                       std::move(features), std::move(rule), std::move(optimizer),
+                                       std::move(critic_optimizer));
           }),
           py::arg("policy"), py::kw_only(), py::arg("n_envs") = 1, py::arg("obs_dim"), py::arg("n_discrete") = 0,
           py::arg("gamma") = 0.99, py::arg("lambda_actor") = 0.0, py::arg("lambda_critic") = 0.0,
           py::arg("lr") = 0.01, py::arg("critic_lr") = 0.1, py::arg("reward_lr") = 0.01,
           py::arg("average_reward") = false, py::arg("traces") = "accumulating",
           py::arg("trace_tolerance") = 1e-12, py::arg("entropy_coef") = 0.0, py::arg("features") = nullptr,
-          py::arg("step_rule") = py::none(),
+          py::arg("step_rule") = py::none(), py::arg("optimizer") = nullptr, py::arg("critic_optimizer") = nullptr,
           py::keep_alive<1, 2>());
   bind_steps<L>(cls);
   cls.def_property_readonly("has_rule", &L::has_rule,

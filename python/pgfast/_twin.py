@@ -119,15 +119,29 @@ class ActorCriticRule:
         action = int(a[0]) if isinstance(self.policy, reference.LinearSoftmax) else a
         xn = np.zeros(d) if x_next is None else _dense(x_next, d)
         theta, w, rbar = self.policy.params.copy(), state.w.copy(), state.rbar
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite step is refused below
-            delta = reference.actor_critic_step(
-                self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
-            )
+        optimizers = [o for o in (self.config.get("optimizer"), self.config.get("critic_optimizer"))
+                      if o is not None]
+        saved = [o.state() for o in optimizers]
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # a non-finite step is refused below
+                delta = reference.actor_critic_step(
+                    self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
+                )
+        except BaseException:
+            self.policy.params[...], state.w[...], state.rbar = theta, w, rbar
+            for o, st in zip(optimizers, saved):
+                o.set_state(*st)
+            raise
+        # the core refuses a step whose parameters or optimiser moments would not be finite
+        moments_finite = all(np.all(np.isfinite(o.state()[1])) and np.all(np.isfinite(o.state()[2]))
+                             for o in optimizers)
         if not (math.isfinite(delta) and math.isfinite(state.rbar) and np.all(np.isfinite(self.policy.params))
-                and np.all(np.isfinite(state.w))):
+                and np.all(np.isfinite(state.w)) and moments_finite):
             # refused, as the C++ step refuses it: no parameter changes (the engine then
             # restarts this environment's episode bookkeeping, and the next call its traces)
             self.policy.params[...], state.w[...], state.rbar = theta, w, rbar
+            for o, st in zip(optimizers, saved):
+                o.set_state(*st)
             raise ValueError(
                 "the update would make parameters non-finite (step size too large?); parameters kept"
             )
@@ -167,6 +181,9 @@ def actor_critic_engine(engine_cls: Any, cpp_policy: Any, **config: Any) -> tupl
     ``rule.states[e]`` environment e's traces.
     """
     policy = twin_policy(cpp_policy)
+    # the engine's defaults: no bonus, the book's steps; the optimisers are the rule's (the
+    # engine with a step rule keeps none)
+    optimizers = {k: config.pop(k, None) for k in ("optimizer", "critic_optimizer")}
     rule = ActorCriticRule(policy, config.get("n_envs", 1), **{k: config[k] for k in AC_RULE_KEYS},
-                           entropy_coef=config.get("entropy_coef", 0.0))  # the engine's default: no bonus
+                           entropy_coef=config.get("entropy_coef", 0.0), **optimizers)
     return rule.attach(engine_cls(cpp_policy, step_rule=rule, **config)), rule

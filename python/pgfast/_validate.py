@@ -316,9 +316,11 @@ class ActorCriticConfig:
     entropy_coef: float = 0.0
     log_std_init: float = 0.0
     state_dependent_std: bool = False
+    optimizer: str = "sgd"
 
     def __post_init__(self) -> None:
         _check_fields(self, {
+            "optimizer": lambda n, v: choice(n, v, _OPTIMIZERS),
             "lr": positive,
             "critic_lr": positive,
             "gamma": unit_interval,
@@ -332,11 +334,17 @@ class ActorCriticConfig:
             "log_std_init": real,
             "state_dependent_std": boolean,
         })
+        if self.optimizer == "adam" and self.traces == "dutch":
+            raise ValueError("traces='dutch' needs optimizer='sgd': true online TD(λ)'s step is no gradient "
+                             "step that Adam could take")
 
     def learner_kwargs(self) -> dict[str, Any]:
-        """Return the keyword arguments of the engine (``_core.SoftmaxActorCritic`` and its twin)."""
+        """Return the keyword arguments of the engine (``_core.SoftmaxActorCritic`` and its twin).
+
+        The optimisers themselves are objects the agent builds (``optimizer="adam"``).
+        """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.name not in ("log_std_init", "state_dependent_std")}
+                if f.name not in ("log_std_init", "state_dependent_std", "optimizer")}
 
 
 def config_from(cls: type[T], arguments: dict[str, Any]) -> T:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
-from . import _core, _twin
+from . import _core, _twin, reference
 from . import _validate as V
 from . import features as F
 from ._validate import ActorCriticConfig
@@ -139,6 +139,7 @@ class ActorCritic(_Agent):
         log_std_init: float = _AC.log_std_init,
         state_dependent_std: bool = _AC.state_dependent_std,
         entropy_coef: float = _AC.entropy_coef,
+        optimizer: str = _AC.optimizer,
     ) -> None:
         # the defaults above are ActorCriticConfig's; it checks every value (once)
         self.config: ActorCriticConfig = V.config_from(ActorCriticConfig, locals())
@@ -155,7 +156,13 @@ class ActorCritic(_Agent):
                 sp.n_features, sp.action_dim, True, hp.log_std_init, -20.0, 2.0, hp.state_dependent_std
             )
             engine = _core.GaussianActorCritic
-        extra = {"features": sp.feature_map} if sp.feature_map is not None else {}
+        extra: dict[str, Any] = {"features": sp.feature_map} if sp.feature_map is not None else {}
+        self.optimizer: Any = None
+        self.critic_optimizer: Any = None
+        if hp.optimizer == "adam":
+            mod: Any = _core if self.backend == "cpp" else reference
+            self.optimizer, self.critic_optimizer = mod.Adam(hp.lr), mod.Adam(hp.critic_lr)
+            extra.update(optimizer=self.optimizer, critic_optimizer=self.critic_optimizer)
         config = dict(n_envs=sp.n_envs, obs_dim=sp.obs_dim, n_discrete=sp.n_discrete, **hp.learner_kwargs(),
                       **extra)
         if self.backend == "cpp":
@@ -166,6 +173,11 @@ class ActorCritic(_Agent):
         # the twin policy, which shares the C++ policy's parameters (see pgfast._twin).
         self._learner, rule = _twin.actor_critic_engine(engine, policy, **config)
         self.policy = rule.policy
+
+    def _optimizers(self) -> dict[str, Any]:
+        if self.optimizer is None:  # the book's steps keep no state
+            return {}
+        return {"optimizer": self.optimizer, "critic_optimizer": self.critic_optimizer}
 
     @property
     def critic_params(self) -> np.ndarray:

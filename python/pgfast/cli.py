@@ -45,8 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=None, help="policy step size alpha^theta")
     t.add_argument("--gamma", type=float, default=None)
     t.add_argument("--entropy-coef", type=float, default=None, help="weight beta of the entropy bonus")
+    t.add_argument("--optimizer", choices=["adam", "sgd"], default=None,
+                   help="the steps: Adam, or plain SGD (actor-critic: the book's steps)")
     r = t.add_argument_group("REINFORCE")
-    r.add_argument("--optimizer", choices=["adam", "sgd"], default=None)
     r.add_argument("--baseline", choices=["none", "linear"], default=None)
     r.add_argument("--baseline-lr", type=float, default=None)
     r.add_argument("--update", choices=["per_step", "per_episode", "batch"], default=None)

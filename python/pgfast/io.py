@@ -264,6 +264,22 @@ def _value_key(state: dict[str, Any]) -> str:
     return "critic_params" if "critic_params" in state else "baseline_params"
 
 
+# The state keys of the two optimisers, by the file's names for them: the policy's, and the
+# value function's (REINFORCE's baseline, actor-critic's critic: members baseline_optimizer_*).
+def _optimizer_keys(state: dict[str, Any]) -> dict[str, str]:
+    return {"optimizer": "optimizer",
+            "baseline_optimizer": "critic_optimizer" if "critic_params" in state else "baseline_optimizer"}
+
+
+def _default_optimizer(algorithm: str) -> str:
+    """Return the optimiser of a file that names none.
+
+    REINFORCE's is Adam; actor-critic's the book's steps (files written before
+    actor-critic had an ``optimizer``).
+    """
+    return "adam" if algorithm == "reinforce" else "sgd"
+
+
 def _no_pending(agent: Any) -> dict[str, Any]:
     """Empty pending-episode arrays (an agent that learns at every step keeps none)."""
     sp = agent.spaces
@@ -320,8 +336,9 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
     state = agent.state_dict()
     value_key = _value_key(state)
     empty: dict[str, Any] = {"t": 0, "m": np.zeros(0), "v": np.zeros(0)}
-    opt = state.get("optimizer") or empty
-    bopt = state.get("baseline_optimizer") or empty
+    keys = _optimizer_keys(state)
+    opt = state.get(keys["optimizer"]) or empty
+    bopt = state.get(keys["baseline_optimizer"]) or empty
     arrays: dict[str, np.ndarray] = {
         "params": state["params"], "baseline_params": state[value_key],
         "optimizer_m": opt["m"], "optimizer_v": opt["v"],
@@ -684,7 +701,7 @@ def _expected_members(meta: dict[str, Any], members: dict[str, _Member]) -> _Exp
             raise _corrupt(f"metadata {t_key!r} is {t} but there is no Adam optimiser to restore")
         return n if t > 0 else 0
 
-    optimizer = hp.get("optimizer", "adam")
+    optimizer = hp.get("optimizer", _default_optimizer(algorithm))
     n_m = moments("optimizer_t", n_params, optimizer)
     n_bm = moments("baseline_optimizer_t", n_baseline, optimizer)
     exp: _Expected = {
@@ -894,6 +911,8 @@ def load_agent(
         other = "ActorCritic" if saved_algorithm == "actor-critic" else "Reinforce"
         raise ValueError(f"{p} holds a {saved_algorithm} model: load it with pgfast.{other}.load")
     hp = dict(meta["hyperparameters"])
+    if "optimizer" in inspect.signature(cls.__init__).parameters:
+        hp.setdefault("optimizer", _default_optimizer(saved_algorithm))
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self", "env", "features", "backend"}
     unknown = sorted(set(hp) - accepted)
     if unknown:
@@ -941,9 +960,9 @@ def load_agent(
     state["total_steps"] = meta["total_steps"]
     state["history"] = {k: arrays[m] for k, m in _history_members(meta["format_version"]).items()}
     state["rng_state"], state["eval_rng_state"] = meta["rng_state"], meta["eval_rng_state"]
-    for name in ("optimizer", "baseline_optimizer"):
-        if name in state and meta[name + "_t"] > 0:
-            state[name] = {"t": meta[name + "_t"], "m": arrays[name + "_m"], "v": arrays[name + "_v"]}
+    for name, key in _optimizer_keys(state).items():
+        if key in state and meta[name + "_t"] > 0:
+            state[key] = {"t": meta[name + "_t"], "m": arrays[name + "_m"], "v": arrays[name + "_v"]}
     if "pending" in state and "pending_R" in arrays:
         state["pending"] = {k: arrays["pending_" + k] for k in _PENDING_KEYS if "pending_" + k in arrays}
         state["pending"]["n_episodes"] = meta["pending_episodes"]

@@ -1232,6 +1232,8 @@ def actor_critic_step(
     traces: str = "accumulating",
     trace_tolerance: float = 1e-12,
     entropy_coef: float = 0.0,
+    optimizer: Any = None,
+    critic_optimizer: Any = None,
 ) -> float:
     """One actor-critic update (S&B §13.5-13.6), in place on ``policy.params`` and ``state``.
 
@@ -1244,6 +1246,15 @@ def actor_critic_step(
 
     ∇H from :meth:`LinearSoftmax.grad_entropy` (∂H/∂h_b = −π_b (ln π_b + H)) or
     :meth:`LinearGaussian.grad_entropy` (∂H/∂ log σ_j = 1).
+    With ``optimizer`` and ``critic_optimizer`` (e.g. two :class:`Adam`; both or neither)
+    the two steps are optimiser ascent steps along the same directions, and ``lr``,
+    ``critic_lr`` are not used (the optimisers carry their own)::
+
+        w ← critic_optimizer.step(w, δ z_w)
+        θ ← optimizer.step(θ, δ z_θ + β ∇H(π(·|S, θ)))
+
+    With Adam each parameter moves by about its step size whatever the scale of rewards and
+    features (the per-step analogue of A2C's RMSprop). Not with ``traces="dutch"``.
     Returns the TD error δ. The caller calls ``state.new_episode()`` before the first
     step of an episode.
     """
@@ -1273,6 +1284,15 @@ def actor_critic_step(
     # the steps: R̄, the critic, the actor
     if average_reward:
         state.rbar = state.rbar + reward_lr * delta
+    if optimizer is not None:  # scale-free steps along the same directions
+        critic_optimizer.step(state.w, delta * state.z_w)
+        g = delta * state.z_theta
+        optimizer.step(policy.params, g if bonus is None else g + bonus)
+        if hasattr(policy, "project"):
+            policy.project()
+        if not average_reward:
+            state.I *= gamma
+        return float(delta)
     if traces == "dutch":  # true online TD(λ), box p. 300
         w = state.w + critic_lr * (delta + V - state.v_old) * state.z_w
         state.w[...] = w + -(critic_lr * (V - state.v_old)) * x1

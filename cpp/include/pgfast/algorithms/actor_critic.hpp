@@ -19,6 +19,12 @@
 //   theta += alpha_th delta z_th + alpha_th beta grad H(pi(.|S))
 // with the policy's own grad H (softmax: dH/dh_b = -pi_b (ln pi_b + H); Gaussian:
 // dH/d log sigma_j = 1 inside the clamp), i.e. the gradient REINFORCE's bonus uses.
+// Optimisers (optimizer="adam"; Adam for the actor and the critic, a scale-free step): the
+// steps become optimiser ascent steps on the same per-step directions,
+//   theta <- opt_th.step(theta, delta z_th + beta grad H(pi(.|S)))
+//   w     <- opt_w.step(w, delta z_w)
+// (Adam: each parameter moves by about its lr per step whatever the scale of the rewards and
+// features); R-bar keeps its plain step. Not with the dutch trace, whose step is no gradient.
 // Every trace entry whose magnitude falls below trace_tolerance after a decay is dropped
 // (set to exactly 0), so traces stay sparse with tile coding: a step costs what the
 // recently active features cost, not what all features cost.
@@ -35,6 +41,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "../optim.hpp"
 #include "../rollout.hpp"
 
 namespace pgfast {
@@ -166,10 +173,26 @@ class ActorCritic : public Rollout<P> {
   using StepRule = std::function<std::array<double, 2>(const Transition&)>;
   bool has_rule() const { return static_cast<bool>(rule_); }
 
+  // optimizer / critic_optimizer: both null (the book's steps with lr and critic_lr) or both
+  // set (the steps above; lr and critic_lr are then the optimisers' own).
   ActorCritic(std::shared_ptr<P> policy, ActorCriticConfig cfg, std::size_t n_envs, ObsEncoder encoder,
-              std::shared_ptr<const FeatureMap> features = nullptr, StepRule rule = {})
-      : Base(std::move(policy), n_envs, encoder, std::move(features)), cfg_(cfg), rule_(std::move(rule)) {
+              std::shared_ptr<const FeatureMap> features = nullptr, StepRule rule = {},
+              std::shared_ptr<Optimizer> optimizer = nullptr, std::shared_ptr<Optimizer> critic_optimizer = nullptr)
+      : Base(std::move(policy), n_envs, encoder, std::move(features)),
+        cfg_(cfg),
+        rule_(std::move(rule)),
+        opt_(std::move(optimizer)),
+        critic_opt_(std::move(critic_optimizer)) {
     cfg_.check();
+    if (static_cast<bool>(opt_) != static_cast<bool>(critic_opt_))
+      throw std::invalid_argument("optimizer and critic_optimizer must both be given, or neither");
+    if (opt_ && cfg_.traces == TraceKind::Dutch)
+      throw std::invalid_argument("traces='dutch' needs the book's steps (no optimizer): its step is no gradient");
+    if (opt_ && rule_) throw std::invalid_argument("a step rule keeps its own optimisers");
+    if (opt_) {
+      g_.assign(pi_->n_params(), 0.0);
+      gw_.assign(d_ + 1, 0.0);
+    }
     w_.assign(d_ + 1, 0.0);
     zt_.resize(n_envs_);
     zw_.resize(n_envs_);
@@ -353,6 +376,12 @@ class ActorCritic : public Rollout<P> {
       touch_policy(bonus_, x);
       pi_->add_grad_entropy(x, cfg_.entropy_coef, bonus_.data());
     }
+    if (opt_) {
+      optimizer_steps(e, zt, zw, delta, bonus);
+      if (!avg) I_[e] *= cfg_.gamma;
+      sq_delta_[e] += delta * delta;
+      return;
+    }
     // The steps. First a pass that computes every value they would write, so that a
     // step that would make a parameter non-finite changes nothing (no undo log needed).
     const double new_rbar = avg ? rbar_ + cfg_.reward_lr * delta : rbar_;
@@ -384,6 +413,41 @@ class ActorCritic : public Rollout<P> {
     PolicyOps<P>::project(*pi_);
     if (!avg) I_[e] *= cfg_.gamma;
     sq_delta_[e] += delta * delta;
+  }
+
+  // The optimisers' steps: w along delta z_w, theta along delta z_th + beta grad H (every
+  // entry, as NumPy's delta * z + bonus computes it), then R-bar. A step that an optimiser
+  // refuses (a non-finite result) leaves theta, w, R-bar and both optimisers unchanged.
+  void optimizer_steps(std::size_t e, const Trace& zt, const Trace& zw, double delta, bool bonus) {
+    const std::size_t n = g_.size();
+    const std::vector<double>& z = zt.values();
+    if (bonus) {
+      const std::vector<double>& h = bonus_.values();
+      for (std::size_t i = 0; i < n; ++i) g_[i] = delta * z[i] + h[i];
+    } else {
+      for (std::size_t i = 0; i < n; ++i) g_[i] = delta * z[i];
+    }
+    const std::vector<double>& zv = zw.values();
+    for (std::size_t i = 0; i <= d_; ++i) gw_[i] = delta * zv[i];
+    const double new_rbar = cfg_.average_reward ? rbar_ + cfg_.reward_lr * delta : rbar_;
+    w_saved_ = w_;
+    critic_opt_->checkpoint();
+    try {
+      critic_opt_->step(w_.data(), gw_.data(), d_ + 1);
+      opt_->step(pi_->params(), g_.data(), n);  // refuses before writing anything
+    } catch (const std::invalid_argument&) {
+      w_ = w_saved_;
+      critic_opt_->rollback();
+      restart(e);
+      throw std::invalid_argument(
+          "the update would make parameters non-finite (step size too large?); parameters kept");
+    }
+    if (!std::isfinite(new_rbar)) {  // cannot happen with a finite delta and reward_lr; kept exact
+      restart(e);
+      throw std::invalid_argument("the average reward would be non-finite; parameters kept");
+    }
+    rbar_ = new_rbar;
+    PolicyOps<P>::project(*pi_);
   }
 
   // Sum of ((w_i + a z_i) + c x_i) * 0 over the nonzero x_i of [x, 1]: NaN iff the dutch
@@ -441,6 +505,8 @@ class ActorCritic : public Rollout<P> {
 
   ActorCriticConfig cfg_;
   StepRule rule_;
+  std::shared_ptr<Optimizer> opt_, critic_opt_;  // null: the book's steps
+  std::vector<double> g_, gw_, w_saved_;           // the optimisers' directions; w before a step
   std::vector<double> w_;
   double rbar_ = 0.0;
   std::vector<Trace> zt_, zw_;
