@@ -48,7 +48,7 @@ EVAL_EPISODES = 20
 
 def make_env(env_id: str) -> Any:
     """Return the native env where pgfast has one (same dynamics, fused C++ loop), else gymnasium's."""
-    if pgfast.envs.is_native(env_id):
+    if env_id in pgfast.envs.ENV_IDS:
         return pgfast.envs.make(env_id)
     return gym.make(env_id)
 

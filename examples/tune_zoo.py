@@ -148,6 +148,13 @@ SPACES: dict[str, dict[str, Any]] = {
     ),
 }
 
+# The actor-critic spaces were searched with the book's steps (one-step unless the grid sets
+# lambda), ActorCritic's defaults before the Adam defaults: each entry records them.
+BOOK_STEPS: dict[str, list[Any]] = {"optimizer": ["sgd"], "lambda_actor": [0.0], "lambda_critic": [0.0]}
+for _space in SPACES.values():
+    if _space["algo"] == "actor-critic":
+        _space["grid"] = {**BOOK_STEPS, **_space["grid"]}
+
 VERIFY_SEEDS = (0, 1, 2, 3, 4)
 
 

@@ -34,7 +34,9 @@ AGENTS = {
     "reinforce-numpy-backend": (Reinforce, {"baseline": "linear", "batch_episodes": 3, "backend": "numpy"}),
     "actor-critic-traces": (ActorCritic, {"lr": 0.001, "critic_lr": 0.01, "lambda_actor": 0.5,
                                           "lambda_critic": 0.8}),
-    "actor-critic-average-reward": (ActorCritic, {"lr": 0.001, "critic_lr": 0.01, "average_reward": True}),
+    "actor-critic-average-reward": (ActorCritic, {"lr": 0.001, "critic_lr": 0.01, "average_reward": True,
+                                                  "optimizer": "sgd"}),
+    "actor-critic-adam": (ActorCritic, {}),  # the defaults: Adam for the actor and the critic
 }
 
 
@@ -73,6 +75,9 @@ def test_the_state_keys_are_documented_per_agent():
         "optimizer", "baseline_optimizer", "pending")
     assert ActorCritic("CartPole-v1").state_keys() == (
         "params", "critic_params", "total_steps", "history", "rng_state", "eval_rng_state",
+        "optimizer", "critic_optimizer", "average_reward")
+    assert ActorCritic("CartPole-v1", optimizer="sgd").state_keys() == (
+        "params", "critic_params", "total_steps", "history", "rng_state", "eval_rng_state",
         "average_reward")
 
 
@@ -94,7 +99,8 @@ def test_a_fresh_agent_state_loads_into_a_trained_one():
     assert_state_equal(agent.state_dict(), fresh.state_dict())
 
 
-@pytest.mark.parametrize("name", ["reinforce-adam-baseline-pending", "actor-critic-average-reward"])
+@pytest.mark.parametrize("name", ["reinforce-adam-baseline-pending", "actor-critic-average-reward",
+                                  "actor-critic-adam"])
 def test_save_and_load_equal_the_state_round_trip(name, tmp_path):
     agent = trained(name)
     loaded = type(agent).load(agent.save(tmp_path / "m"))

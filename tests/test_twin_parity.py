@@ -69,9 +69,12 @@ def test_reinforce_numpy_backend_is_bit_identical_gaussian(update, state_depende
 
 
 ACTOR_CRITIC = [
-    dict(lambda_actor=la, lambda_critic=lc, traces=tr, average_reward=avg)
+    dict(optimizer="sgd", lambda_actor=la, lambda_critic=lc, traces=tr, average_reward=avg)
     for la, lc, tr, avg in itertools.product([0.0, 0.8], [0.0, 0.9], ["accumulating", "replacing", "dutch"],
                                              [False, True])
+] + [  # Adam steps (not with the dutch trace)
+    dict(optimizer="adam", lambda_actor=0.8, lambda_critic=0.9, traces=tr, average_reward=avg)
+    for tr, avg in itertools.product(["accumulating", "replacing"], [False, True])
 ]
 
 
@@ -86,10 +89,11 @@ def test_actor_critic_numpy_backend_is_bit_identical_softmax(config):
 
 
 @pytest.mark.parametrize("average_reward", [False, True])
-def test_actor_critic_numpy_backend_is_bit_identical_gaussian(average_reward):
+@pytest.mark.parametrize(("optimizer", "traces"), [("sgd", "dutch"), ("adam", "accumulating")])
+def test_actor_critic_numpy_backend_is_bit_identical_gaussian(average_reward, optimizer, traces):
     a, b = pair(pgfast.ActorCritic, "Pendulum-v1", 10_000, seed=2, lr=0.001, critic_lr=0.02,
-                features=pgfast.features.Fourier(2), lambda_actor=0.7, lambda_critic=0.8, traces="dutch",
-                average_reward=average_reward)
+                features=pgfast.features.Fourier(2), lambda_actor=0.7, lambda_critic=0.8, traces=traces,
+                average_reward=average_reward, optimizer=optimizer)
     assert np.all(np.abs(a.policy.params) < 100)  # a run that learned, not one that diverged
     assert_same_run(a, b)
     assert_array_equal(a.critic_params, b.critic_params)

@@ -92,6 +92,8 @@ class _Agent:
                 f"got {type(features).__name__}"
             )
         self._setup(env, features, seed, backend)
+        # an lr of None becomes the action space's default (the config's for_actions)
+        self.config = self.config.for_actions(self.spaces.discrete_actions)
         self._build()
 
     def _build(self) -> None:
@@ -795,8 +797,7 @@ class Reinforce(_Agent):
         ``backend="numpy"`` its updates run :func:`pgfast.reference.reinforce_update` on
         the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
         """
-        # an lr of None becomes the action space's default (ReinforceConfig.for_actions)
-        self.config = hp = self.config.for_actions(self.spaces.discrete_actions)
+        hp = self.config  # lr set by for_actions (see _init_agent)
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
             policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)

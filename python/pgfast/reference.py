@@ -1286,8 +1286,8 @@ def actor_critic_step(
         state.rbar = state.rbar + reward_lr * delta
     if optimizer is not None:  # scale-free steps along the same directions
         critic_optimizer.step(state.w, delta * state.z_w)
-        g = delta * state.z_theta
-        optimizer.step(policy.params, g if bonus is None else g + bonus)
+        direction = delta * state.z_theta
+        optimizer.step(policy.params, direction if bonus is None else direction + bonus)
         if hasattr(policy, "project"):
             policy.project()
         if not average_reward:
