@@ -29,8 +29,8 @@ BOUNDS = ((-2.4, -3.0, -0.21, -3.5), (2.4, 3.0, 0.21, 3.5))  # (low, high), as g
 FEATURES = Fourier(3, bounds=BOUNDS)
 REINFORCE = {"algo": "reinforce", "features": FEATURES, "baseline": [None, "linear"],
              "update": "per_episode", "normalize_returns": False, "lr": 0.01, "baseline_lr": 0.1}
-ACTOR_CRITIC = {"algo": "actor-critic", "features": FEATURES, "lr": 0.01, "critic_lr": 0.01, "optimizer": "sgd",
-                "lambda_actor": 0.0, "lambda_critic": 0.0}
+ACTOR_CRITIC = {"algo": "actor-critic", "features": FEATURES, "lr": 0.01, "critic_lr": 0.01,
+                "optimizer": "sgd", "lambda_actor": 0.0, "lambda_critic": 0.0}  # the book's one-step box
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

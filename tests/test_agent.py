@@ -118,7 +118,8 @@ def test_cartpole_default_settings_solve_within_150k_steps(seed):
 
 @pytest.mark.parametrize(("agent_cls", "env_id", "lr"),
                          [(Reinforce, "CartPole-v1", 0.01), (Reinforce, "Pendulum-v1", 0.003),
-                          (pgfast.ActorCritic, "CartPole-v1", 0.001), (pgfast.ActorCritic, "Pendulum-v1", 0.0003)])
+                          (pgfast.ActorCritic, "CartPole-v1", 0.001),
+                          (pgfast.ActorCritic, "Pendulum-v1", 0.0003)])
 def test_the_default_lr_depends_on_the_action_space(agent_cls, env_id, lr):
     agent = agent_cls(env_id)
     assert agent.config.lr == lr and agent.hyperparameters["lr"] == lr
