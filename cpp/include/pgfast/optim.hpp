@@ -2,6 +2,7 @@
 // moves the parameters along +grad.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -235,29 +236,29 @@ class Adam final : public Optimizer {
     const long long t = t_ + 1;
     const double bc1 = 1.0 - std::pow(b1_, static_cast<double>(t));
     const double bc2 = 1.0 - std::pow(b2_, static_cast<double>(t));
-    // The new (m_i, v_i, theta_i), computed identically by both passes below.
-    auto next = [&](std::size_t i, double& m, double& v, double& p) {
+    // One pass computes the new (m_i, v_i, theta_i) into scratch rows, which replace the
+    // state only if every value is finite. One pass, not a checking pass and a writing
+    // pass: moments that decay towards 0 (entries whose gradient is 0 step after step,
+    // e.g. one-hot states) become subnormal, and arithmetic on subnormals is slow on many
+    // CPUs; the check is std::isfinite, which does no arithmetic.
+    new_m_.resize(n);
+    new_v_.resize(n);
+    new_p_.resize(n);
+    bool finite = true;
+    for (std::size_t i = 0; i < n; ++i) {
       const double gi = c * g[i];
-      m = b1_ * (fresh ? 0.0 : m_[i]) + (1.0 - b1_) * gi;
-      v = b2_ * (fresh ? 0.0 : v_[i]) + (1.0 - b2_) * (gi * gi);
-      p = params[i] + lr_ * (m / bc1) / (std::sqrt(v / bc2) + eps_);
-    };
-    double finite = 0.0, m = 0.0, v = 0.0, p = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      next(i, m, v, p);
-      finite += m * 0.0 + v * 0.0 + p * 0.0;
+      const double m = b1_ * (fresh ? 0.0 : m_[i]) + (1.0 - b1_) * gi;
+      const double v = b2_ * (fresh ? 0.0 : v_[i]) + (1.0 - b2_) * (gi * gi);
+      const double p = params[i] + lr_ * (m / bc1) / (std::sqrt(v / bc2) + eps_);
+      new_m_[i] = m;
+      new_v_[i] = v;
+      new_p_[i] = p;
+      finite = finite && std::isfinite(m) && std::isfinite(v) && std::isfinite(p);
     }
-    if (!(finite == 0.0)) step_overflows(kWhyUpdate);
-    if (fresh) {
-      m_.assign(n, 0.0);
-      v_.assign(n, 0.0);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      next(i, m, v, p);
-      m_[i] = m;
-      v_[i] = v;
-      params[i] = p;
-    }
+    if (!finite) step_overflows(kWhyUpdate);
+    m_.swap(new_m_);
+    v_.swap(new_v_);
+    std::copy(new_p_.begin(), new_p_.end(), params);
     t_ = t;
     return norm;
   }
@@ -266,6 +267,7 @@ class Adam final : public Optimizer {
   double lr_, b1_, b2_, eps_, max_grad_norm_;
   long long t_ = 0, saved_t_ = 0;
   std::vector<double> m_, v_, saved_m_, saved_v_;
+  std::vector<double> new_m_, new_v_, new_p_;  // scratch rows of step()
 };
 
 }  // namespace pgfast
