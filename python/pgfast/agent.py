@@ -166,8 +166,10 @@ class _Agent:
         agent that loads another's state and then learns takes bit-identical steps to the
         other. It holds the policy's parameters (``params``), the value function's
         weights (``baseline_params`` of REINFORCE, ``critic_params`` of actor-critic),
-        the optimisers' states (``optimizer``, ``baseline_optimizer``: Adam's ``t``,
-        ``m`` and ``v``; SGD has none, ``{}``), ``average_reward`` (actor-critic's R̄),
+        the optimisers' states (``optimizer``, and ``baseline_optimizer`` of REINFORCE or
+        ``critic_optimizer`` of actor-critic: Adam's ``t``, ``m`` and ``v``; SGD has
+        none, ``{}``; actor-critic with the book's steps has neither key),
+        ``average_reward`` (actor-critic's R̄),
         the agent's and the evaluation random generators' states (``rng_state``,
         ``eval_rng_state``), ``history``, ``total_steps`` and, for REINFORCE, the
         finished episodes waiting for a batch update (``pending``). Steps of episodes
@@ -232,7 +234,7 @@ class _Agent:
             raise ValueError(str(e)) from None
 
     def _optimizers(self) -> dict[str, Any]:
-        """Return the optimisers whose state is kept, by state key (none for actor-critic)."""
+        """Return the optimisers whose state is kept, by state key (none by default)."""
         return {}
 
     def _check_state(self, state: Any) -> dict[str, Any]:
