@@ -196,3 +196,30 @@ def test_adam_matches_reference(cpp_optim, max_grad_norm):
     assert_twin_equal(p_cpp, p_ref)
     for x, y in zip(cpp.state(), twin.state()):
         assert_twin_equal(x, y)
+
+
+@pytest.mark.parametrize("lr", [1e-3, 1e-12, 0.5])
+def test_adam_matches_reference_through_subnormal_moments(cpp_optim, lr):
+    """Entries whose gradient stays 0 decay their first moment into the subnormals (one-hot
+    states in actor-critic's per-step Adam). The core keeps theta_i there when the step
+    provably rounds away; the bits must stay the reference's: theta of every size (0,
+    subnormal, tiny, order 1), moments from the smallest subnormal up, signed zeros."""
+    tiny = np.finfo(float).tiny
+    params = np.array([0.0, -0.0, 5e-324, 1e-310, 1e-290, 1e-200, 1e-20, 0.3, -2.0, 1e5] * 4)
+    m0 = np.repeat([5e-324, -3e-320, 1e-310, 0.9 * tiny], 10)
+    v0 = np.repeat([0.0, 1e-320, 1e-8, 2.0], 10)
+    cpp = cpp_optim.Adam(lr)
+    twin = ref.Adam(lr)
+    for opt in (cpp, twin):
+        opt.set_state(37, m0, v0)
+    p_cpp, p_ref = params.copy(), params.copy()
+    g = np.zeros(params.size)
+    g[::7] = 1e-3  # a few entries do get a gradient
+    for _ in range(400):  # the subnormal moments decay to 0 on the way
+        cpp.step(p_cpp, g)
+        twin.step(p_ref, g)
+        g = np.where(g != 0, -g, 0.0)
+        assert_twin_equal(p_cpp, p_ref)
+        np.testing.assert_array_equal(p_cpp.view(np.int64), p_ref.view(np.int64))  # signed zeros too
+    for x, y in zip(cpp.state()[1:], twin.state()[1:]):
+        np.testing.assert_array_equal(np.asarray(x).view(np.int64), np.asarray(y).view(np.int64))

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -244,12 +245,27 @@ class Adam final : public Optimizer {
     new_m_.resize(n);
     new_v_.resize(n);
     new_p_.resize(n);
+    //
+    // Where g_i = 0 and m_i is subnormal (|m_i| < DBL_MIN), the step's term
+    // lr (m / bc1) / (sqrt(v / bc2) + eps) is at most B = lr DBL_MIN / bc1 / eps, plus the
+    // rounding of its three operations (relative 2^-52 each, or absolute 2^-1074 where a
+    // result is subnormal, then divided by at least eps): below
+    // S = DBL_MIN / eps (2 lr / bc1 + 4). When |theta_i| > S 2^55 the term is below a
+    // quarter of theta_i's spacing to either neighbour, so theta_i + term rounds to theta_i
+    // exactly: theta_i is kept without the term's subnormal operations (the same bits).
+    const double skip = std::numeric_limits<double>::min() / eps_ * (2.0 * lr_ / bc1 + 4.0) * 0x1p55;
     bool finite = true;
     for (std::size_t i = 0; i < n; ++i) {
       const double gi = c * g[i];
-      const double m = b1_ * (fresh ? 0.0 : m_[i]) + (1.0 - b1_) * gi;
+      const double mo = fresh ? 0.0 : m_[i];
+      // (b1 m + (1 - b1) gi with gi = +-0 is b1 m itself unless that is a zero: IEEE's
+      // x + 0 = x, without another operation on a subnormal)
+      const double bm = b1_ * mo;
+      const double m = (gi == 0.0 && bm != 0.0) ? bm : bm + (1.0 - b1_) * gi;
       const double v = b2_ * (fresh ? 0.0 : v_[i]) + (1.0 - b2_) * (gi * gi);
-      const double p = params[i] + lr_ * (m / bc1) / (std::sqrt(v / bc2) + eps_);
+      const bool kept = g[i] == 0.0 && std::fabs(mo) < std::numeric_limits<double>::min() &&
+                        std::fabs(params[i]) > skip;
+      const double p = kept ? params[i] : params[i] + lr_ * (m / bc1) / (std::sqrt(v / bc2) + eps_);
       new_m_[i] = m;
       new_v_[i] = v;
       new_p_[i] = p;
