@@ -255,6 +255,8 @@ class SoftmaxActorCritic(_ActorCritic):
         entropy_coef: float = 0.0,
         features: Optional[FeatureMap] = None,
         step_rule: Optional[Callable[..., tuple[float, float]]] = None,
+        optimizer: Optional[Optimizer] = None,
+        critic_optimizer: Optional[Optimizer] = None,
     ) -> None: ...
 
 class GaussianActorCritic(_ActorCritic):
@@ -277,6 +279,8 @@ class GaussianActorCritic(_ActorCritic):
         entropy_coef: float = 0.0,
         features: Optional[FeatureMap] = None,
         step_rule: Optional[Callable[..., tuple[float, float]]] = None,
+        optimizer: Optional[Optimizer] = None,
+        critic_optimizer: Optional[Optimizer] = None,
     ) -> None: ...
 
 class FeatureMap:
