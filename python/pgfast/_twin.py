@@ -122,15 +122,19 @@ class ActorCriticRule:
         optimizers = [o for o in (self.config.get("optimizer"), self.config.get("critic_optimizer"))
                       if o is not None]
         saved = [o.state() for o in optimizers]
+
+        def restore() -> None:  # the step never happened: θ, w, R̄ and the optimisers' moments
+            self.policy.params[...], state.w[...], state.rbar = theta, w, rbar
+            for o, st in zip(optimizers, saved):
+                o.set_state(*st)
+
         try:
             with np.errstate(over="ignore", invalid="ignore"):  # a non-finite step is refused below
                 delta = reference.actor_critic_step(
                     self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
                 )
         except BaseException:
-            self.policy.params[...], state.w[...], state.rbar = theta, w, rbar
-            for o, st in zip(optimizers, saved):
-                o.set_state(*st)
+            restore()
             raise
         # the core refuses a step whose parameters or optimiser moments would not be finite
         moments_finite = all(np.all(np.isfinite(o.state()[1])) and np.all(np.isfinite(o.state()[2]))
@@ -139,9 +143,7 @@ class ActorCriticRule:
                 and np.all(np.isfinite(state.w)) and moments_finite):
             # refused, as the C++ step refuses it: no parameter changes (the engine then
             # restarts this environment's episode bookkeeping, and the next call its traces)
-            self.policy.params[...], state.w[...], state.rbar = theta, w, rbar
-            for o, st in zip(optimizers, saved):
-                o.set_state(*st)
+            restore()
             raise ValueError(
                 "the update would make parameters non-finite (step size too large?); parameters kept"
             )

@@ -242,9 +242,6 @@ class Adam final : public Optimizer {
     // pass: moments that decay towards 0 (entries whose gradient is 0 step after step,
     // e.g. one-hot states) become subnormal, and arithmetic on subnormals is slow on many
     // CPUs; the check is std::isfinite, which does no arithmetic.
-    new_m_.resize(n);
-    new_v_.resize(n);
-    new_p_.resize(n);
     //
     // Where g_i = 0 and m_i is subnormal (|m_i| < DBL_MIN), the step's term
     // lr (m / bc1) / (sqrt(v / bc2) + eps) is at most B = lr DBL_MIN / bc1 / eps, plus the
@@ -254,6 +251,9 @@ class Adam final : public Optimizer {
     // quarter of theta_i's spacing to either neighbour, so theta_i + term rounds to theta_i
     // exactly: theta_i is kept without the term's subnormal operations (the same bits).
     const double skip = std::numeric_limits<double>::min() / eps_ * (2.0 * lr_ / bc1 + 4.0) * 0x1p55;
+    new_m_.resize(n);
+    new_v_.resize(n);
+    new_p_.resize(n);
     bool finite = true;
     for (std::size_t i = 0; i < n; ++i) {
       const double gi = c * g[i];

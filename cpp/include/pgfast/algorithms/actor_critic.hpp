@@ -430,6 +430,11 @@ class ActorCritic : public Rollout<P> {
     const std::vector<double>& zv = zw.values();
     for (std::size_t i = 0; i <= d_; ++i) gw_[i] = delta * zv[i];
     const double new_rbar = cfg_.average_reward ? rbar_ + cfg_.reward_lr * delta : rbar_;
+    if (!std::isfinite(new_rbar)) {  // refused before either optimiser writes anything
+      restart(e);
+      throw std::invalid_argument(
+          "the update would make parameters non-finite (step size too large?); parameters kept");
+    }
     w_saved_ = w_;
     critic_opt_->checkpoint();
     try {
@@ -441,10 +446,6 @@ class ActorCritic : public Rollout<P> {
       restart(e);
       throw std::invalid_argument(
           "the update would make parameters non-finite (step size too large?); parameters kept");
-    }
-    if (!std::isfinite(new_rbar)) {  // cannot happen with a finite delta and reward_lr; kept exact
-      restart(e);
-      throw std::invalid_argument("the average reward would be non-finite; parameters kept");
     }
     rbar_ = new_rbar;
     PolicyOps<P>::project(*pi_);
