@@ -33,6 +33,15 @@ def test_entries_are_the_data_files_ids_sorted():
     assert "CartPole-v1" in zoo.entries()
 
 
+@pytest.mark.parametrize("module", ["zoo", "reference", "envs", "features", "optim"])
+def test_public_submodules_are_reachable_after_import_pgfast(module):
+    # a fresh interpreter: `import pgfast; pgfast.zoo.make(...)` as the docs write it
+    code = f"import pgfast; print(pgfast.{module}.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == f"pgfast.{module}"
+
+
 @pytest.mark.parametrize("env_id", zoo.entries())
 def test_every_entry_follows_the_schema(env_id):
     zoo._check_entry(env_id, zoo.config(env_id))

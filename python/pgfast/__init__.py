@@ -12,6 +12,8 @@ from . import (
     envs,  # registers pgfast/<id> with gymnasium
     features,
     optim,
+    reference,
+    zoo,
 )
 from ._core import LinearGaussian, LinearSoftmax, discounted_returns, policy_gradient
 from ._sweep import SweepResults, plot_sweep, sweep
@@ -36,5 +38,7 @@ __all__ = [
     "optim",
     "plot_sweep",
     "policy_gradient",
+    "reference",
     "sweep",
+    "zoo",
 ]
