@@ -347,3 +347,43 @@ def test_a_feature_map_binds_to_the_flattened_space():
     assert agent.spaces.feature_map.n_inputs == 32 + 11 + 2  # one-hot parts in [0, 1]: no bounds needed
     agent.learn(500)
     assert np.all(np.isfinite(agent.policy.params))
+
+
+class StrictBox(gym.Env):
+    """A continuous-action env that, like many user envs, asserts its actions are in the space."""
+
+    def __init__(self, action_space):
+        self.observation_space = spaces.Box(-1.0, 1.0, (3,), np.float32)
+        self.action_space = action_space
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self.observation_space.sample(), {}
+
+    def step(self, action):
+        assert self.action_space.contains(action), f"{action!r} is not in {self.action_space}"
+        self.t += 1
+        return self.observation_space.sample(), -float(np.sum(np.square(action))), False, self.t >= 25, {}
+
+
+@pytest.mark.parametrize("space", [
+    spaces.Box(-2.0, 2.0, (2,), np.float32),
+    spaces.Box(np.array([0.0, -5.0], np.float32), np.array([1e-3, 5.0], np.float32)),
+    spaces.Box(-1.0, 1.0, (2, 2), np.float32),
+    spaces.Box(-np.inf, np.inf, (1,), np.float32),
+    spaces.Box(-1.0, 1.0, (2,), np.float64),
+], ids=["sym", "asym", "2-D", "unbounded", "float64"])
+@pytest.mark.parametrize("cls", [Reinforce, pgfast.ActorCritic])
+def test_box_actions_are_elements_of_the_action_space(cls, space):
+    # clipped to the bounds and cast to the space's dtype, as Stable-Baselines3 sends them
+    agent = cls(StrictBox(space), seed=0).learn(300)
+    agent.evaluate(2, deterministic=False, seed=1)
+    obs = agent.env.observation_space.sample()
+    for deterministic in (False, True):
+        action, _ = agent.predict(obs, deterministic=deterministic)
+        assert action.dtype == space.dtype and space.contains(action)
+        batch, _ = agent.predict(np.stack([obs, obs]), deterministic=deterministic)
+        assert batch.dtype == space.dtype and batch.shape == (2, *space.shape)
+    vec = gym.vector.SyncVectorEnv([lambda: StrictBox(space) for _ in range(2)])
+    cls(vec, seed=0).learn(100)

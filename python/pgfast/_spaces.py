@@ -105,9 +105,13 @@ class SpaceAdapter:
             self.n_actions = 0
             shape = act_space.shape
             self.action_dim = int(np.prod(shape, dtype=np.int64))
-            low, high = act_space.low.ravel(), act_space.high.ravel()
-            self.action_out = lambda a: np.clip(a, low, high).reshape(shape)
-            self.action_out_batch = lambda a: np.clip(a, low, high).reshape((-1, *shape))
+            # Clipped to the bounds in float64, then cast to the space's dtype, so that the
+            # action is an element of the space (Box.contains refuses float64 for a
+            # float32 space), as Stable-Baselines3 sends it; the fused loop (fused.hpp)
+            # does the same.
+            low, high, dtype = act_space.low.ravel(), act_space.high.ravel(), act_space.dtype
+            self.action_out = lambda a: np.clip(a, low, high).astype(dtype).reshape(shape)
+            self.action_out_batch = lambda a: np.clip(a, low, high).astype(dtype).reshape((-1, *shape))
         else:
             raise ValueError(
                 f"action space {act_space} is not supported: pgfast needs Discrete (softmax "

@@ -511,7 +511,8 @@ class _Agent:
         Returns
         -------
         tuple
-            ``(action, None)``; actions are clipped to a ``Box`` action space.
+            ``(action, None)``; for a ``Box`` action space, actions are clipped to its
+            bounds and cast to its dtype (elements of the space, as ``env.step`` takes them).
         """
         x, single = self.spaces.features_of(obs, self._learner)
         if deterministic:

@@ -9,7 +9,8 @@
 //                          else a = act(S') }.
 // The action sent to the environment is the learner's, converted as agent.py does: a
 // softmax action index as an integer, a Gaussian action clipped to the action space's
-// bounds in float64 (np.clip of the float64 sample by the float32 bounds).
+// bounds in float64 (np.clip of the float64 sample by the float32 bounds), then cast to
+// the space's dtype, float32 (the nearest float32, which stays within the float32 bounds).
 #pragma once
 
 #include <algorithm>
@@ -51,7 +52,7 @@ envs::StepResult step_with(Env& env, const double* a, float* obs) {
   if constexpr (IsDiscrete<Env>::value) {
     return env.step(static_cast<std::int64_t>(a[0]), obs);
   } else {
-    return env.step(std::min(std::max(a[0], Env::kActionLow), Env::kActionHigh), obs);
+    return env.step(static_cast<float>(std::min(std::max(a[0], Env::kActionLow), Env::kActionHigh)), obs);
   }
 }
 
@@ -152,7 +153,7 @@ long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& age
   std::vector<double> rewards(n);
   std::unique_ptr<bool[]> term(new bool[n]), trunc(new bool[n]);
   std::vector<std::uint8_t> te(n), tr(n), mask(n);
-  using EnvAction = std::conditional_t<fused_detail::IsDiscrete<Env>::value, std::int64_t, double>;
+  using EnvAction = std::conditional_t<fused_detail::IsDiscrete<Env>::value, std::int64_t, float>;
   std::vector<EnvAction> env_actions(n);
   learner.begin_native_run();  // Python may have changed the parameters since the last call
   auto finite = [](const double* v, std::size_t len) {
@@ -174,7 +175,7 @@ long long run_fused_vector(envs::VectorEnv<Env>& venv, L& learner, AgentRng& age
       if constexpr (fused_detail::IsDiscrete<Env>::value) {
         env_actions[i] = static_cast<std::int64_t>(st.actions[i * aw]);
       } else {
-        env_actions[i] = std::min(std::max(st.actions[i * aw], Env::kActionLow), Env::kActionHigh);
+        env_actions[i] = static_cast<float>(std::min(std::max(st.actions[i * aw], Env::kActionLow), Env::kActionHigh));
       }
     }
     venv.step(env_actions.data(), rng_for, obs32.data(), rewards.data(), term.get(), trunc.get());
