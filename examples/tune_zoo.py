@@ -302,9 +302,14 @@ def main(argv: list[str] | None = None) -> int:
     spent = time.perf_counter() - start
     found_by = (f"{command} (tuning seeds {args.tune_seeds}: {runs} runs; "
                 f"{spent:.0f} s with verification)" if runs else f"{command} ({spent:.0f} s)")
-    if not runs and "source" in space:
-        found_by += f"; configuration from {space['source']}"
     old = zoo.get(args.env_id)
+    marker = "; configuration from "
+    if args.verify_only and old is not None and old["hyperparameters"] == hyper:
+        # a re-measurement: keep where the configuration came from
+        before = old["found_by"]
+        found_by += marker + (before.split(marker, 1)[1] if marker in before else before)
+    elif not runs and "source" in space:
+        found_by += marker + space["source"]
     new = entry_of(space, hyper, result, found_by)
     if old is not None and not args.force and min(old["result"]["greedy_mean"]) > min(result["greedy_mean"]):
         print(f"kept the zoo's entry: its worst seed {min(old['result']['greedy_mean'])} beats "

@@ -387,3 +387,37 @@ def test_box_actions_are_elements_of_the_action_space(cls, space):
         assert batch.dtype == space.dtype and batch.shape == (2, *space.shape)
     vec = gym.vector.SyncVectorEnv([lambda: StrictBox(space) for _ in range(2)])
     cls(vec, seed=0).learn(100)
+
+
+class RewardKind(gym.Env):
+    """Returns the reward `value` at every step."""
+
+    observation_space = spaces.Box(-1.0, 1.0, (2,), np.float32)
+    action_space = spaces.Discrete(2)
+
+    def __init__(self, value):
+        self.value = value
+
+    def reset(self, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.zeros(2, np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.zeros(2, np.float32), self.value, False, self.t >= 5, {}
+
+
+@pytest.mark.parametrize("value", [1, -100, True, np.float32(0.5), np.int16(-3), np.array(2.0), 2**70],
+                         ids=["int", "int-100", "bool", "float32", "int16", "0-d", "big-int"])
+def test_any_real_number_is_a_reward(value):
+    agent = Reinforce(RewardKind(value), seed=0).learn(20)
+    np.testing.assert_array_equal(agent.history["episode_return"], [5 * float(value)] * 4)
+
+
+@pytest.mark.parametrize("value", [np.array([1.0]), "1", None, 1 + 0j],
+                         ids=["shape-1", "str", "None", "complex"])
+@pytest.mark.parametrize("cls", [Reinforce, pgfast.ActorCritic])
+def test_a_reward_that_is_not_one_real_number_is_a_type_error_naming_it(cls, value):
+    with pytest.raises(TypeError, match="reward"):
+        cls(RewardKind(value), seed=0).learn(20)

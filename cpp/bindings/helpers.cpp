@@ -64,6 +64,26 @@ darray as_f64(py::handle obj, const char* name) {
   return a;
 }
 
+double as_real(py::handle obj, const char* name) {
+  PyObject* o = obj.ptr();
+  if (PyFloat_Check(o)) return PyFloat_AS_DOUBLE(o);  // float and np.float64
+  if (PyLong_CheckExact(o)) {
+    const double v = PyLong_AsDouble(o);
+    if (v == -1.0 && PyErr_Occurred()) {
+      PyErr_Clear();
+      throw py::value_error(std::string(name) + " is an int too large for a float64");
+    }
+    return v;
+  }
+  const darray a = as_f64(obj, name);
+  if (a.ndim() != 0) {
+    throw py::type_error(std::string(name) + " must be one number (a float, an int or a NumPy scalar), got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>() + " of shape " +
+                         shape_str(a));
+  }
+  return *a.data();
+}
+
 barray as_bool(py::handle obj, const char* name) {
   auto a = barray::ensure(numeric_array(obj, name, true));
   if (!a) throw py::type_error(std::string(name) + " must be convertible to a bool array");

@@ -43,6 +43,10 @@ const void* plain_data(py::handle obj, int type_num);
 // Any array-like -> C-contiguous float64 (a copy only when needed), rejecting
 // strings, objects and other non-numeric dtypes with a TypeError naming `name`.
 darray as_f64(py::handle obj, const char* name);
+// One real number (a Python float or int, a NumPy scalar or 0-d array, a bool) -> double,
+// without a NumPy call for a Python float or int (the per-step reward of an env);
+// anything else (a string, an array of shape (1,), ...) is a TypeError naming `name`.
+double as_real(py::handle obj, const char* name);
 // Any array-like of booleans (or 0/1 numbers) -> C-contiguous bool.
 barray as_bool(py::handle obj, const char* name);
 

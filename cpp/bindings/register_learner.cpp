@@ -152,8 +152,9 @@ void bind_steps(Cls& cls) {
           "Sample the first action of an episode (single environment).")
       .def(
           "step1",
-          [](L& l, py::handle obs, double reward, bool terminated, bool truncated, py::handle rng) -> py::object {
+          [](L& l, py::handle obs, py::handle reward_, bool terminated, bool truncated, py::handle rng) -> py::object {
             if (l.n_envs() != 1) throw py::value_error("step1 needs n_envs == 1; use step");
+            const double reward = as_real(reward_, "reward");
             auto& o = l.obs_buffer();
             read_row(obs, o.data(), l.encoder().obs_dim, "observation");
             const std::uint8_t te = terminated, tr = truncated, one = 1;
