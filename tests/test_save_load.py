@@ -634,3 +634,29 @@ def test_save_through_a_symbolic_link_writes_the_linked_file(saved, tmp_path):
     assert (tmp_path / "link.pgfast").is_symlink()
     assert_same_agent(other, Reinforce.load(tmp_path / "real.pgfast"))
     assert listing(tmp_path) == ["link.pgfast", "real.pgfast"]
+
+
+def test_save_creates_missing_parent_directories(tmp_path):
+    # as Stable-Baselines3's save does: model.save("models/run1/agent")
+    agent = Reinforce("CartPole-v1", seed=0).learn(300)
+    path = agent.save(tmp_path / "models" / "run1" / "agent")
+    assert path == tmp_path / "models" / "run1" / "agent.pgfast"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["agent.pgfast"]
+    assert_array_equal(Reinforce.load(path).policy.params, agent.policy.params)
+
+
+def test_save_under_a_file_is_refused_before_anything_is_written(tmp_path):
+    (tmp_path / "plain").write_text("not a directory")
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(NotADirectoryError, match="no directory"):
+        agent.save(tmp_path / "plain" / "sub" / "agent")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+
+
+def test_cli_refuses_a_save_path_under_a_file_before_training(tmp_path):
+    (tmp_path / "plain").write_text("not a directory")
+    out = subprocess.run([sys.executable, "-m", "pgfast", "train", "CartPole-v1", "--timesteps", "2000000",
+                          "--save", str(tmp_path / "plain" / "m")], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120)
+    assert out.returncode != 0
+    assert "no directory" in out.stderr and "step/s" not in out.stderr  # no training started

@@ -614,12 +614,16 @@ class _Agent:
         ------
         FileExistsError
             When ``path`` exists, is not a pgfast model and ``overwrite`` is False.
+        NotADirectoryError, PermissionError
+            When ``path`` cannot be written there.
 
         Notes
         -----
-        The model is written to a new temporary file in the same directory, synced to
-        disk and renamed over ``path``: a crash or a concurrent save never leaves half a
-        model, and nothing but ``path`` is created or removed.
+        Missing parent directories are created (``save("models/run1/agent")``), as
+        Stable-Baselines3's ``save`` does. The model is written to a new temporary file
+        in the same directory, synced to disk and renamed over ``path``: a crash or a
+        concurrent save never leaves half a model, and nothing but ``path`` and its
+        missing parents is created or removed.
         """
         from .io import save_agent
 

@@ -228,12 +228,26 @@ def check_save_target(path: PathLike, overwrite: bool = False) -> pathlib.Path:
         When the file exists, is not a pgfast model and ``overwrite`` is False.
     IsADirectoryError
         When the file is a directory.
+    NotADirectoryError
+        When a parent of the file exists but is no directory.
+    PermissionError
+        When its directory (or the nearest existing parent, from which :func:`save_agent`
+        creates the missing ones) cannot be written.
     """
     if not isinstance(overwrite, bool):
         raise TypeError(f"overwrite must be a bool, got {type(overwrite).__name__}")
     target = model_path(path)
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "cannot save a model onto a directory", str(target))
+    parent = target.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "cannot save a model under a file that is no directory",
+                                 str(parent))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "cannot save a model into a directory that is not writable",
+                              str(parent))
     if target.exists() and not overwrite and not _is_pgfast_model(target):
         raise FileExistsError(
             errno.EEXIST,
@@ -318,6 +332,8 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
         When ``path`` exists, is not a pgfast model and ``overwrite`` is False.
     IsADirectoryError
         When ``path`` is a directory.
+    NotADirectoryError, PermissionError
+        When ``path`` cannot be written (see :func:`check_save_target`).
     ValueError
         When the model's metadata is larger than :func:`read_model` reads.
     """
@@ -382,6 +398,7 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
     digest = _checksum(meta_bytes, {k: a for k, a in arrays.items() if k != "__meta__"})
     arrays["__checksum__"] = np.frombuffer(digest.encode("ascii"), dtype=np.uint8)
 
+    real.parent.mkdir(parents=True, exist_ok=True)  # as Stable-Baselines3's save does
     tmp, f = _open_temporary(real)
     try:
         with f:
