@@ -421,3 +421,15 @@ def test_any_real_number_is_a_reward(value):
 def test_a_reward_that_is_not_one_real_number_is_a_type_error_naming_it(cls, value):
     with pytest.raises(TypeError, match="reward"):
         cls(RewardKind(value), seed=0).learn(20)
+
+
+def test_evaluate_refuses_an_env_whose_spaces_do_not_fit():
+    agent = Reinforce("FrozenLake-v1", seed=0)
+    with pytest.raises(ValueError, match="env: its spaces"):
+        agent.evaluate(2, env="CartPole-v1")
+    with pytest.raises(ValueError, match="env: its spaces"):
+        agent.evaluate(2, env="Taxi-v4")  # Discrete(500) observations, 6 actions
+    # same shapes, other dynamics: allowed (a variant of the training env)
+    cartpole = Reinforce(pgfast.envs.make("CartPole-v1"), seed=0)
+    mean, _ = cartpole.evaluate(2, env=gym.make("CartPole-v1", max_episode_steps=50), seed=0)
+    assert 0 < mean <= 50

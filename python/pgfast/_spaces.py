@@ -174,6 +174,32 @@ class SpaceAdapter:
             batch = self.obs_in_batch(batch)
         return learner.encode(batch), single
 
+    def check_fits(self, env: Any) -> None:
+        """Refuse (ValueError naming ``env``) an env whose spaces the policy cannot act in.
+
+        Observations: a Box of the same shape, a Discrete of the same n and start, or
+        (Tuple, Dict, ...) an equal space; with a features callable, the callable decides.
+        Actions: a Discrete of the same n and start, or a Box of the same shape (bounds may
+        differ: actions are clipped to the training space's).
+        """
+        obs, act = env.observation_space, env.action_space
+
+        def same(mine: Any, theirs: Any) -> bool:
+            if type(mine) is not type(theirs):
+                return False
+            if isinstance(mine, spaces.Box):
+                return bool(mine.shape == theirs.shape)
+            if isinstance(mine, spaces.Discrete):
+                return bool((mine.n, mine.start) == (theirs.n, theirs.start))
+            return bool(mine == theirs)
+
+        obs_fits = self.features is not None or same(self.observation_space, obs)
+        if not (obs_fits and same(self.action_space, act)):
+            raise ValueError(
+                f"env: its spaces ({obs}, {act}) do not fit the agent's "
+                f"({self.observation_space}, {self.action_space})"
+            )
+
     def to_env_actions(self, a: Any) -> np.ndarray:
         """Policy actions (N,) or (N, action_dim) -> what the environment takes."""
         out: np.ndarray = a if self.action_out_batch is None else self.action_out_batch(a)

@@ -539,7 +539,8 @@ class _Agent:
         deterministic : bool
             Greedy actions (default) or sampled ones.
         env : str or gymnasium.Env, optional
-            Where to evaluate; default a fresh copy of the training environment.
+            Where to evaluate; default a fresh copy of the training environment. Its
+            spaces must fit the agent's (same shapes; a ``ValueError`` says otherwise).
         seed : int, optional
             Seed of the first reset of the evaluation environment.
         max_episode_steps : int, optional
@@ -561,6 +562,8 @@ class _Agent:
         eval_env = self.spaces.eval_env() if env is None else _make_env(env)
         if isinstance(eval_env, gym.vector.VectorEnv):
             raise TypeError("evaluate needs a single gymnasium.Env, not a VectorEnv")
+        if env is not None:
+            self.spaces.check_fits(eval_env)
         if max_episode_steps is None:
             spec = getattr(eval_env, "spec", None)
             limit = getattr(spec, "max_episode_steps", None)
