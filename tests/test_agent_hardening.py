@@ -433,3 +433,12 @@ def test_evaluate_refuses_an_env_whose_spaces_do_not_fit():
     cartpole = Reinforce(pgfast.envs.make("CartPole-v1"), seed=0)
     mean, _ = cartpole.evaluate(2, env=gym.make("CartPole-v1", max_episode_steps=50), seed=0)
     assert 0 < mean <= 50
+
+
+def test_a_features_callable_returning_the_wrong_thing_is_named():
+    sizes = iter([2] + [3] * 100)  # 2 values at the first call (the agent's size), then 3
+    agent = Reinforce("CartPole-v1", features=lambda obs: np.ones(next(sizes)), seed=0)
+    with pytest.raises(ValueError, match=r"features\(obs\) returned 3 values, but 2 at first"):
+        agent.learn(10)
+    with pytest.raises(TypeError, match=r"features\(obs\) must return numbers, got str"):
+        Reinforce("CartPole-v1", features=lambda obs: "abc", seed=0)

@@ -120,9 +120,15 @@ class SpaceAdapter:
 
     def _call_features(self, obs: Any) -> np.ndarray:
         assert self.features is not None
-        x = np.asarray(self.features(obs), dtype=np.float64).ravel()
+        out = self.features(obs)
+        try:
+            x = np.asarray(out, dtype=np.float64).ravel()
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"features(obs) must return numbers, got {type(out).__name__}: {e}") from None
         if x.size == 0:
             raise ValueError("features(obs) returned an empty vector")
+        if x.size != getattr(self, "obs_dim", x.size):  # obs_dim: set from the first call
+            raise ValueError(f"features(obs) returned {x.size} values, but {self.obs_dim} at first")
         return x
 
     def _call_features_batch(self, obs: Any) -> np.ndarray:
