@@ -442,3 +442,14 @@ def test_a_features_callable_returning_the_wrong_thing_is_named():
         agent.learn(10)
     with pytest.raises(TypeError, match=r"features\(obs\) must return numbers, got str"):
         Reinforce("CartPole-v1", features=lambda obs: "abc", seed=0)
+
+
+def test_predict_takes_stable_baselines3s_keywords():
+    # as stable_baselines3.common.evaluation.evaluate_policy calls it (a batch, keywords)
+    agent = Reinforce("CartPole-v1", seed=0).learn(500)
+    obs = np.random.default_rng(0).uniform(-0.05, 0.05, (3, 4))
+    actions, state = agent.predict(obs, state=None, episode_start=np.ones(3, bool), deterministic=True)
+    assert state is None
+    np.testing.assert_array_equal(actions, agent.predict(obs, deterministic=True)[0])
+    with pytest.raises(ValueError, match="state must be None"):
+        agent.predict(obs, state=(np.zeros(3),))

@@ -498,7 +498,9 @@ class _Agent:
             raise ValueError(f"{e} (at timestep {start + t + 1})") from e
 
     # ------------------------------------------------------------------ acting
-    def predict(self, obs: Any, deterministic: bool = False) -> tuple[Any, None]:
+    def predict(
+        self, obs: Any, deterministic: bool = False, *, state: Any = None, episode_start: Any = None
+    ) -> tuple[Any, None]:
         """Action(s) for one observation or a batch, as Stable-Baselines3 returns them.
 
         Parameters
@@ -507,6 +509,11 @@ class _Agent:
             One observation of the observation space, or a batch of them.
         deterministic : bool
             Greedy action (softmax mode / Gaussian mean) instead of a sample.
+        state, episode_start : None
+            Stable-Baselines3's arguments for recurrent policies, accepted so that its
+            tools (``stable_baselines3.common.evaluation.evaluate_policy``) can call this.
+            A linear policy has no state: ``state`` must be None; ``episode_start`` is
+            ignored.
 
         Returns
         -------
@@ -514,6 +521,8 @@ class _Agent:
             ``(action, None)``; for a ``Box`` action space, actions are clipped to its
             bounds and cast to its dtype (elements of the space, as ``env.step`` takes them).
         """
+        if state is not None:
+            raise ValueError("state must be None: a linear policy has no recurrent state")
         x, single = self.spaces.features_of(obs, self._learner)
         if deterministic:
             a = self.policy.mode(x)
