@@ -149,6 +149,20 @@ Returns the first observation (float32).)pbdoc")
            R"pbdoc(One step: returns (observation, reward, terminated, truncated); truncated is the
 time limit (max_episode_steps).)pbdoc")
       .def_property_readonly("state", &state_of<E>, "The internal state (float64 copy).")
+      .def("snapshot", &E::snapshot,
+           "Everything the environment holds (settings, time limit, state) as floats: what pickle and "
+           "copy carry.")
+      .def(py::pickle([](const E& e) { return py::make_tuple(e.snapshot()); },
+                      [](const py::tuple& t) {
+                        if (t.size() != 1) throw py::value_error("a native env's pickled state is one list");
+                        std::vector<double> v;
+                        try {
+                          v = t[0].cast<std::vector<double>>();
+                        } catch (const py::cast_error&) {
+                          throw py::value_error("a native env's pickled state must be a list of floats");
+                        }
+                        return E::from_snapshot(v);
+                      }))
       .def_property_readonly(
           "elapsed_steps", [](const E& e) { return e.time_limit().elapsed(); }, "Steps since the last reset.")
       .def_property_readonly(
@@ -189,7 +203,23 @@ rewards, terminated, truncated, final_observations, final_mask); the last two ar
 arrays in SAME_STEP mode (the ended envs' last observations), else None.)pbdoc")
       .def(
           "state", [](const PyVectorEnv<E>& v, std::size_t i) { return state_of(v.vec.env(i)); },
-          py::arg("index"), "The internal state of sub-environment `index`.");
+          py::arg("index"), "The internal state of sub-environment `index`.")
+      .def(
+          "snapshot",
+          [](const PyVectorEnv<E>& v, std::size_t i) {
+            if (i >= v.vec.num_envs()) throw py::index_error("sub-environment index out of range");
+            return py::make_tuple(v.vec.env(i).snapshot(), v.vec.needs_reset(i));
+          },
+          py::arg("index"),
+          "(snapshot, needs_reset) of sub-environment `index`: what pickle and copy carry.")
+      .def(
+          "restore",
+          [](PyVectorEnv<E>& v, std::size_t i, const std::vector<double>& snapshot, bool needs_reset) {
+            if (i >= v.vec.num_envs()) throw py::index_error("sub-environment index out of range");
+            v.vec.restore(i, E::from_snapshot(snapshot), needs_reset);
+          },
+          py::arg("index"), py::arg("snapshot"), py::arg("needs_reset"),
+          "Put sub-environment `index` back as snapshot(index) left it.");
   return cls;
 }
 

@@ -297,6 +297,28 @@ class _Agent:
         self.rng.bit_generator.state = state["rng_state"]
         self._eval_rng.bit_generator.state = state["eval_rng_state"]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Return what pickle and copy.deepcopy carry: how to make the agent again, and its state.
+
+        The environment (an object: it is pickled or copied with the agent), the feature
+        spec or callable, the backend, :attr:`hyperparameters` and :meth:`state_dict`.
+        """
+        return {
+            "env": self.env,
+            "features": self.features,
+            "backend": self.backend,
+            "hyperparameters": self.hyperparameters,
+            "state": self.state_dict(),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Make the agent from :meth:`__getstate__`'s dict, as :meth:`load` does from a file."""
+        type(self).__init__(  # type: ignore[call-arg]
+            self, state["env"], features=state["features"], backend=state["backend"],
+            **state["hyperparameters"],
+        )
+        self.load_state_dict(state["state"])
+
     # ------------------------------------------------------------------ learning
     def learn(
         self: _A,

@@ -154,6 +154,12 @@ class NativeEnv(gym.Env[_Obs, Any]):
         super().reset(seed=seed)
         self._needs_reset = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and copy everything but the rendering env (made again when rendering)."""
+        state = dict(self.__dict__)
+        state["_gym_env"] = None
+        return state
+
     def _sync_render_env(self, env: gym.Env[Any, Any]) -> None:
         env.state = self._core.state  # type: ignore[attr-defined]
 
@@ -369,6 +375,23 @@ class NativeVectorEnv(VectorEnv[_Obs, Any, Any]):
 
     def _make_core(self, num_envs: int, mode: int, template: NativeEnv) -> Any:
         raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and copy the sub-environments' states and Generators with the rest."""
+        state = dict(self.__dict__)
+        core = state.pop("_core")
+        state["_core_state"] = [(*core.snapshot(i), core.get_rng(i)) for i in range(self.num_envs)]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Make the C++ vector env again and put each sub-environment back."""
+        subs = state.pop("_core_state")
+        self.__dict__.update(state)
+        self._core = self._make_core(self.num_envs, _AUTORESET_CODES[self.autoreset_mode], self._template)
+        for i, (snapshot, needs_reset, rng) in enumerate(subs):
+            self._core.restore(i, snapshot, needs_reset)
+            if rng is not None:
+                self._core.set_rng(i, rng)
 
     @property
     def core(self) -> Any:

@@ -57,7 +57,7 @@ BoundsLike = Any
 #: Bounds as a spec stores them: two numbers, or two tuples of one number per input.
 Bounds = tuple[Union[float, tuple[float, ...]], Union[float, tuple[float, ...]]]
 
-_MAX_FEATURES = 2**26  # the C++ core's kMaxFeatures (RBF.grid refuses larger grids up front)
+_MAX_FEATURES = 2**20  # the C++ core's kMaxDenseFeatures (RBF.grid refuses larger grids up front)
 
 
 def _set(spec: Any, name: str, value: Any) -> None:

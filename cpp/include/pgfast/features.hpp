@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -27,13 +28,26 @@ namespace pgfast {
 // (and a policy holds n_actions such rows of parameters), so counts past this are a
 // clear error before anything is allocated.
 constexpr std::size_t kMaxFeatures = std::size_t{1} << 26;
+// Largest feature count of a map that expands its inputs into a dense x(s) (Polynomial,
+// Fourier, RBF): every step computes all of it and REINFORCE stores it (8 MiB a step at
+// this limit), so a larger basis (e.g. a coupled Fourier basis over many inputs:
+// (order + 1)^k terms) is a mistake to report, not a run to start.
+constexpr std::size_t kMaxDenseFeatures = std::size_t{1} << 20;
 
 namespace detail {
 
-inline std::size_t checked_feature_count(double count, const char* what) {
-  if (!(count <= static_cast<double>(kMaxFeatures))) {
-    throw std::invalid_argument(std::string(what) + " would have " + std::to_string(count) +
-                                " features, more than the limit of " + std::to_string(kMaxFeatures));
+inline std::size_t checked_feature_count(double count, const char* what, std::size_t limit = kMaxFeatures) {
+  if (!(count <= static_cast<double>(limit))) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", count);
+    std::string msg = std::string(what) + " would have " + buf + " features, more than the limit of " +
+                      std::to_string(limit);
+    if (limit == kMaxDenseFeatures) {
+      msg += " for a dense basis (x(s) is computed and stored at every step): use fewer inputs, a lower "
+             "order or degree, the uncoupled form (Fourier coupled=False, Polynomial interaction=False), "
+             "or TileCoding, which is sparse";
+    }
+    throw std::invalid_argument(msg);
   }
   return static_cast<std::size_t>(count);
 }
@@ -43,8 +57,10 @@ inline std::size_t checked_feature_count(double count, const char* what) {
 inline std::vector<std::uint32_t> exponent_vectors(std::size_t k, std::size_t n, bool coupled,
                                                    const char* what) {
   const std::size_t m =
-      coupled ? checked_feature_count(std::pow(static_cast<double>(n + 1), static_cast<double>(k)), what)
-              : checked_feature_count(1.0 + static_cast<double>(k) * static_cast<double>(n), what);
+      coupled ? checked_feature_count(std::pow(static_cast<double>(n + 1), static_cast<double>(k)), what,
+                                      kMaxDenseFeatures)
+              : checked_feature_count(1.0 + static_cast<double>(k) * static_cast<double>(n), what,
+                                      kMaxDenseFeatures);
   std::vector<std::uint32_t> c(m * k, 0);
   if (coupled) {
     for (std::size_t i = 0; i < m; ++i) {
@@ -161,7 +177,7 @@ class FourierFeatures final : public DenseFeatureMap {
     c_ = detail::exponent_vectors(k_, n_, coupled_, "Fourier");
     nc_ = c_.size() / k_;
     m_ = full_ ? 2 * nc_ - 1 : nc_;
-    detail::checked_feature_count(static_cast<double>(m_), "Fourier");
+    detail::checked_feature_count(static_cast<double>(m_), "Fourier", kMaxDenseFeatures);
     scale_.resize(m_);
     for (std::size_t i = 0; i < nc_; ++i) {
       double sq = 0.0;
@@ -248,7 +264,7 @@ class RBFFeatures final : public DenseFeatureMap {
       : k_(n_inputs), centers_(std::move(centers)), widths_(std::move(widths)) {
     require_positive(n_inputs, "n_inputs");
     if (widths_.empty()) throw std::invalid_argument("RBF needs at least one center");
-    detail::checked_feature_count(static_cast<double>(widths_.size()), "RBF");
+    detail::checked_feature_count(static_cast<double>(widths_.size()), "RBF", kMaxDenseFeatures);
     if (centers_.size() != widths_.size() * k_) {
       throw std::invalid_argument("centers must have shape (" + std::to_string(widths_.size()) + ", " +
                                   std::to_string(k_) + ")");
@@ -311,7 +327,9 @@ class TileCodingFeatures final : public FeatureMap {
     // Indices are uint32; the policy's parameters (n_actions rows of n_features) are the
     // real memory bound, checked when the policy is made.
     if (!(total <= static_cast<double>(std::numeric_limits<std::uint32_t>::max()))) {
-      throw std::invalid_argument("TileCoding would have " + std::to_string(total) +
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.0f", total);
+      throw std::invalid_argument(std::string("TileCoding would have ") + buf +
                                   " tiles, more than the limit of 2^32 - 1");
     }
     per_tiling_ = static_cast<std::size_t>(per);

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -14,7 +16,84 @@
 
 #include "numpy_math.hpp"
 
+#if defined(_WIN32)
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#include <windows.h>
+#else
+#include <unistd.h>
+#endif
+
 namespace pgfast {
+
+// Thrown when a run would hold more memory than the machine has (Python: MemoryError):
+// a clear error instead of the operating system killing the process.
+class MemoryLimitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Bytes of memory this process may use (0 when the platform does not say): the
+// physical memory, or a Linux control group's limit (a container's) when lower.
+inline double memory_limit_bytes() {
+  double bytes = 0.0;
+#if defined(_WIN32)
+  MEMORYSTATUSEX st;
+  st.dwLength = sizeof(st);
+  if (GlobalMemoryStatusEx(&st)) bytes = static_cast<double>(st.ullTotalPhys);
+#elif defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && page > 0) bytes = static_cast<double>(pages) * static_cast<double>(page);
+#endif
+#if defined(__linux__)
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream f(path);
+    double limit = 0.0;
+    if (f >> limit && limit > 0.0 && (bytes == 0.0 || limit < bytes)) bytes = limit;  // "max" reads as nothing
+  }
+#endif
+  return bytes;
+}
+
+namespace detail {
+inline std::atomic<double>& memory_budget() {
+  static std::atomic<double> budget{memory_limit_bytes() > 0.0 ? memory_limit_bytes() / 2.0
+                                                                 : std::numeric_limits<double>::infinity()};
+  return budget;
+}
+}  // namespace detail
+
+// What one policy or one learner's recorded episodes may hold: half the memory limit
+// (unlimited when unknown). set_memory_budget changes it (pgfast._core.set_memory_budget).
+inline double memory_budget_bytes() { return detail::memory_budget().load(std::memory_order_relaxed); }
+inline void set_memory_budget(double bytes) {
+  if (!(bytes > 0.0)) throw std::invalid_argument("bytes must be > 0");
+  detail::memory_budget().store(bytes, std::memory_order_relaxed);
+}
+
+// "5.1 GiB" (or MiB below one GiB), for messages.
+inline std::string format_bytes(double bytes) {
+  const bool gib = bytes >= 1024.0 * 1024.0 * 1024.0;
+  const double v = bytes / (gib ? 1024.0 * 1024.0 * 1024.0 : 1024.0 * 1024.0);
+  const long tenths = std::lround(v * 10.0);
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + (gib ? " GiB" : " MiB");
+}
+
+// "pgfast's memory budget (12.0 GiB, ...)", for messages.
+inline std::string memory_budget_text() {
+  return "pgfast's memory budget (" + format_bytes(memory_budget_bytes()) +
+         "; by default half of this machine's memory, set by pgfast.set_memory_budget)";
+}
+
+// Throws std::invalid_argument when `bytes` exceed the memory budget; `what` says what
+// would hold them.
+inline void check_memory(double bytes, const std::string& what) {
+  if (bytes > memory_budget_bytes()) {
+    throw std::invalid_argument(what + " would need about " + format_bytes(bytes) + ", more than " + memory_budget_text());
+  }
+}
 
 // Largest parameter/feature count accepted: far beyond any linear policy that
 // fits in memory, small enough that every product below stays exact.

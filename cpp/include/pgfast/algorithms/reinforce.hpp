@@ -174,6 +174,10 @@ class Learner : public Rollout<P> {
   // loop: every environment has a pending action, rewards and observations are finite).
   void record_unchecked(const double* rewards, const std::uint8_t* terminated, const std::uint8_t* truncated,
                         const double* final_obs, const std::uint8_t* mask) {
+    for (std::size_t e = 0; e < n_envs_; ++e) {  // before anything changes
+      if (mask && !mask[e]) continue;
+      if (episodes_[e].R.size() == episodes_[e].R.capacity()) check_episode_memory(e);
+    }
     for (std::size_t e = 0; e < n_envs_; ++e) {
       if (mask && !mask[e]) continue;
       Episode& ep = episodes_[e];
@@ -198,7 +202,7 @@ class Learner : public Rollout<P> {
 
   // Forgets unfinished episodes (e.g. when the environments are reset by the caller).
   void discard_unfinished() {
-    for (auto& ep : episodes_) ep.clear();
+    for (auto& ep : episodes_) ep = Episode{};  // and give back their memory (a long episode's may be large)
     this->forget_pending();
   }
 
@@ -239,6 +243,25 @@ class Learner : public Rollout<P> {
   }
 
  private:
+  // REINFORCE keeps every step of its unfinished episodes and of the finished episodes
+  // waiting for an update. Called when episode e's buffers are about to grow (they
+  // double: rarely): MemoryLimitError when the steps kept, with episode e's doubled,
+  // would pass the memory budget (a long or endless episode of large features).
+  void check_episode_memory(std::size_t e) const {
+    const double step_bytes =
+        static_cast<double>(sparse_ ? na_ * sizeof(std::uint32_t) : d_ * sizeof(double)) +
+        static_cast<double>((aw_ + 1 + (keeping_ ? kw_ + 1 : 0)) * sizeof(double));
+    std::size_t steps = pool_.R.size() + std::max<std::size_t>(episodes_[e].R.size(), 1);
+    for (const Episode& ep : episodes_) steps += ep.R.size();
+    const double bytes = static_cast<double>(steps) * step_bytes;
+    if (bytes > memory_budget_bytes()) {
+      throw MemoryLimitError(
+          "REINFORCE keeps every step of an episode until it ends, and " + std::to_string(steps) +
+          " steps of " + std::to_string(static_cast<long long>(step_bytes)) + " bytes each (x(s) has " + std::to_string(d_) +
+          " features) would need about " + format_bytes(bytes) + ", more than " + memory_budget_text() + ": use fewer features, a time limit "
+          "(gymnasium.wrappers.TimeLimit) or ActorCritic, which learns at every step");
+    }
+  }
 
   void close_episode(std::size_t e, bool terminated, const double* final_obs) {
     Episode& ep = episodes_[e];

@@ -76,6 +76,21 @@ class Acrobot {
   void copy_state(double* out) const {
     for (int i = 0; i < kStateDim; ++i) out[i] = state_[i];
   }
+  // Snapshot (see SnapshotReader): the float32 trig mode, the time limit, the state.
+  std::vector<double> snapshot() const {
+    std::vector<double> out{static_cast<double>(static_cast<int>(trig_))};
+    time_limit_.save(out);
+    out.insert(out.end(), state_, state_ + 4);
+    return out;
+  }
+  static Acrobot from_snapshot(const std::vector<double>& v) {
+    SnapshotReader r(v, 3 + 4, "Acrobot");
+    const bool libm = r.flag();
+    Acrobot e(0, libm ? Float32Trig::kLibm : Float32Trig::kNumpySimd);
+    e.time_limit_ = TimeLimit::load(r);
+    for (double& x : e.state_) x = r.real();
+    return e;
+  }
   const TimeLimit& time_limit() const { return time_limit_; }
 
  private:

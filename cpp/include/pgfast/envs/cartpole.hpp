@@ -82,6 +82,23 @@ class CartPole {
   }
 
   // Steps taken after the episode terminated (gymnasium warns on the first one); -1 before.
+  // Snapshot (see SnapshotReader): sutton_barto_reward, the time limit, the state, steps_beyond_terminated.
+  std::vector<double> snapshot() const {
+    std::vector<double> out{sutton_barto_reward_ ? 1.0 : 0.0};
+    time_limit_.save(out);
+    out.insert(out.end(), state_, state_ + kObsDim);
+    out.push_back(static_cast<double>(steps_beyond_terminated_));
+    return out;
+  }
+  static CartPole from_snapshot(const std::vector<double>& v) {
+    SnapshotReader r(v, 3 + kObsDim + 1, "CartPole");
+    const bool sb = r.flag();
+    CartPole e(sb, 0);
+    e.time_limit_ = TimeLimit::load(r);
+    for (double& x : e.state_) x = r.real();
+    e.steps_beyond_terminated_ = r.integer(-1);
+    return e;
+  }
   std::int64_t steps_beyond_terminated() const { return steps_beyond_terminated_; }
   const TimeLimit& time_limit() const { return time_limit_; }
 

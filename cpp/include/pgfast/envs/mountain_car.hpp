@@ -57,6 +57,22 @@ class MountainCar {
     out[0] = position_;
     out[1] = velocity_;
   }
+  // Snapshot (see SnapshotReader): goal_velocity, the time limit, position, velocity.
+  std::vector<double> snapshot() const {
+    std::vector<double> out{goal_velocity_};
+    time_limit_.save(out);
+    out.push_back(position_);
+    out.push_back(velocity_);
+    return out;
+  }
+  static MountainCar from_snapshot(const std::vector<double>& v) {
+    SnapshotReader r(v, 5, "MountainCar");
+    MountainCar e(r.real(), 0);
+    e.time_limit_ = TimeLimit::load(r);
+    e.position_ = r.real();
+    e.velocity_ = r.real();
+    return e;
+  }
   const TimeLimit& time_limit() const { return time_limit_; }
 
  private:

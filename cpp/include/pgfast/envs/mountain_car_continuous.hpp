@@ -106,6 +106,29 @@ class MountainCarContinuous {
     out[0] = position_;
     out[1] = velocity_;
   }
+  // Snapshot (see SnapshotReader): goal_velocity, the time limit, position, velocity and
+  // whether they are float32 yet (after the first step).
+  std::vector<double> snapshot() const {
+    std::vector<double> out{goal_velocity_};
+    time_limit_.save(out);
+    out.push_back(position_);
+    out.push_back(velocity_);
+    out.push_back(float32_state_ ? 1.0 : 0.0);
+    return out;
+  }
+  static MountainCarContinuous from_snapshot(const std::vector<double>& v) {
+    SnapshotReader r(v, 6, "MountainCarContinuous");
+    MountainCarContinuous e(r.real(), 0);
+    e.time_limit_ = TimeLimit::load(r);
+    e.position_ = r.real();
+    e.velocity_ = r.real();
+    e.float32_state_ = r.flag();
+    if (e.float32_state_ && (static_cast<double>(static_cast<float>(e.position_)) != e.position_ ||
+                             static_cast<double>(static_cast<float>(e.velocity_)) != e.velocity_)) {
+      throw std::invalid_argument("MountainCarContinuous state: a float32 state holds a value float32 cannot");
+    }
+    return e;
+  }
   const TimeLimit& time_limit() const { return time_limit_; }
 
  private:

@@ -51,6 +51,22 @@ class Pendulum {
     out[0] = th_;
     out[1] = thdot_;
   }
+  // Snapshot (see SnapshotReader): g, the time limit, th, thdot.
+  std::vector<double> snapshot() const {
+    std::vector<double> out{g_};
+    time_limit_.save(out);
+    out.push_back(th_);
+    out.push_back(thdot_);
+    return out;
+  }
+  static Pendulum from_snapshot(const std::vector<double>& v) {
+    SnapshotReader r(v, 5, "Pendulum");
+    Pendulum e(r.real(), 0);
+    e.time_limit_ = TimeLimit::load(r);
+    e.th_ = r.real();
+    e.thdot_ = r.real();
+    return e;
+  }
   const TimeLimit& time_limit() const { return time_limit_; }
 
   // ((x + pi) % (2 pi)) - pi, with NumPy's floored modulo.

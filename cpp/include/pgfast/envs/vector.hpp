@@ -33,6 +33,11 @@ class VectorEnv {
   Env& env(std::size_t i) { return envs_.at(i); }
   const Env& env(std::size_t i) const { return envs_.at(i); }
   bool needs_reset(std::size_t i) const { return autoreset_.at(i) != 0; }
+  // Puts env i back as a snapshot left it (unpickling a vector env).
+  void restore(std::size_t i, Env env, bool needs_reset) {
+    envs_.at(i) = std::move(env);
+    autoreset_[i] = needs_reset ? 1 : 0;
+  }
 
   // Resets env i (reset(seed=..., options=...) or a reset_mask entry): obs_i gets its
   // kObsDim values.
