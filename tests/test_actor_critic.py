@@ -651,7 +651,7 @@ def test_an_entropy_bonus_run_saves_loads_and_keeps_training_identically(tmp_pat
 
 def test_a_reinforce_file_is_not_an_actor_critic(tmp_path):
     path = pgfast.Reinforce("CartPole-v1", seed=0).learn(500).save(tmp_path / "r.pgfast")
-    with pytest.raises(ValueError, match=r"holds a reinforce model: load it with pgfast\.Reinforce\.load"):
+    with pytest.raises(ValueError, match=r"holds a Reinforce model: load it with pgfast\.Reinforce\.load"):
         pgfast.ActorCritic.load(path)
 
 
@@ -665,3 +665,9 @@ def test_the_comparison_example_runs_tiny(tmp_path):
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "f.png").is_file() and proc.stdout.count("greedy return") == 3
+
+
+def test_an_actor_critic_file_is_not_a_reinforce_model(tmp_path):
+    path = pgfast.ActorCritic("CartPole-v1", seed=0).learn(500).save(tmp_path / "a.pgfast")
+    with pytest.raises(ValueError, match=r"holds an ActorCritic model: load it with pgfast\.ActorCritic\.load"):
+        pgfast.Reinforce.load(path)

@@ -926,7 +926,8 @@ def load_agent(
     saved_algorithm, wanted = meta.get("algorithm", "reinforce"), _algorithm(cls)
     if saved_algorithm != wanted:
         other = "ActorCritic" if saved_algorithm == "actor-critic" else "Reinforce"
-        raise ValueError(f"{p} holds a {saved_algorithm} model: load it with pgfast.{other}.load")
+        article = "an" if other == "ActorCritic" else "a"
+        raise ValueError(f"{p} holds {article} {other} model: load it with pgfast.{other}.load")
     hp = dict(meta["hyperparameters"])
     if "optimizer" in inspect.signature(cls.__init__).parameters:
         hp.setdefault("optimizer", _default_optimizer(saved_algorithm))
