@@ -25,6 +25,14 @@
 #include <unistd.h>
 #endif
 
+// Marks a function that runs rarely (an error path): kept out of line, so that it does
+// not weigh on the inlining of the per-step code that calls it.
+#if defined(__GNUC__) || defined(__clang__)
+#define PGFAST_COLD __attribute__((cold, noinline))
+#else
+#define PGFAST_COLD
+#endif
+
 namespace pgfast {
 
 // Thrown when a run would hold more memory than the machine has (Python: MemoryError):

@@ -247,7 +247,7 @@ class Learner : public Rollout<P> {
   // waiting for an update. Called when episode e's buffers are about to grow (they
   // double: rarely): MemoryLimitError when the steps kept, with episode e's doubled,
   // would pass the memory budget (a long or endless episode of large features).
-  void check_episode_memory(std::size_t e) const {
+  PGFAST_COLD void check_episode_memory(std::size_t e) const {
     const double step_bytes =
         static_cast<double>(sparse_ ? na_ * sizeof(std::uint32_t) : d_ * sizeof(double)) +
         static_cast<double>((aw_ + 1 + (keeping_ ? kw_ + 1 : 0)) * sizeof(double));
