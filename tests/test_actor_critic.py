@@ -635,7 +635,8 @@ def test_actor_critic_saves_loads_and_keeps_training_identically(tmp_path, featu
     b.learn(2000)
     assert_array_equal(b.policy.params, a.policy.params)
     assert_array_equal(b.critic_params, a.critic_params)
-    with pytest.raises(ValueError, match=r"holds an ActorCritic model: load it with pgfast\.ActorCritic\.load"):
+    match = r"holds an ActorCritic model: load it with pgfast\.ActorCritic\.load"
+    with pytest.raises(ValueError, match=match):
         pgfast.Reinforce.load(path)
 
 
