@@ -151,18 +151,19 @@ time limit (max_episode_steps).)pbdoc")
       .def_property_readonly("state", &state_of<E>, "The internal state (float64 copy).")
       .def("snapshot", &E::snapshot,
            "Everything the environment holds (settings, time limit, state) as floats: what pickle and "
-           "copy carry.")
-      .def(py::pickle([](const E& e) { return py::make_tuple(e.snapshot()); },
-                      [](const py::tuple& t) {
-                        if (t.size() != 1) throw py::value_error("a native env's pickled state is one list");
-                        std::vector<double> v;
-                        try {
-                          v = t[0].cast<std::vector<double>>();
-                        } catch (const py::cast_error&) {
-                          throw py::value_error("a native env's pickled state must be a list of floats");
-                        }
-                        return E::from_snapshot(v);
-                      }))
+           "copy carry (pgfast._pickling).")
+      .def_static(
+          "from_snapshot",
+          [](py::handle values) {
+            std::vector<double> v;
+            try {
+              v = values.cast<std::vector<double>>();
+            } catch (const py::cast_error&) {
+              throw py::value_error("a native env's snapshot must be a list of floats");
+            }
+            return E::from_snapshot(v);
+          },
+          py::arg("snapshot"), "The environment a snapshot() describes (every value checked).")
       .def_property_readonly(
           "elapsed_steps", [](const E& e) { return e.time_limit().elapsed(); }, "Steps since the last reset.")
       .def_property_readonly(

@@ -238,18 +238,6 @@ whose gradient is zero).)pbdoc");
           }),
           py::arg("n_features"), py::arg("n_actions"), py::arg("bias") = true);
   bind_common<LinearSoftmax>(cls);
-  cls.def(py::pickle(
-      [](const LinearSoftmax& p) {
-        return py::make_tuple(p.n_features(), p.n_actions(), p.bias(),
-                              py::array_t<double>(static_cast<py::ssize_t>(p.n_params()), p.params()));
-      },
-      [](const py::tuple& t) {
-        if (t.size() != 4) throw py::value_error("a LinearSoftmax's pickled state has 4 items");
-        auto p = std::make_shared<LinearSoftmax>(as_size(t[0], "n_features"), as_size(t[1], "n_actions"),
-                                                 t[2].cast<bool>());
-        assign_vector(p->params(), p->n_params(), t[3], "params");
-        return p;
-      }));
   cls.def_property_readonly("n_actions", &LinearSoftmax::n_actions, "Number of discrete actions.")
       .def(
           "probs",
@@ -338,20 +326,6 @@ gradient is 0.)pbdoc");
           py::arg("log_std_init") = 0.0, py::arg("log_std_min") = -20.0,
           py::arg("log_std_max") = 2.0, py::arg("state_dependent_std") = false);
   bind_common<LinearGaussian>(cls);
-  cls.def(py::pickle(
-      [](const LinearGaussian& p) {
-        return py::make_tuple(p.n_features(), p.action_dim(), p.bias(), p.log_std_min(), p.log_std_max(),
-                              p.state_dependent_std(),
-                              py::array_t<double>(static_cast<py::ssize_t>(p.n_params()), p.params()));
-      },
-      [](const py::tuple& t) {
-        if (t.size() != 7) throw py::value_error("a LinearGaussian's pickled state has 7 items");
-        auto p = std::make_shared<LinearGaussian>(as_size(t[0], "n_features"), as_size(t[1], "action_dim"),
-                                                  t[2].cast<bool>(), 0.0, t[3].cast<double>(), t[4].cast<double>(),
-                                                  t[5].cast<bool>());
-        assign_vector(p->params(), p->n_params(), t[6], "params");
-        return p;
-      }));
   cls.def_property_readonly("action_dim", &LinearGaussian::action_dim, "Action dimension.")
       .def_property_readonly("state_dependent_std", &LinearGaussian::state_dependent_std,
                              "Whether the log-std is linear in x(s) (else one parameter per dimension).")

@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import (
     _core,
     _numpy_math,  # noqa: F401  (switches the core to the np.exp/np.log NumPy uses)
+    _pickling,  # noqa: F401  (registers pickle/copy support for the core's objects)
     envs,  # registers pgfast/<id> with gymnasium
     features,
     optim,
