@@ -85,6 +85,15 @@ py::array_t<float> reset_one(E& env, py::handle rng, double a, double b) {
   return obs;
 }
 
+// A snapshot argument (what E::snapshot() gave, as pickle carried it): a list of floats.
+std::vector<double> as_snapshot(py::handle values) {
+  try {
+    return values.cast<std::vector<double>>();
+  } catch (const py::cast_error&) {
+    throw py::value_error("a native env's snapshot must be a list of floats");
+  }
+}
+
 template <class E>
 py::array_t<double> state_of(const E& env) {
   py::array_t<double> out(E::kStateDim);
@@ -154,15 +163,7 @@ time limit (max_episode_steps).)pbdoc")
            "copy carry (pgfast._pickling).")
       .def_static(
           "from_snapshot",
-          [](py::handle values) {
-            std::vector<double> v;
-            try {
-              v = values.cast<std::vector<double>>();
-            } catch (const py::cast_error&) {
-              throw py::value_error("a native env's snapshot must be a list of floats");
-            }
-            return E::from_snapshot(v);
-          },
+          [](py::handle values) { return E::from_snapshot(as_snapshot(values)); },
           py::arg("snapshot"), "The environment a snapshot() describes (every value checked).")
       .def_property_readonly(
           "elapsed_steps", [](const E& e) { return e.time_limit().elapsed(); }, "Steps since the last reset.")
@@ -215,9 +216,9 @@ arrays in SAME_STEP mode (the ended envs' last observations), else None.)pbdoc")
           "(snapshot, needs_reset) of sub-environment `index`: what pickle and copy carry.")
       .def(
           "restore",
-          [](PyVectorEnv<E>& v, std::size_t i, const std::vector<double>& snapshot, bool needs_reset) {
+          [](PyVectorEnv<E>& v, std::size_t i, py::handle snapshot, bool needs_reset) {
             if (i >= v.vec.num_envs()) throw py::index_error("sub-environment index out of range");
-            v.vec.restore(i, E::from_snapshot(snapshot), needs_reset);
+            v.vec.restore(i, E::from_snapshot(as_snapshot(snapshot)), needs_reset);
           },
           py::arg("index"), py::arg("snapshot"), py::arg("needs_reset"),
           "Put sub-environment `index` back as snapshot(index) left it.");

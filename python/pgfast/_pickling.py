@@ -75,6 +75,7 @@ def _reduce_env_core(core: Any) -> _Reduced:
 _ENV_CORES = (_core.CartPoleCore, _core.AcrobotCore, _core.MountainCarCore, _core.MountainCarContinuousCore,
               _core.PendulumCore)
 
+
 def _refuse(obj: Any) -> _Reduced:
     raise TypeError(
         f"cannot pickle {type(obj).__name__!r} object: pickle the agent, policy, optimiser or "

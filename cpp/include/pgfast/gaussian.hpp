@@ -42,8 +42,8 @@ class LinearGaussian {
     if (n_params_ > kMaxSize) throw std::invalid_argument("n_params is too large");
     // Parameters, a gradient and Adam's two moments: four vectors of n_params doubles.
     check_memory(4.0 * sizeof(double) * static_cast<double>(n_params_),
-                 "a policy of " + std::to_string(n_params_) + " parameters (action_dim " + std::to_string(action_dim) +
-                     " x n_features " + std::to_string(n_features) + ")");
+                 "a policy of " + std::to_string(n_params_) + " parameters (action_dim " +
+                     std::to_string(action_dim) + " x n_features " + std::to_string(n_features) + ")");
     params_.assign(n_params_, 0.0);
     std::fill(params_.begin() + static_cast<std::ptrdiff_t>(log_std_offset() + (sd_ ? w : 0)), params_.end(),
               log_std_init);

@@ -30,8 +30,8 @@ class LinearSoftmax {
     if (n_params_ > kMaxSize) throw std::invalid_argument("n_params is too large");
     // Parameters, a gradient and Adam's two moments: four vectors of n_params doubles.
     check_memory(4.0 * sizeof(double) * static_cast<double>(n_params_),
-                 "a policy of " + std::to_string(n_params_) + " parameters (n_actions " + std::to_string(n_actions) +
-                     " x n_features " + std::to_string(n_features) + ")");
+                 "a policy of " + std::to_string(n_params_) + " parameters (n_actions " +
+                     std::to_string(n_actions) + " x n_features " + std::to_string(n_features) + ")");
     params_.assign(n_params_, 0.0);
   }
 

@@ -67,8 +67,10 @@ inline double memory_limit_bytes() {
 
 namespace detail {
 inline std::atomic<double>& memory_budget() {
-  static std::atomic<double> budget{memory_limit_bytes() > 0.0 ? memory_limit_bytes() / 2.0
-                                                                 : std::numeric_limits<double>::infinity()};
+  static std::atomic<double> budget{[] {
+    const double limit = memory_limit_bytes();
+    return limit > 0.0 ? limit / 2.0 : std::numeric_limits<double>::infinity();
+  }()};
   return budget;
 }
 }  // namespace detail
@@ -99,7 +101,8 @@ inline std::string memory_budget_text() {
 // would hold them.
 inline void check_memory(double bytes, const std::string& what) {
   if (bytes > memory_budget_bytes()) {
-    throw std::invalid_argument(what + " would need about " + format_bytes(bytes) + ", more than " + memory_budget_text());
+    throw std::invalid_argument(what + " would need about " + format_bytes(bytes) + ", more than " +
+                                memory_budget_text());
   }
 }
 

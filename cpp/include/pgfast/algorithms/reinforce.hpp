@@ -202,7 +202,7 @@ class Learner : public Rollout<P> {
 
   // Forgets unfinished episodes (e.g. when the environments are reset by the caller).
   void discard_unfinished() {
-    for (auto& ep : episodes_) ep = Episode{};  // and give back their memory (a long episode's may be large)
+    for (auto& ep : episodes_) ep = Episode{};  // gives their memory back (a long episode's may be large)
     this->forget_pending();
   }
 
@@ -256,10 +256,11 @@ class Learner : public Rollout<P> {
     const double bytes = static_cast<double>(steps) * step_bytes;
     if (bytes > memory_budget_bytes()) {
       throw MemoryLimitError(
-          "REINFORCE keeps every step of an episode until it ends, and " + std::to_string(steps) +
-          " steps of " + std::to_string(static_cast<long long>(step_bytes)) + " bytes each (x(s) has " + std::to_string(d_) +
-          " features) would need about " + format_bytes(bytes) + ", more than " + memory_budget_text() + ": use fewer features, a time limit "
-          "(gymnasium.wrappers.TimeLimit) or ActorCritic, which learns at every step");
+          "REINFORCE keeps every step of an episode until it ends, and " + std::to_string(steps) + " steps of " +
+          std::to_string(static_cast<long long>(step_bytes)) + " bytes each (x(s) has " + std::to_string(d_) +
+          " features) would need about " + format_bytes(bytes) + ", more than " + memory_budget_text() +
+          ": use fewer features, a time limit (gymnasium.wrappers.TimeLimit) or ActorCritic, which learns at "
+          "every step");
     }
   }
 

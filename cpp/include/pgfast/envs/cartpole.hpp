@@ -81,7 +81,6 @@ class CartPole {
     for (int i = 0; i < kStateDim; ++i) out[i] = state_[i];
   }
 
-  // Steps taken after the episode terminated (gymnasium warns on the first one); -1 before.
   // Snapshot (see SnapshotReader): sutton_barto_reward, the time limit, the state, steps_beyond_terminated.
   std::vector<double> snapshot() const {
     std::vector<double> out{sutton_barto_reward_ ? 1.0 : 0.0};
@@ -99,6 +98,7 @@ class CartPole {
     e.steps_beyond_terminated_ = r.integer(-1);
     return e;
   }
+  // Steps taken after the episode terminated (gymnasium warns on the first one); -1 before.
   std::int64_t steps_beyond_terminated() const { return steps_beyond_terminated_; }
   const TimeLimit& time_limit() const { return time_limit_; }
 
