@@ -166,6 +166,15 @@ SPACES: dict[str, dict[str, Any]] = {
         # baseline_lr 0.5 187/113 on 11/14), the entry itself 187/-25/232/-26/-33: none near
         # 200. The greedy policy lags the sampled one there (last 50 training returns 186/181
         # at 600k on seeds 10/13, greedy 149/131).
+        # Round 3 (why greedy lags): the entry at 1M on seed 2 lands with the sampled policy
+        # (mean 199 over 20 episodes, 90-445 steps) while the greedy one hovers to the
+        # 1000-step limit on 19 of 20 (mean -6; seed 13: sampled 125, greedy -16, all 1000
+        # steps): where the sampled policy mixes "main engine" and "nothing" to sink slowly,
+        # the argmax always fires. Decaying lr linearly to 0 kept the policy stochastic
+        # (sampled 101-214, greedy -60..236 on seeds 10-14; lr 0.01: worse); a negative
+        # entropy coefficient (an entropy penalty, tried in a build that allowed it) made
+        # greedy and sampled agree but converged early: -0.01 gave 86/2/201/-120/-68, -0.03
+        # -112/-147/-26/-141/58 on seeds 10-14 at 1M.
         algo="reinforce", features="fourier:1", bounds="-1.5:1.5,-0.5:2,-2:2,-2:2,-1:1,-2:2,0:1,0:1",
         total_timesteps=1_000_000, env_backend="gymnasium", target=200.0,
         grid={"lr": [0.005, 0.01], "batch_episodes": [20, 10], "truncation": ["terminal"]},

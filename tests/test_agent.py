@@ -696,9 +696,27 @@ def test_negative_timesteps(steps):
     assert agent.num_timesteps == 0
 
 
-def test_non_integer_timesteps():
-    with pytest.raises(TypeError, match="total_timesteps must be an int"):
-        Reinforce("CartPole-v1", seed=0).learn(100.0)
+def test_whole_float_timesteps_are_taken_as_ints_as_in_sb3():
+    a = Reinforce("CartPole-v1", seed=0).learn(1e3)
+    b = Reinforce("CartPole-v1", seed=0).learn(1000)
+    assert a.num_timesteps == b.num_timesteps == 1000
+    assert np.array_equal(a.policy.params, b.policy.params)
+
+
+@pytest.mark.parametrize(("steps", "error", "message"), [
+    (100.5, ValueError, "total_timesteps must be a whole number of steps, got 100.5"),
+    (float("inf"), ValueError, "total_timesteps must be a whole number"),
+    (float("nan"), ValueError, "total_timesteps must be a whole number"),
+    (np.float32(2.5), ValueError, "total_timesteps must be a whole number"),
+    (-1.0, ValueError, "total_timesteps must be >= 0, got -1"),
+    ("100", TypeError, "total_timesteps must be an int"),
+    (True, TypeError, "total_timesteps must be an int"),
+])
+def test_non_integer_timesteps(steps, error, message):
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(error, match=message):
+        agent.learn(steps)
+    assert agent.num_timesteps == 0
 
 
 @pytest.mark.parametrize("backend", ["cpp", "numpy"])

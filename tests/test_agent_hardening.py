@@ -103,7 +103,7 @@ def test_numpy_numbers_and_bools_are_accepted():
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [
-    ({"total_timesteps": 10.0}, "total_timesteps"),
+    ({"total_timesteps": 10.5}, "total_timesteps"),
     ({"total_timesteps": -1}, "total_timesteps"),
     ({"total_timesteps": 10, "progress_bar": "yes"}, "progress_bar"),
     ({"total_timesteps": 10, "log_dir": 3}, "log_dir"),

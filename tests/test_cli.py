@@ -125,10 +125,23 @@ def test_version_prints_the_installed_distribution_version(tmp_path, console_scr
     assert out.stdout == f"pgfast {version('pgfast')}\n"
 
 
+@pytest.mark.parametrize(("command", "steps"), [(["train", "CartPole-v1", "--no-zoo"], "1.5"),
+                                              (["sweep", "CartPole-v1"], "2e3.5")])
+def test_timesteps_must_be_a_whole_number(tmp_path, command, steps):
+    out = run([*command, "--timesteps", steps, "--no-progress"], tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines()[-1].endswith(
+        "argument --timesteps: the value must be a whole number of steps, got 1.5" if steps == "1.5"
+        else "argument --timesteps: not a number of steps: '2e3.5'")
+    assert not any(tmp_path.iterdir())
+
+
 def test_eval_of_an_env_id_reads_the_model_that_train_wrote(tmp_path):
-    out = run(["train", "CartPole-v1", "--timesteps", "1000", "--no-progress", "--eval-episodes", "0",
+    # --timesteps takes 1e3 as SB3's learn(1e3) does
+    out = run(["train", "CartPole-v1", "--timesteps", "1e3", "--no-progress", "--eval-episodes", "0",
                "--no-zoo"], tmp_path)
     assert out.returncode == 0, out.stderr
+    assert "trained 1000 steps" in out.stdout
     assert (tmp_path / "CartPole-v1.pgfast").is_file()
     out = run(["eval", "CartPole-v1", "--episodes", "2", "--seed", "0"], tmp_path)
     assert out.returncode == 0, out.stderr

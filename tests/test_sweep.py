@@ -344,6 +344,8 @@ def test_an_environment_factory_runs_in_the_worker_processes():
         ({"env": functools.partial(gym.make, ENV), "env_backend": "native"}, ValueError,
          "env_backend applies to an environment id"),
         ({"total_timesteps": 0}, ValueError, "total_timesteps must be >= 1"),
+        ({"total_timesteps": 100.5}, ValueError, "total_timesteps must be a whole number"),
+        ({"eval_episodes": 2.0}, TypeError, "eval_episodes must be an int"),
         ({"env": gym.make(ENV)}, TypeError, "zero-argument factory"),
         ({"n_workers": 0}, ValueError, "n_workers must be >= 1"),
         ({"progress_bar": "yes"}, TypeError, "progress_bar must be True, False or None"),

@@ -42,6 +42,8 @@ from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from . import _validate as V
+
 __all__ = ["COLUMNS", "SweepResults", "plot_sweep", "sweep"]
 
 EnvSpec = Union[str, Callable[[], Any]]
@@ -605,14 +607,6 @@ def _check_seeds(seeds: Any) -> list[int]:
     return [int(s) for s in out]
 
 
-def _int_arg(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def sweep(
     env: EnvSpec,
     grid: Mapping[str, Any],
@@ -660,7 +654,7 @@ def sweep(
     seeds : int or iterable of int
         The seeds of every configuration (distinct, >= 0); an int n means ``range(n)``.
     total_timesteps : int
-        Environment steps of each run.
+        Environment steps of each run (a float with a whole value, ``1e5``, is taken as that int).
     executor : {"local", "threads", "ray", "serial"}, optional
         Where the runs execute (default: ``"threads"`` when the environment is native --
         a ``pgfast/<id>`` id, ``env_backend="native"`` or a factory returning a
@@ -778,12 +772,12 @@ def sweep(
                         f"environment (each run makes its own), got {type(env).__name__}")
     axes = _check_grid(grid)
     seed_list = _check_seeds(seeds)
-    total_timesteps = _int_arg("total_timesteps", total_timesteps, 1)
-    eval_episodes = _int_arg("eval_episodes", eval_episodes, 1)
-    threshold_window = _int_arg("threshold_window", threshold_window, 1)
-    curve_points = min(_int_arg("curve_points", curve_points, 1), total_timesteps)
+    total_timesteps = V.timesteps("total_timesteps", total_timesteps, 1)
+    eval_episodes = V.integer("eval_episodes", eval_episodes, 1)
+    threshold_window = V.integer("threshold_window", threshold_window, 1)
+    curve_points = min(V.integer("curve_points", curve_points, 1), total_timesteps)
     if n_workers is not None:
-        n_workers = _int_arg("n_workers", n_workers, 1)
+        n_workers = V.integer("n_workers", n_workers, 1)
     if threshold is not None:
         threshold = float(threshold)
         if not math.isfinite(threshold):

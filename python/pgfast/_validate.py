@@ -88,6 +88,15 @@ def integer(name: str, value: Any, minimum: Optional[int] = None, maximum: Optio
     return n
 
 
+def timesteps(name: str, value: Any, minimum: Optional[int] = 0) -> int:
+    """Return a step count: an int, or a float with a whole value (``1e5``, as in SB3's ``learn``)."""
+    if isinstance(value, (float, np.floating)):
+        if not (math.isfinite(value) and float(value).is_integer()):
+            raise ValueError(f"{name} must be a whole number of steps, got {value!r}")
+        value = int(value)
+    return integer(name, value, minimum)
+
+
 def optional_integer(name: str, value: Any, minimum: Optional[int] = None) -> Optional[int]:
     """Return None, or an int >= ``minimum``."""
     return None if value is None else integer(name, value, minimum)

@@ -337,7 +337,8 @@ class _Agent:
         Parameters
         ----------
         total_timesteps : int
-            Transitions to learn from (>= 0).
+            Transitions to learn from (>= 0); a float with a whole value (``1e5``) is
+            taken as that int.
         callback : callable or object, optional
             A callable ``callback(agent)`` is called after every step; an object may
             define ``on_step(agent)`` and/or ``on_episode_end(agent, episode_return,
@@ -361,7 +362,7 @@ class _Agent:
         agent
             ``self``, to chain calls.
         """
-        total_timesteps = V.integer("total_timesteps", total_timesteps, 0)
+        total_timesteps = V.timesteps("total_timesteps", total_timesteps)
         progress_bar = V.boolean("progress_bar", progress_bar)
         max_episodes = V.optional_integer("max_episodes", max_episodes, 1)
         if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):

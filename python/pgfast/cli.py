@@ -9,6 +9,23 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 
+def _steps(text: str) -> int:
+    """Parse a step count, ``100000`` or ``1e5`` (an argparse type)."""
+    from . import _validate as V
+
+    try:
+        value: Any = int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of steps: {text!r}") from None
+    try:
+        return V.timesteps("the value", value, None)  # the range is checked with the others
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -29,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("env_id", help="gymnasium environment id, e.g. CartPole-v1")
     t.add_argument("--algo", choices=["reinforce", "actor-critic"], default=None,
                    help="REINFORCE (S&B 13.3-13.4, default) or actor-critic (13.5-13.6)")
-    t.add_argument("--timesteps", type=int, default=None,
+    t.add_argument("--timesteps", type=_steps, default=None,
                    help="environment steps (default: the zoo entry's, else 100000)")
     t.add_argument("--no-zoo", action="store_true",
                    help="ignore the pgfast.zoo entry of ENV_ID: the agent's plain defaults")
@@ -101,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
                         "baseline=none,linear (repeatable: the product is swept)")
     s.add_argument("--seeds", default="5", help="N (seeds 0..N-1), A-B (inclusive) or a list "
                                                 "1,2,3 (default 5)")
-    s.add_argument("--timesteps", type=int, default=20_000, help="steps per run (default 20000)")
+    s.add_argument("--timesteps", type=_steps, default=20_000, help="steps per run (default 20000)")
     s.add_argument("--eval-episodes", type=int, default=10, help="greedy evaluation episodes per run")
     s.add_argument("--threshold", type=float, default=None,
                    help="report steps until the mean return of the last 10 episodes reaches this")
