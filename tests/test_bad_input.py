@@ -519,7 +519,7 @@ def test_policy_gradient_rejects_bad_continuous_actions(api, gaussian, A):
         api.policy_gradient(gaussian, X, A, w)
 
 
-@pytest.mark.parametrize("policy_arg", [None, object(), "LinearSoftmax"], ids=repr)
+@pytest.mark.parametrize("policy_arg", [None, object(), "LinearSoftmax"], ids=["None", "object", "str"])
 def test_policy_gradient_rejects_non_policies(api, policy_arg):
     X, A, w = np.ones((2, D)), np.zeros(2, dtype=np.int64), np.ones(2)
     with pytest.raises(TypeError, match=named("policy")):
