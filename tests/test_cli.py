@@ -91,7 +91,7 @@ def assert_one_line_error(out, *fragments):
         (["train", "CartPole-v1", "--features", "wavelets:3", "--no-progress"], ["--features must be"]),
         (["train", "CartPole-v1", "--features", "fourier:x", "--no-progress"], ["whole numbers"]),
         (["train", "CartPole-v1", "--features", "fourier:3", "--no-progress"],
-         ["observation dimension 1 must be finite"]),
+         ["observation dimension 1 must be finite", "pass --bounds LO:HI (every input) or LO:HI,LO:HI,..."]),
         (["train", "CartPole-v1", "--features", "rbf:3", "--no-progress"],
          ["rbf needs --bounds", "input 1 must be finite"]),
         (["train", "CartPole-v1", "--features", "tiles:8:4", "--bounds=-1:1,-1:1", "--no-progress"],

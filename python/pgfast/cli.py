@@ -325,7 +325,13 @@ def _train(args: argparse.Namespace) -> int:
     kwargs = _agent_kwargs(args, agent_cls)
     if entry is not None:
         kwargs = {**entry["hyperparameters"], **kwargs}
-    agent = agent_cls(env, features=features, seed=args.seed, **kwargs)
+    try:
+        agent = agent_cls(env, features=features, seed=args.seed, **kwargs)
+    except ValueError as e:  # the feature map's advice, in the command line's words
+        message = str(e).replace("bounds=(low, high)", "--bounds LO:HI (every input) or LO:HI,LO:HI,...")
+        if message == str(e):
+            raise
+        raise ValueError(message) from None
     save = check_save_target(args.save or f"{args.env_id}.pgfast", overwrite=args.force)  # before training
     log_dir = args.log_dir or os.path.join("runs", args.env_id)
     agent.learn(args.timesteps, progress_bar=not args.no_progress, log_dir=log_dir)
