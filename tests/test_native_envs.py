@@ -267,6 +267,61 @@ def test_invalid_continuous_action_is_a_clear_error(action):
         env.step(action)
 
 
+BAD_BOUNDS = [{"low": math.nan, "high": 0.1}, {"low": -1e308, "high": 1e308}, {"low": -math.inf, "high": 0.0}]
+BAD_PENDULUM = [{"x_init": -1.0}, {"y_init": math.inf}, {"x_init": 1e308}, {"x_init": math.nan}]
+
+
+def _outcome(make, options):
+    env = make()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's "overflow in subtract", both sides
+            obs, _ = env.reset(seed=3, options=options)
+    except Exception as e:  # the type and message are what is compared
+        return type(e), str(e)
+    return "ok", np.asarray(obs).tobytes()
+
+
+@pytest.mark.parametrize(
+    ("env_id", "options"),
+    [(i, o) for i in IDS if i != "Pendulum-v1" for o in BAD_BOUNDS]
+    + [("Pendulum-v1", o) for o in BAD_PENDULUM],
+)
+def test_reset_bounds_numpy_refuses_are_refused_alike(env_id, options):
+    # gymnasium draws the reset state with np_random.uniform(low, high), which raises on a
+    # range high - low that is not finite (OverflowError) or negative (ValueError): the
+    # native envs (single and vector) raise the same, instead of NaN or inf observations.
+    want = _outcome(lambda: gym.make(env_id), options)
+    assert want[0] in (OverflowError, ValueError)
+    assert _outcome(lambda: native.make(env_id), options) == want
+    assert _outcome(lambda: native.make_vec(env_id, 2), options) == want
+    env = native.make(env_id)  # a refused reset leaves the env usable: the next one is exact
+    with pytest.raises(want[0]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        env.reset(seed=3, options=options)
+    assert np.array_equal(env.reset(seed=3)[0], gym.make(env_id).reset(seed=3)[0])
+
+
+@pytest.mark.parametrize(
+    ("env_id", "kwargs", "error", "match"),
+    [
+        ("CartPole-v1", {"render_mode": "bogus"}, ValueError, "render_mode must be None or one of 'human'"),
+        ("Pendulum-v1", {"g": math.nan}, ValueError, "g must be finite"),
+        ("Pendulum-v1", {"g": "10"}, TypeError, "g must be a number"),
+        ("MountainCar-v0", {"goal_velocity": math.inf}, ValueError, "goal_velocity must be finite"),
+        ("MountainCarContinuous-v0", {"goal_velocity": math.nan}, ValueError, "goal_velocity must be finite"),
+    ],
+)
+def test_bad_constructor_arguments_are_clear_errors(env_id, kwargs, error, match):
+    # gymnasium takes these silently (a NaN gravity gives NaN observations; an unknown
+    # render mode only warns in gymnasium.make): pgfast names the argument.
+    with pytest.raises(error, match=match):
+        native.make(env_id, **kwargs)
+    with pytest.raises(error, match=match), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # gymnasium.make's own render-mode warning
+        gym.make(f"pgfast/{env_id}", **kwargs)
+
+
 def test_unknown_id_is_a_value_error_naming_the_ids():
     with pytest.raises(ValueError, match="CartPole-v1"):
         native.make("LunarLander-v3")

@@ -43,7 +43,7 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from . import _core
+from . import _core, _validate
 
 __all__ = [
     "ENV_IDS",
@@ -109,6 +109,10 @@ class NativeEnv(gym.Env[_Obs, Any]):
     gym_id: ClassVar[str]
 
     def __init__(self, core: Any, render_mode: str | None, gym_kwargs: dict[str, Any]) -> None:
+        modes = self.metadata["render_modes"]
+        if render_mode is not None and render_mode not in modes:
+            raise ValueError(f"render_mode must be None or one of {', '.join(map(repr, modes))}, "
+                             f"got {render_mode!r}")
         self._core = core
         self.render_mode = render_mode
         self._gym_kwargs = gym_kwargs
@@ -179,8 +183,19 @@ class NativeEnv(gym.Env[_Obs, Any]):
             self._gym_env = None
 
 
+#: A generator that never feeds an environment: reset bounds given in ``options`` go
+#: through its ``uniform`` first, so that NumPy itself refuses them as it refuses them in
+#: gymnasium's ``np_random.uniform(low, high)`` (before drawing): a range ``high - low``
+#: that is not finite is an ``OverflowError`` and, in NumPy 2, a negative one a
+#: ``ValueError`` — the installed NumPy's type and message. The C++ cores draw without
+#: checking; the default bounds need no check.
+_BOUNDS_CHECK = np.random.Generator(np.random.PCG64(0))
+
+
 def _low_high(options: dict[str, Any] | None, low: float, high: float) -> tuple[float, float]:
     lo, hi = cc_utils.maybe_parse_reset_bounds(options, low, high)
+    if options is not None:
+        _BOUNDS_CHECK.uniform(low=lo, high=hi, size=(1,))
     return float(lo), float(hi)
 
 
@@ -251,7 +266,7 @@ class MountainCarEnv(NativeEnv):
         self, render_mode: str | None = None, goal_velocity: float = 0, max_episode_steps: int | None = None
     ) -> None:
         super().__init__(
-            _core.MountainCarCore(float(goal_velocity), _limit(max_episode_steps)),
+            _core.MountainCarCore(_validate.real("goal_velocity", goal_velocity), _limit(max_episode_steps)),
             render_mode,
             {"goal_velocity": goal_velocity},
         )
@@ -278,7 +293,8 @@ class Continuous_MountainCarEnv(NativeEnv):
         self, render_mode: str | None = None, goal_velocity: float = 0, max_episode_steps: int | None = None
     ) -> None:
         super().__init__(
-            _core.MountainCarContinuousCore(float(goal_velocity), _limit(max_episode_steps)),
+            _core.MountainCarContinuousCore(_validate.real("goal_velocity", goal_velocity),
+                                            _limit(max_episode_steps)),
             render_mode,
             {"goal_velocity": goal_velocity},
         )
@@ -304,7 +320,8 @@ class PendulumEnv(NativeEnv):
     def __init__(
         self, render_mode: str | None = None, g: float = 10.0, max_episode_steps: int | None = None
     ) -> None:
-        super().__init__(_core.PendulumCore(float(g), _limit(max_episode_steps)), render_mode, {"g": g})
+        super().__init__(_core.PendulumCore(_validate.real("g", g), _limit(max_episode_steps)), render_mode,
+                         {"g": g})
         template = pendulum.PendulumEnv(g=g)
         self.observation_space = template.observation_space
         self.action_space = template.action_space
@@ -314,7 +331,9 @@ class PendulumEnv(NativeEnv):
             return pendulum.DEFAULT_X, pendulum.DEFAULT_Y
         x: Any = options.get("x_init", pendulum.DEFAULT_X)
         y: Any = options.get("y_init", pendulum.DEFAULT_Y)
-        return cc_utils.verify_number_and_cast(x), cc_utils.verify_number_and_cast(y)
+        high = np.array([cc_utils.verify_number_and_cast(x), cc_utils.verify_number_and_cast(y)])
+        _BOUNDS_CHECK.uniform(low=-high, high=high)
+        return float(high[0]), float(high[1])
 
     def _sync_render_env(self, env: gym.Env[Any, Any]) -> None:
         env.state = self._core.state  # type: ignore[attr-defined]
