@@ -488,6 +488,62 @@ def test_bad_callback_type():
         Reinforce("CartPole-v1", seed=0).learn(10, callback=42)
 
 
+class _StepWithoutAgent:
+    def on_step(self):
+        return True
+
+
+class _EpisodeEndTwoArgs:
+    def on_episode_end(self, agent, episode_return):
+        return True
+
+
+class _NotCallableHook:
+    on_episode_end = 3
+
+
+class _SB3Like:
+    """Stands for a Stable-Baselines3 callback (its module is what is recognised)."""
+
+    def on_step(self):
+        return True
+
+
+_SB3Like.__module__ = "stable_baselines3.common.callbacks"
+
+
+@pytest.mark.parametrize(
+    ("callback", "match"),
+    [
+        (lambda locals_, globals_: True,
+         r"callback cannot be called as callback\(agent\): got .*<lambda>\(locals_, "),
+        (lambda: True, r"callback cannot be called as callback\(agent\)"),
+        (_StepWithoutAgent(), r"callback\.on_step cannot be called as on_step\(agent\): got "
+                              r"_StepWithoutAgent\.on_step\(\)"),
+        (_EpisodeEndTwoArgs(), r"callback\.on_episode_end cannot be called as on_episode_end\(agent, "
+                               r"episode_return, episode_length\)"),
+        (_NotCallableHook(),
+         r"callback\.on_episode_end must be callable as on_episode_end\(agent, .*got int"),
+        (_SB3Like(), r"Stable-Baselines3's callbacks \(_SB3Like\) need an SB3 model"),
+    ],
+    ids=["sb3-function", "no-argument", "on_step-without-agent", "on_episode_end-two-args",
+         "hook-not-callable", "sb3-callback"],
+)
+def test_callback_of_the_wrong_form_is_refused_before_training(callback, match):
+    # Stable-Baselines3 calls callback(locals, globals) and BaseCallback.on_step(): pgfast
+    # says what it calls instead of failing at the first step with Python's own message.
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(TypeError, match=match):
+        agent.learn(100, callback=callback)
+    assert agent.num_timesteps == 0
+
+
+def test_callbacks_with_defaults_or_varargs_are_accepted():
+    seen = []
+    Reinforce("CartPole-v1", seed=0).learn(5, callback=lambda agent, *rest, extra=1: seen.append(extra))
+    assert seen == [1] * 5
+
+
 @pytest.mark.parametrize("where", ["on_step", "on_episode_end"])
 def test_callback_exception_propagates_and_agent_stays_usable(where):
     class Boom(RuntimeError):
@@ -684,8 +740,12 @@ def test_other_bad_hyperparameters():
         Reinforce("CartPole-v1", max_grad_norm=0.0)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         Reinforce("CartPole-v1", seed=-1)
-    with pytest.raises(TypeError, match=r"features must be a pgfast\.features spec, a callable"):
-        Reinforce("CartPole-v1", features="fourier")
+    with pytest.raises(TypeError, match=r"features must be a pgfast\.features spec \(e\.g\. "
+                       r"pgfast\.features\.Fourier\(3\), which the command line and the zoo write "
+                       r"'fourier:3'\).* got str 'fourier:1'"):
+        Reinforce("CartPole-v1", features="fourier:1")
+    with pytest.raises(TypeError, match=r"or None, got int$"):
+        Reinforce("CartPole-v1", features=3)
 
 
 @pytest.mark.parametrize("steps", [-1, -5])

@@ -14,6 +14,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import inspect
 import os
 import warnings
 from collections.abc import Iterator, Mapping
@@ -87,9 +88,11 @@ class _Agent:
         seed = V.seed("seed", seed)
         backend = V.choice("backend", backend, _BACKENDS)
         if features is not None and not (isinstance(features, F.Spec) or callable(features)):
+            got = f"str {features!r}" if isinstance(features, str) else type(features).__name__
             raise TypeError(
-                "features must be a pgfast.features spec, a callable (obs -> 1-D array) or None, "
-                f"got {type(features).__name__}"
+                "features must be a pgfast.features spec (e.g. pgfast.features.Fourier(3), which the "
+                "command line and the zoo write 'fourier:3'), a callable (obs -> 1-D array) or None, "
+                f"got {got}"
             )
         self._setup(env, features, seed, backend)
         # an lr of None becomes the action space's default (the config's for_actions)
@@ -901,15 +904,45 @@ def _episode_budget(on_episode: Any, max_episodes: Optional[int]) -> Any:
     return on_episode_within_budget
 
 
+_CALLBACK_FORMS = ("callback(agent) after every step, or an object's on_step(agent) and/or "
+                   "on_episode_end(agent, episode_return, episode_length)")
+
+
+def _check_callable_as(fn: Any, form: str, n_args: int, what: str) -> None:
+    """Refuse, before training, a callback that cannot take the arguments pgfast passes."""
+    if not callable(fn):
+        raise TypeError(f"{what} must be callable as {form}, got {type(fn).__name__}")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):  # no signature to read (some builtins): called as documented
+        return
+    try:
+        signature.bind(*range(n_args))
+    except TypeError:
+        name = getattr(fn, "__qualname__", type(fn).__name__)
+        raise TypeError(f"{what} cannot be called as {form}: got {name}{signature} (pgfast calls "
+                        f"{_CALLBACK_FORMS})") from None
+
+
 def _split_callback(callback: Any) -> tuple[Any, Any]:
     if callback is None:
         return None, None
+    if type(callback).__module__.split(".")[0] == "stable_baselines3":
+        raise TypeError(f"callback: Stable-Baselines3's callbacks ({type(callback).__name__}) need an SB3 "
+                        f"model; pgfast calls {_CALLBACK_FORMS}")
     on_step = getattr(callback, "on_step", None)
     on_episode = getattr(callback, "on_episode_end", None)
     if on_step is None and on_episode is None:
         if not callable(callback):
-            raise TypeError("callback must be callable or define on_step / on_episode_end")
+            raise TypeError(f"callback must be callable or define on_step / on_episode_end (pgfast calls "
+                            f"{_CALLBACK_FORMS}), got {type(callback).__name__}")
+        _check_callable_as(callback, "callback(agent)", 1, "callback")
         return callback, None
+    if on_step is not None:
+        _check_callable_as(on_step, "on_step(agent)", 1, "callback.on_step")
+    if on_episode is not None:
+        _check_callable_as(on_episode, "on_episode_end(agent, episode_return, episode_length)", 3,
+                           "callback.on_episode_end")
     return on_step, on_episode
 
 
