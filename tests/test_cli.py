@@ -136,6 +136,14 @@ def test_timesteps_must_be_a_whole_number(tmp_path, command, steps):
     assert not any(tmp_path.iterdir())
 
 
+def test_train_with_no_finished_episode_says_so_instead_of_nan(tmp_path):
+    out = run(["train", "CartPole-v1", "--timesteps", "0", "--no-progress", "--eval-episodes", "0",
+               "--no-zoo"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "trained 0 steps, 0 episodes; no training episode ended" in out.stdout
+    assert "nan" not in out.stdout
+
+
 def test_eval_of_an_env_id_reads_the_model_that_train_wrote(tmp_path):
     # --timesteps takes 1e3 as SB3's learn(1e3) does
     out = run(["train", "CartPole-v1", "--timesteps", "1e3", "--no-progress", "--eval-episodes", "0",

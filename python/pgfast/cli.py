@@ -338,9 +338,9 @@ def _train(args: argparse.Namespace) -> int:
     save = agent.save(save, overwrite=args.force)
     h = agent.history
     last = h["episode_return"][-100:]  # the progress bar's and the CSV's window
-    print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; "
-          f"mean return of the last {len(last)} training episodes: "
-          f"{last.mean() if len(last) else float('nan'):.1f}")
+    returns = (f"mean return of the last {len(last)} training episodes: {last.mean():.1f}" if len(last)
+               else "no training episode ended")
+    print(f"trained {agent.num_timesteps} steps, {len(h['episode_return'])} episodes; {returns}")
     if args.eval_episodes > 0:
         mean, std = agent.evaluate(args.eval_episodes, seed=args.seed)
         print(f"greedy evaluation, mean over {args.eval_episodes} new episodes: {mean:.1f} +/- {std:.1f}")
