@@ -593,6 +593,19 @@ def test_predict_rejects_bad_observations():
         agent.predict(np.array([0.0, np.nan, 0.0, 0.0]))
     with pytest.raises(ValueError, match=r"shape \(4,\) \(one observation\) or \(N, 4\)"):
         agent.predict(np.zeros(3))
+    with pytest.raises(ValueError, match=r"^obs is an empty batch \(shape \(0, 4\)\)$"):
+        agent.predict(np.zeros((0, 4)))
+    with pytest.raises(TypeError, match=r"^obs must be numeric \(an element of Box.* got str$"):
+        agent.predict("0.1")
+
+
+@pytest.mark.parametrize(("obs", "shown"), [(16, "16"), (-1, "-1"), (2.5, "2.5"), (1e300, "1e\\+300")])
+def test_predict_names_a_discrete_state_out_of_range_as_python_writes_it(obs, shown):
+    agent = Reinforce("FrozenLake-v1", seed=0)
+    with pytest.raises(IndexError, match=rf"^observation {shown} is not a state of Discrete\(16\)$"):
+        agent.predict(obs)
+    with pytest.raises(ValueError, match=r"^obs is an empty batch \(shape \(0,\)\)$"):
+        agent.predict(np.zeros(0, np.int64))
 
 
 def test_evaluate_returns_mean_and_std():

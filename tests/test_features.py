@@ -392,6 +392,21 @@ def test_a_bad_bound_is_an_error_naming_the_input(bounds, exc, match):
         F.TileCoding(2, 2, bounds=bounds)
 
 
+@pytest.mark.parametrize(
+    ("low", "high", "match"),
+    [
+        ([0.0, 0.5], [1.0, np.inf], r"^bounds of input 1 must be finite, got \[0\.5, inf\]$"),
+        ([0.0, 0.1], [1.0, 0.05], r"^bounds of input 1 need low < high, got \[0\.1, 0\.05\]$"),
+        ([3.0, 0.0], [-1e300, 1.0], r"^bounds of input 0 need low < high, got \[3, -1e\+300\]$"),
+    ],
+)
+def test_the_core_writes_bounds_in_the_fewest_digits(low, high, match):
+    # The C++ maps check their bounds too (for direct use of pgfast._core): the numbers
+    # read back as the same doubles, without std::to_string's six decimals.
+    with pytest.raises(ValueError, match=match):
+        _core.FourierFeatures(2, 1, np.array(low), np.array(high))
+
+
 # ---------------------------------------------------------------------------------
 # Bad arguments
 # ---------------------------------------------------------------------------------

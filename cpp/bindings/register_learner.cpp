@@ -220,7 +220,8 @@ run the updates that become due, then sample an action for every environment fro
           [](L& l, py::handle obs_) {
             auto obs = as_f64(obs_, "obs");
             const std::size_t od = l.encoder().obs_dim, d = l.n_features();
-            if (obs.size() == 0 || static_cast<std::size_t>(obs.size()) % od != 0) {
+            if (obs.size() == 0) throw py::value_error("obs is an empty batch (shape " + shape_str(obs) + ")");
+            if (static_cast<std::size_t>(obs.size()) % od != 0) {
               throw py::value_error("obs must hold a multiple of " + std::to_string(od) + " values, got shape " +
                                     shape_str(obs));
             }

@@ -148,6 +148,9 @@ class SpaceAdapter:
         a ValueError saying what was expected.
         """
         space = self.observation_space
+        if isinstance(space, (spaces.Discrete, spaces.Box)) and isinstance(obs, (str, bytes)):
+            raise TypeError(f"obs must be numeric (an element of {space} or a batch of them), "
+                            f"got {type(obs).__name__}")
         if isinstance(space, spaces.Discrete):
             nd = np.ndim(obs)
             if nd in (0, 1):

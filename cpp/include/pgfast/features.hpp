@@ -86,11 +86,11 @@ inline void check_bounds(const std::vector<double>& low, const std::vector<doubl
   for (std::size_t j = 0; j < n; ++j) {
     if (!std::isfinite(low[j]) || !std::isfinite(high[j])) {
       throw std::invalid_argument("bounds of input " + std::to_string(j) + " must be finite, got [" +
-                                  std::to_string(low[j]) + ", " + std::to_string(high[j]) + "]");
+                                  number_str(low[j]) + ", " + number_str(high[j]) + "]");
     }
     if (!(low[j] < high[j])) {
       throw std::invalid_argument("bounds of input " + std::to_string(j) + " need low < high, got [" +
-                                  std::to_string(low[j]) + ", " + std::to_string(high[j]) + "]");
+                                  number_str(low[j]) + ", " + number_str(high[j]) + "]");
     }
   }
 }

@@ -34,7 +34,7 @@ struct ObsEncoder {
     if (n_discrete) {
       const double v = obs[0];
       if (v != std::floor(v) || v < 0 || v >= static_cast<double>(n_discrete)) {
-        throw std::out_of_range(std::string(what) + " " + std::to_string(v) +
+        throw std::out_of_range(std::string(what) + " " + number_str(v) +
                                 " is not a state of Discrete(" + std::to_string(n_discrete) + ")");
       }
     }

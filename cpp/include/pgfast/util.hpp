@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -81,6 +83,19 @@ inline double memory_budget_bytes() { return detail::memory_budget().load(std::m
 inline void set_memory_budget(double bytes) {
   if (!(bytes > 0.0)) throw std::invalid_argument("bytes must be > 0");
   detail::memory_budget().store(bytes, std::memory_order_relaxed);
+}
+
+// A double for messages, in the fewest digits that read back as the same double: "16"
+// for a whole number (not std::to_string's "16.000000"), "2.5", "0.1", "1e+300", "inf".
+PGFAST_COLD inline std::string number_str(double v) {
+  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9.0e15)
+    return std::to_string(static_cast<long long>(v));
+  char buf[40];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    if (!std::isfinite(v) || std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
 }
 
 // "5.1 GiB" (or MiB below one GiB), for messages.
