@@ -442,6 +442,12 @@ def test_a_features_callable_returning_the_wrong_thing_is_named():
         agent.learn(10)
     with pytest.raises(TypeError, match=r"features\(obs\) must return numbers, got str"):
         Reinforce("CartPole-v1", features=lambda obs: "abc", seed=0)
+    # NaN from the callable is named as its output, not as the env's observation
+    calls = iter([1.0] + [np.nan] * 100)
+    agent = Reinforce("CartPole-v1", features=lambda obs: np.array([next(calls), 1.0]), seed=0)
+    with pytest.raises(ValueError, match=r"features\(obs\) returned NaN or inf for obs="):
+        agent.learn(10)
+    assert np.isfinite(agent.policy.params).all()
 
 
 def test_predict_takes_stable_baselines3s_keywords():

@@ -191,6 +191,12 @@ def test_table_has_one_row_per_configuration_and_seed_with_documented_columns():
         assert len(r["params"]) == 2 * (4 + 1)  # softmax over 2 actions, 4 features + bias
     summary = res.summary()
     assert [s["n_runs"] for s in summary] == [3] * 4 and summary[0]["lr"] == 0.05
+    # the repr is the summary, one line per configuration, not the records' curves
+    text = repr(res).splitlines()
+    assert text[0] == "SweepResults: 12 runs, 4 configurations, 0 failed" and len(text) == 6
+    mean, std = summary[0]["eval_mean"], summary[0]["eval_std"]
+    assert text[1] == f"  lr=0.05, baseline=None    3/3 runs  greedy return {mean:.1f} +/- {std:.1f}"
+    assert res.summary_lines(30.0)[0].endswith(("never", f"{summary[0]['steps_to_threshold']:.0f}"))
 
 
 def test_curve_and_steps_to_threshold_follow_their_definitions():

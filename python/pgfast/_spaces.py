@@ -129,6 +129,8 @@ class SpaceAdapter:
             raise ValueError("features(obs) returned an empty vector")
         if x.size != getattr(self, "obs_dim", x.size):  # obs_dim: set from the first call
             raise ValueError(f"features(obs) returned {x.size} values, but {self.obs_dim} at first")
+        if not np.isfinite(x).all():
+            raise ValueError(f"features(obs) returned NaN or inf for obs={obs!r}")
         return x
 
     def _call_features_batch(self, obs: Any) -> np.ndarray:

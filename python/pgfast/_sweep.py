@@ -161,6 +161,40 @@ class SweepResults(list):  # type: ignore[type-arg]
             out.append(row)
         return out
 
+    def summary_lines(self, threshold: Optional[float] = None) -> list[str]:
+        """The :meth:`summary` as text, one line per configuration (as ``pgfast sweep`` prints it).
+
+        Parameters
+        ----------
+        threshold : float, optional
+            The sweep's ``threshold``: when given, each line ends with the median steps
+            to reach it ("never" when no seed did).
+
+        Returns
+        -------
+        list of str
+        """
+        rows = self.summary()
+        width = max((len(r["label"]) for r in rows), default=0)
+        lines = []
+        for row in rows:
+            ok = row["n_runs"] - row["n_failed"]
+            line = f"{row['label']:<{width}}  {ok}/{row['n_runs']} runs  greedy return "
+            line += f"{row['eval_mean']:.1f} +/- {row['eval_std']:.1f}" if ok else "-"
+            if threshold is not None:
+                hit = row["steps_to_threshold"]
+                line += f"  median steps to {threshold:g}: " + ("never" if hit is None else f"{hit:.0f}")
+            lines.append(line)
+        return lines
+
+    def __repr__(self) -> str:
+        # A sweep holds hundreds of records with curves and parameters: its repr is the
+        # summary (as pandas shows a frame), the records are list(results).
+        n_configs = len({r["config_id"] for r in self})
+        head = f"SweepResults: {len(self)} runs, {n_configs} configurations, {len(self.errors)} failed"
+        tail = "  (the records: list(results) or results.to_dataframe())"
+        return "\n".join([head, *("  " + line for line in self.summary_lines()), tail])
+
     def to_dataframe(self) -> Any:
         """Return the table as a ``pandas.DataFrame``: one row per record, :attr:`columns` in order.
 

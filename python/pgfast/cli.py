@@ -470,14 +470,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     if res.n_reused:
         print(f"resumed: {res.n_reused} of {len(res)} runs were already in {args.out}")
-    width = max(len(r["label"]) for r in res.summary())
-    for row in res.summary():
-        ok = row["n_runs"] - row["n_failed"]
-        line = f"{row['label']:<{width}}  {ok}/{row['n_runs']} runs  greedy return "
-        line += f"{row['eval_mean']:.1f} +/- {row['eval_std']:.1f}" if ok else "-"
-        if args.threshold is not None:
-            hit = row["steps_to_threshold"]
-            line += f"  median steps to {args.threshold:g}: " + ("never" if hit is None else f"{hit:.0f}")
+    for line in res.summary_lines(args.threshold):
         print(line)
     print(f"{len(res)} runs ({len(seeds)} seeds x {len(res) // len(seeds)} configurations) in {args.out}")
     if not args.no_plot:
