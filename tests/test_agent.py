@@ -634,6 +634,27 @@ def test_evaluate_needs_env_when_the_training_env_cannot_be_recreated():
     assert mean >= 8
 
 
+def test_evaluate_on_a_vector_env_uses_one_of_its_own_sub_environments():
+    # evaluated on a fresh sub-env, built as the training envs were: wrappers and arguments kept
+    def make_short():
+        return gym.wrappers.TimeLimit(gym.make("CartPole-v1"), 20)
+
+    for vec in (gym.vector.SyncVectorEnv([make_short] * 2),  # no spec: its env_fns
+                gym.vector.SyncVectorEnv([make_short] * 2, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP),
+                gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync",
+                             wrappers=[lambda e: gym.wrappers.TimeLimit(e, 20)])):
+        agent = Reinforce(vec, seed=0).learn(2000)
+        mean, _ = agent.evaluate(4, seed=3)
+        assert mean == agent.evaluate(4, seed=3, env=make_short())[0] and mean <= 20
+    # no env_fns (the vector entry point): the spec's arguments, without make_vec's own
+    vec = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="vector_entry_point",
+                       sutton_barto_reward=True)
+    agent = Reinforce(vec, seed=0).learn(500)
+    assert agent.spaces.eval_env().unwrapped._sutton_barto_reward is True
+    native = Reinforce(pgfast.envs.make_vec("Pendulum-v1", 2, g=9.0), seed=0)
+    assert native.spaces.eval_env().unwrapped.spec.kwargs == {"g": 9.0}
+
+
 def test_progress_bar(capsys):
     Reinforce("CartPole-v1", seed=0).learn(3000, progress_bar=True)
     err = capsys.readouterr().err

@@ -16,6 +16,11 @@ _FLATTENED = (spaces.Tuple, spaces.Dict, spaces.MultiDiscrete, spaces.MultiBinar
 _MODES = {"NextStep": "next_step", "SameStep": "same_step", "Disabled": "disabled"}
 
 
+# Arguments of gymnasium.make_vec (and pgfast.envs.make_vec) that a single env does not take.
+_VECTOR_ONLY_KWARGS = frozenset(
+    {"num_envs", "vectorization_mode", "vector_kwargs", "wrappers", "autoreset_mode"})
+
+
 class SpaceAdapter:
     """What the agent needs to know about an environment's spaces.
 
@@ -229,6 +234,15 @@ class SpaceAdapter:
                     f"cannot make a fresh copy of the training environment to evaluate on ({e}); "
                     "pass env= to evaluate()"
                 ) from e
-        if self.env_id is None:
-            raise ValueError("cannot make an evaluation env for this VectorEnv: pass env=")
-        return gym.make(self.env_id)
+        # A vector env: one of its sub-environments made afresh -- by the factory it was
+        # built from (SyncVectorEnv and AsyncVectorEnv keep them: the same wrappers and
+        # arguments), else from its spec without make_vec's own arguments.
+        env_fns = getattr(self.env, "env_fns", None)
+        if env_fns:
+            return env_fns[0]()
+        spec = getattr(self.env, "spec", None)
+        if spec is None:
+            raise ValueError("cannot make an evaluation env for this VectorEnv (it has no spec and "
+                             "no env_fns): pass env= to evaluate()")
+        kwargs = {k: v for k, v in spec.kwargs.items() if k not in _VECTOR_ONLY_KWARGS}
+        return gym.make(spec.id, **kwargs)

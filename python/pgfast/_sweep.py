@@ -162,7 +162,7 @@ class SweepResults(list):  # type: ignore[type-arg]
         return out
 
     def summary_lines(self, threshold: Optional[float] = None) -> list[str]:
-        """The :meth:`summary` as text, one line per configuration (as ``pgfast sweep`` prints it).
+        """Return the :meth:`summary` as text, one line per configuration (as ``pgfast sweep`` prints it).
 
         Parameters
         ----------

@@ -606,21 +606,23 @@ class _Agent:
         returns = []
         cut = 0
         first_seed = seed if seed is not None else int(self._eval_rng.integers(2**31 - 1))
-        for i in range(n_episodes):
-            obs, _ = eval_env.reset(seed=first_seed if i == 0 else None)
-            total, done, steps = 0.0, False, 0
-            while not done:
-                if steps == max_episode_steps:
-                    cut += 1
-                    break
-                a, _ = self.predict(obs, deterministic=deterministic)
-                obs, r, term, trunc, _ = eval_env.step(a)
-                total += float(r)
-                steps += 1
-                done = bool(term or trunc)
-            returns.append(total)
-        if env is None and eval_env is not self.env:
-            eval_env.close()
+        try:
+            for i in range(n_episodes):
+                obs, _ = eval_env.reset(seed=first_seed if i == 0 else None)
+                total, done, steps = 0.0, False, 0
+                while not done:
+                    if steps == max_episode_steps:
+                        cut += 1
+                        break
+                    a, _ = self.predict(obs, deterministic=deterministic)
+                    obs, r, term, trunc, _ = eval_env.step(a)
+                    total += float(r)
+                    steps += 1
+                    done = bool(term or trunc)
+                returns.append(total)
+        finally:
+            if env is None and eval_env is not self.env:
+                eval_env.close()
         if cut:
             warnings.warn(
                 f"evaluate(): {cut} of {n_episodes} episodes did not end within "
