@@ -634,6 +634,17 @@ def test_evaluate_needs_env_when_the_training_env_cannot_be_recreated():
     assert mean >= 8
 
 
+def test_a_pgfast_id_makes_the_native_env_itself_and_learns_fused():
+    by_id = Reinforce("pgfast/CartPole-v1", seed=4).learn(3000)
+    assert pgfast.envs.is_native(by_id.env)  # not behind gymnasium.make's wrappers
+    native = Reinforce(pgfast.envs.make("CartPole-v1"), seed=4).learn(3000)
+    gymnasium_env = Reinforce("CartPole-v1", seed=4).learn(3000)
+    assert_array_equal(by_id.policy.params, native.policy.params)
+    assert_array_equal(by_id.policy.params, gymnasium_env.policy.params)
+    with pytest.raises(ValueError, match=r"^env: id: no native environment 'pgfast/LunarLander-v3'"):
+        Reinforce("pgfast/LunarLander-v3")
+
+
 def test_evaluate_on_a_vector_env_uses_one_of_its_own_sub_environments():
     # evaluated on a fresh sub-env, built as the training envs were: wrappers and arguments kept
     def make_short():

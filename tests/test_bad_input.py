@@ -352,10 +352,13 @@ def test_params_view_outlives_the_policy():
 # ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("gamma", [-0.1, 1.0 + 1e-12, 2.0, np.nan, np.inf], ids=repr)
-def test_gamma_outside_unit_interval_raises_value_error(api, gamma):
-    with pytest.raises(ValueError, match=named("gamma")):
+@pytest.mark.parametrize(("gamma", "shown"), [(-0.1, "-0.1"), (1.0 + 1e-12, "1.000000000001"), (2.0, "2"),
+                                              (np.nan, "nan"), (np.inf, "inf")], ids=repr)
+def test_gamma_outside_unit_interval_raises_value_error(api, gamma, shown):
+    with pytest.raises(ValueError, match=named("gamma")) as info:
         api.discounted_returns([1.0, 2.0], [False, True], gamma=gamma)
+    # the value as given, in the fewest digits that read back (not "%f": 1.000000)
+    assert str(info.value).endswith(f"got {shown}")
 
 
 def test_gamma_is_keyword_only(api):

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from importlib import resources
 
+import pgfast
 import pgfast.zoo as zoo
 import pytest
 from pgfast import ActorCritic, Reinforce
@@ -110,6 +111,28 @@ def test_make_passes_the_entrys_gymnasium_make_arguments():
     env_id = next(e for e in zoo.entries() if zoo.config(e)["env_kwargs"].get("max_episode_steps"))
     agent = zoo.make(env_id, seed=0)
     assert agent.env.spec.max_episode_steps == zoo.config(env_id)["env_kwargs"]["max_episode_steps"]
+
+
+def test_a_native_pgfast_id_has_the_entry_of_its_gymnasium_id():
+    assert zoo.config("pgfast/CartPole-v1") == zoo.config("CartPole-v1")
+    env = zoo.make_env("pgfast/Pendulum-v1")
+    assert pgfast.envs.is_native(env) and env.spec.id == "pgfast/Pendulum-v1"
+    agent = zoo.make("pgfast/Acrobot-v1", seed=0)
+    assert pgfast.envs.is_native(agent.env)
+    with pytest.raises(KeyError, match="no entry for 'pgfast/LunarLander-v3'"):  # not a native env
+        zoo.config("pgfast/LunarLander-v3")
+
+
+def test_train_on_a_native_pgfast_id_uses_the_native_env_and_the_entry(tmp_path):
+    out = run(["train", "pgfast/CartPole-v1", "--timesteps", "600", "--no-progress", "--eval-episodes", "1"],
+              tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.startswith("using the zoo entry for CartPole-v1: algo=actor-critic")
+    assert "environment: CartPole-v1 (pgfast native, bit-identical to gymnasium)" in out.stdout
+    assert (tmp_path / "CartPole-v1.pgfast").is_file()  # not a pgfast/ folder
+    out = run(["eval", "pgfast/CartPole-v1", "--episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("CartPole-v1.pgfast: mean return")
 
 
 def test_make_overrides_replace_the_entrys_arguments():

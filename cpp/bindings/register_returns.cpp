@@ -5,6 +5,7 @@
 
 #include "pgfast/gradient.hpp"
 #include "pgfast/returns.hpp"
+#include "pgfast/util.hpp"
 
 namespace pgfast::bind {
 namespace {
@@ -21,7 +22,7 @@ barray flags_like(py::handle obj, const char* name, const darray& rewards) {
 py::array_t<double> returns(py::handle rewards_, py::handle terminated_, py::handle truncated_,
                             double gamma, py::handle bootstrap_) {
   if (!(gamma >= 0.0 && gamma <= 1.0)) {
-    throw py::value_error("gamma must be in [0, 1], got " + std::to_string(gamma));
+    throw py::value_error("gamma must be in [0, 1], got " + number_str(gamma));
   }
   auto r = as_f64(rewards_, "rewards");
   if (r.ndim() != 1 && r.ndim() != 2) {

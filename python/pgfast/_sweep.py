@@ -299,13 +299,13 @@ def _native_id(env: EnvSpec, env_backend: Optional[str]) -> Optional[str]:
     ``pgfast/<id>`` is native unless ``env_backend="gymnasium"``; a plain id is native
     with ``env_backend="native"`` (an error when it has no native implementation).
     """
-    from .envs import ENV_IDS
+    from .envs import ENV_IDS, native_name
 
     if not isinstance(env, str) or env_backend == "gymnasium":
         return None
-    name = env[len(_NATIVE_PREFIX):] if env.startswith(_NATIVE_PREFIX) else env
+    name = native_name(env)
     if env_backend == "native" or env.startswith(_NATIVE_PREFIX):
-        if name not in ENV_IDS:
+        if name is None:
             raise ValueError(f"env_backend: {env!r} has no native implementation; native ids: "
                              f"{', '.join(ENV_IDS)}")
         return name

@@ -47,6 +47,15 @@ _RC = ReinforceConfig  # its class attributes are Reinforce's defaults
 
 
 def _make_env(env: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, Any]:
+    if isinstance(env, str) and env.startswith("pgfast/"):
+        # pgfast's native env itself, as pgfast.sweep and the CLI make it: without the
+        # wrappers gymnasium.make adds (the same env, its own time limit), learn runs fused.
+        from . import envs as native
+
+        try:
+            return native.make(env)
+        except ValueError as e:
+            raise ValueError(f"env: {e}") from e
     if isinstance(env, str):
         try:
             return gym.make(env)

@@ -279,6 +279,10 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--num-envs must be >= 1")
     from . import envs as native
 
+    name = native.native_name(args.env_id)
+    if name is not None and name != args.env_id:  # pgfast/<id>: <id>'s native env (and zoo entry)
+        args.env_id = name
+        args.env_backend = args.env_backend or "native"
     entry = _zoo_entry(args)
     env_kwargs: dict[str, Any] = {}
     if entry is not None:
@@ -369,12 +373,16 @@ def find_model(name: str) -> str:
     FileNotFoundError
         Naming every path that was looked for.
     """
-    candidates = [name] if name.endswith(".pgfast") else [name, f"{name}.pgfast"]
+    from . import envs as native
+
+    # `pgfast train pgfast/<id>` trains <id>'s native env and writes <id>.pgfast
+    default = native.native_name(name) or name
+    candidates = [name] if name.endswith(".pgfast") else list(dict.fromkeys([name, f"{default}.pgfast"]))
     for path in candidates:
         if os.path.isfile(path):
             return path
     looked = " or ".join(repr(os.path.abspath(c)) for c in candidates)
-    hint = "" if name.endswith(".pgfast") else f" (`pgfast train {name}` writes {name}.pgfast)"
+    hint = "" if name.endswith(".pgfast") else f" (`pgfast train {name}` writes {default}.pgfast)"
     raise FileNotFoundError(f"model file not found: no {looked}{hint}")
 
 

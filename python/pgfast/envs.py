@@ -26,7 +26,7 @@ matched, in which case the first Acrobot observation may differ by an ULP).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, ClassVar, Union
+from typing import Any, Callable, ClassVar, Optional, Union
 
 import gymnasium as gym
 import numpy as np
@@ -542,11 +542,20 @@ _ENVS: dict[str, tuple[Callable[..., NativeEnv], Callable[..., NativeVectorEnv]]
 }
 
 
+def native_name(env_id: str) -> Optional[str]:
+    """Return the :data:`ENV_IDS` entry that ``env_id`` names, or None if it is not native.
+
+    ``"CartPole-v1"`` and ``"pgfast/CartPole-v1"`` both name ``"CartPole-v1"``.
+    """
+    name = env_id.removeprefix("pgfast/")
+    return name if name in _ENVS else None
+
+
 def _lookup(env_id: str) -> tuple[str, Callable[..., NativeEnv], Callable[..., NativeVectorEnv]]:
     if not isinstance(env_id, str):
         raise TypeError(f"id must be a str, got {type(env_id).__name__}")
-    name = env_id[len("pgfast/") :] if env_id.startswith("pgfast/") else env_id
-    if name not in _ENVS:
+    name = native_name(env_id)
+    if name is None:
         raise ValueError(f"id: no native environment {env_id!r}; available: {', '.join(ENV_IDS)}")
     return (name, *_ENVS[name])
 

@@ -74,7 +74,8 @@ def config(env_id: str) -> dict[str, Any]:
     Parameters
     ----------
     env_id : str
-        A gymnasium id, e.g. ``"CartPole-v1"``.
+        A gymnasium id, e.g. ``"CartPole-v1"``; a native env's ``"pgfast/CartPole-v1"``
+        has the entry of ``"CartPole-v1"`` (the same environment).
 
     Returns
     -------
@@ -91,9 +92,17 @@ def config(env_id: str) -> dict[str, Any]:
     if not isinstance(env_id, str):
         raise TypeError(f"env_id must be a str (an environment id), got {type(env_id).__name__}")
     data = _load()
-    if env_id not in data:
+    key = _entry_id(env_id)
+    if key not in data:
         raise KeyError(f"pgfast.zoo has no entry for {env_id!r}; entries: {', '.join(sorted(data))}")
-    return copy.deepcopy(data[env_id])
+    return copy.deepcopy(data[key])
+
+
+def _entry_id(env_id: str) -> str:
+    """Return the id whose entry ``env_id`` uses: a native ``pgfast/<id>`` uses ``<id>``'s."""
+    from .envs import native_name
+
+    return native_name(env_id) or env_id
 
 
 def make_env(env_id: str) -> Any:
@@ -107,7 +116,8 @@ def make_env(env_id: str) -> Any:
     Returns
     -------
     gymnasium.Env
-        pgfast's native env when the entry's ``env_backend`` is ``"native"``, else
+        pgfast's native env when the entry's ``env_backend`` is ``"native"`` or
+        ``env_id`` is a native ``pgfast/<id>``, else
         ``gymnasium.make(env_id, **entry["env_kwargs"])`` (e.g. a time limit for an env
         that has none).
     """
@@ -116,8 +126,8 @@ def make_env(env_id: str) -> Any:
     from . import envs as native
 
     entry = config(env_id)
-    if entry["env_backend"] == "native":
-        return native.make(env_id)
+    if entry["env_backend"] == "native" or env_id != _entry_id(env_id):  # pgfast/<id>: native
+        return native.make(env_id, **entry.get("env_kwargs", {}))
     return gym.make(env_id, **entry.get("env_kwargs", {}))
 
 
