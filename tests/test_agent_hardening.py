@@ -459,3 +459,21 @@ def test_predict_takes_stable_baselines3s_keywords():
     np.testing.assert_array_equal(actions, agent.predict(obs, deterministic=True)[0])
     with pytest.raises(ValueError, match="state must be None"):
         agent.predict(obs, state=(np.zeros(3),))
+
+
+def test_an_sgd_baseline_step_that_cannot_settle_is_refused_naming_baseline_lr():
+    # one-hot states: ||[x(s), 1]||^2 = 2, so an SGD baseline_lr >= 1 makes v(s) swing ever
+    # wider (lr=0.1's default is 10 * lr = 1): refused, with the bound
+    with pytest.raises(ValueError, match=r"^baseline_lr=1 \(the default, 10 \* lr\) is too large for "
+                                         r"optimizer='sgd'.*\|\|\[x\(s\), 1\]\|\|\^2 = 2 .*< 1$"):
+        Reinforce("FrozenLake-v1", optimizer="sgd", lr=0.1)
+    # tile coding: n_tilings + 1
+    with pytest.raises(ValueError, match=r"^baseline_lr=0.3 is too large .* = 9 .*< 0.222222$"):
+        Reinforce("MountainCar-v0", features=pgfast.features.TileCoding(8, 4), optimizer="sgd",
+                  lr=0.001, baseline_lr=0.3)
+    # below the bound, with Adam (steps of about lr whatever the features), without a
+    # baseline, or on features of varying norm: accepted
+    Reinforce("FrozenLake-v1", optimizer="sgd", lr=0.1, baseline_lr=0.5)
+    Reinforce("FrozenLake-v1", lr=0.1)
+    Reinforce("FrozenLake-v1", optimizer="sgd", lr=0.1, baseline=None)
+    Reinforce("CartPole-v1", optimizer="sgd", lr=0.1)

@@ -295,3 +295,20 @@ def test_fused_learn_with_tile_coding_keeps_sparse_samples_bit_identically(env_i
         ref.learn(steps)
         fused.learn(steps)
         assert_same_agent(ref, fused)
+
+
+def test_a_refused_update_names_the_same_timestep_on_the_fused_and_the_gymnasium_path():
+    # SGD at lr=0.01 with the default baseline overflows after ~48k CartPole steps; the
+    # fused loop, which runs 100k-step chunks, names the failing step as the Python loop
+    # does (not the chunk's start) and keeps the last finite parameters
+    messages = []
+    for env in (native.make("CartPole-v1"), gym.make("CartPole-v1"),
+                native.make_vec("CartPole-v1", 3), gym.make_vec("CartPole-v1", 3, vectorization_mode="sync")):
+        agent = pgfast.Reinforce(env, seed=0, optimizer="sgd", lr=0.01)
+        with pytest.raises(ValueError, match=r"^grad contains NaN or inf \(at timestep (\d+)\)$") as info:
+            agent.learn(100_000)
+        messages.append(str(info.value))
+        assert str(info.value).endswith(f"(at timestep {agent.num_timesteps + 1})")
+        assert agent.num_timesteps > 1000
+        assert np.isfinite(agent.policy.params).all() and np.isfinite(agent.baseline_params).all()
+    assert messages[0] == messages[1] and messages[2] == messages[3]

@@ -81,7 +81,7 @@ def run_vector(
     """Run ``Reinforce._run_vector``'s loop (autoreset NEXT_STEP) in C++, bit-identically."""
     env: NativeVectorEnv = agent.env
     learner = agent._learner
-    start, n_envs = agent.num_timesteps, env.num_envs
+    n_envs = env.num_envs
     t = 0
     per_episode = on_episode is not None or logger.log_dir is not None
     seed = agent._reset_seed()
@@ -100,7 +100,7 @@ def run_vector(
             n_seen = n_now
             stop = stop or (max_episodes is not None and n_now - n_start >= max_episodes)
     except ValueError as e:
-        raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+        raise ValueError(f"{e} (at timestep {agent.num_timesteps + 1})") from e
 
 
 def run_single(
@@ -109,7 +109,6 @@ def run_single(
     """Run ``Reinforce._run_single``'s loop in C++: same seeds, same draws, same updates."""
     env: NativeEnv = agent.env
     learner = agent._learner
-    start = agent.num_timesteps
     t = 0
     state = _core.FusedState()
     # Python runs at every episode end for callbacks and CSV rows (they read the agent's
@@ -138,4 +137,4 @@ def run_single(
         if state.need_reset and not stop:  # the Python loop resets and acts after its last episode end
             _core.run_fused(env.core, learner, agent.rng, env.np_random, state, 0, 0)
     except ValueError as e:
-        raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+        raise ValueError(f"{e} (at timestep {agent.num_timesteps + 1})") from e

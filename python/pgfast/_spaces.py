@@ -123,6 +123,18 @@ class SpaceAdapter:
                 "policy) or Box (Gaussian policy) actions"
             )
 
+    def constant_sq_norm(self) -> Optional[float]:
+        """Return ||x(s)||^2 when it is the same for every state, else None.
+
+        A one-hot state (``Discrete`` observations, no feature map) has 1; tile coding
+        has ``n_tilings`` (its active tiles, each 1).
+        """
+        if isinstance(self.feature_spec, F.TileCoding):
+            return float(self.feature_spec.n_tilings)
+        if self.feature_spec is None and self.features is None and self.n_discrete:
+            return 1.0
+        return None
+
     def _call_features(self, obs: Any) -> np.ndarray:
         assert self.features is not None
         out = self.features(obs)

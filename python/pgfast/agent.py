@@ -484,7 +484,7 @@ class _Agent:
         obs_in, act_out = sp.obs_in_batch, sp.action_out_batch
         mode = sp.autoreset_mode
         prev_done = np.zeros(sp.n_envs, dtype=bool)
-        start, n_envs = self.num_timesteps, sp.n_envs
+        n_envs = sp.n_envs
         n_seen = learner.n_episodes()
         tick = logger.tick_interval
         next_tick = tick
@@ -530,7 +530,7 @@ class _Agent:
                     logger.progress()
                     next_tick += tick
         except ValueError as e:
-            raise ValueError(f"{e} (at timestep {start + t + 1})") from e
+            raise ValueError(f"{e} (at timestep {self.num_timesteps + 1})") from e
 
     # ------------------------------------------------------------------ acting
     def predict(
@@ -749,7 +749,8 @@ class Reinforce(_Agent):
         classic-control, MuJoCo, Box2D and toy-text tasks (raw features, seeds 0-9:
         never worse than a random policy; CartPole-v1 and InvertedPendulum-v5 solved),
         not for the fewest steps on one task. Tuned settings per task are in
-        :mod:`pgfast.zoo`. The book's SGD needs a much smaller lr (e.g. 1e-3).
+        :mod:`pgfast.zoo`. The book's SGD needs a much smaller lr (e.g. 1e-3, and a baseline_lr to match:
+        see below).
     optimizer : {"adam", "sgd"}
         Gradient-ascent optimiser of the policy (and of the baseline). ``"sgd"`` is the
         book's update theta += alpha * direction.
@@ -759,7 +760,15 @@ class Reinforce(_Agent):
         ``"linear"`` (the default) learns v(s, w) = w . [x(s), 1] and weights the
         eligibility by delta = G_t - v(S_t, w) (eq. 13.11); None uses G_t itself.
     baseline_lr : float, optional
-        Step size of the baseline; default ``10 * lr``.
+        Step size of the baseline; default ``10 * lr``. With ``optimizer="sgd"`` the
+        baseline's update, baseline_lr times the sum over an update's steps of
+        delta_t [x(S_t), 1] (per episode, averaged over a batch's episodes), is an LMS
+        step: it settles only if ``baseline_lr * ||[x(s), 1]||^2 < 2``, and by a margin
+        that grows with the steps it sums. Where that norm is the same for every state
+        (one-hot ``Discrete`` states: 2; tile coding: n_tilings + 1) a larger
+        baseline_lr is refused; elsewhere a too-large one shows as a baseline whose
+        weights grow without bound, until an update overflows and is refused. Adam's
+        steps do not depend on the features' scale.
     normalize_returns : bool
         Standardise the weights of an update, (psi - mean) / (std + 1e-8) over the
         batch: psi = G_t, or delta_t with a baseline (the PyTorch example does this to
@@ -843,6 +852,7 @@ class Reinforce(_Agent):
     ) -> None:
         # the defaults above are ReinforceConfig's; it checks every value (once)
         self.config: ReinforceConfig = V.config_from(ReinforceConfig, locals())
+        self._baseline_lr_defaulted = baseline_lr is None
         self._init_agent(env, features, seed, backend)
 
     # ------------------------------------------------------------------ internals
@@ -854,6 +864,18 @@ class Reinforce(_Agent):
         the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
         """
         hp = self.config  # lr set by for_actions (see _init_agent)
+        sq = self.spaces.constant_sq_norm()
+        unstable = sq is not None and cast(float, hp.baseline_lr) * (sq + 1) >= 2
+        if hp.baseline and hp.optimizer == "sgd" and unstable:
+            assert sq is not None
+            # The SGD baseline update is an LMS step: on features of constant norm it
+            # settles only if baseline_lr * ||[x(s), 1]||^2 < 2, else v(s) swings ever wider.
+            default = " (the default, 10 * lr)" if self._baseline_lr_defaulted else ""
+            raise ValueError(
+                f"baseline_lr={hp.baseline_lr:g}{default} is too large for optimizer='sgd' on these "
+                f"features: ||[x(s), 1]||^2 = {sq + 1:g} for every state, and the baseline's SGD step "
+                f"diverges unless baseline_lr * {sq + 1:g} < 2: pass baseline_lr < {2 / (sq + 1):g}"
+            )
         d = self.spaces.n_features
         if self.spaces.discrete_actions:
             policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
