@@ -773,7 +773,10 @@ class Reinforce(_Agent):
         Standardise the weights of an update, (psi - mean) / (std + 1e-8) over the
         batch: psi = G_t, or delta_t with a baseline (the PyTorch example does this to
         G_t; the book does not). With ``update="per_step"`` the returns G_t of the
-        episode are standardised instead (delta changes within that loop).
+        episode are standardised instead (delta changes within that loop). An update of
+        a single step (a one-step episode, as in a bandit, alone in its update) keeps its
+        weight as it is: standardised, it would be 0 and nothing would ever be learnt
+        (Stable-Baselines3 skips normalising a batch of one likewise).
     discount_gradient : bool
         Multiply step t's term by gamma^t, as the book's box does; libraries and the
         PyTorch example do not (default False).

@@ -1091,7 +1091,8 @@ def reinforce_update(
         g = (1/E) Σ_t γ^t ψ_t ∇ln π(A_t|S_t, θ) + entropy_coef (1/E) Σ_t ∇H(π(·|S_t)),
 
     ψ_t = G_t, or δ_t = G_t − v̂(S_t, w) with a baseline, standardised over the batch when
-    ``normalize_returns``; γ^t is 1 unless ``discount_gradient``. The baseline then takes
+    ``normalize_returns`` (and the batch has more than one step: one value standardised
+    would be 0); γ^t is 1 unless ``discount_gradient``. The baseline then takes
     one step along (1/E) Σ_t δ_t ∇v̂(S_t, w), ∇v̂ = [x, 1].
 
     ``per_step=True`` is the book's loop: for t = 0, …, T−1 in order, with θ and w as
@@ -1122,7 +1123,7 @@ def reinforce_update(
         psi = G - np.array([value(w, x) for x in X])  # δ_t = G_t − v̂(S_t, w)
         delta = psi.copy()
         baseline_loss = float(np.mean(delta * delta))
-    if normalize_returns:
+    if normalize_returns and n > 1:  # one value is left as it is (standardised it would be 0)
         psi = (psi - psi.mean()) / (psi.std() + 1e-8)
     g = np.zeros_like(policy.params)
     entropy = 0.0
@@ -1149,7 +1150,7 @@ def _reinforce_loop(
     w: Optional[FloatArray], baseline_optimizer: Any, normalize_returns: bool, entropy_coef: float,
 ) -> tuple[float, float, float]:
     """Run the book's loop (box p. 328/330), θ and w changing at every step t (see reinforce_update)."""
-    if normalize_returns:
+    if normalize_returns and G.size > 1:  # one value is left as it is, as above
         G = (G - G.mean()) / (G.std() + 1e-8)
     n = X.shape[0]
     grad_norm = entropy = baseline_loss = 0.0

@@ -419,8 +419,11 @@ class Learner : public Rollout<P> {
                        cfg_.gamma, G_.data());
   }
 
+  // One value is left as it is: standardised it would be 0, and an update of one step (a
+  // one-step episode) would never move (Stable-Baselines3 skips normalising a batch of one).
   static void standardise(std::vector<double>& v) {
     const std::size_t n = v.size();
+    if (n < 2) return;
     // v.mean() and v.std() as NumPy computes them (pairwise sums, npy::sum).
     const double mean = npy::sum(v.data(), n) / static_cast<double>(n);
     const double var = npy::sum_of([&v, mean](std::size_t i) { return (v[i] - mean) * (v[i] - mean); }, n);
