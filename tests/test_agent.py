@@ -619,6 +619,12 @@ def test_evaluate_returns_mean_and_std():
     assert agent.num_timesteps == 3000  # evaluation is not training
     m2, _ = agent.evaluate(3, deterministic=False, env=gym.make("CartPole-v1"), seed=1)
     assert 8 <= m2 <= 500
+    # sampled + seeded: reproducible too, and the predict stream is left where it was
+    sampled = [agent.evaluate(10, deterministic=False, seed=1) for _ in range(2)]
+    assert sampled[0] == sampled[1] != agent.evaluate(10, seed=1)
+    twin = Reinforce("CartPole-v1", seed=0).learn(3000)
+    obs = np.zeros((50, 4))
+    assert_array_equal(agent.predict(obs)[0], twin.predict(obs)[0])
     with pytest.raises(ValueError, match="n_episodes must be >= 1"):
         agent.evaluate(0)
 

@@ -558,13 +558,14 @@ class _Agent:
         """
         if state is not None:
             raise ValueError("state must be None: a linear policy has no recurrent state")
+        return self._act(obs, deterministic, self._eval_rng), None
+
+    def _act(self, obs: Any, deterministic: bool, rng: np.random.Generator) -> Any:
+        """Return :meth:`predict`'s action(s), sampled (unless ``deterministic``) with ``rng``."""
         x, single = self.spaces.features_of(obs, self._learner)
-        if deterministic:
-            a = self.policy.mode(x)
-        else:
-            a = self.policy.sample(x, self._eval_rng)
+        a = self.policy.mode(x) if deterministic else self.policy.sample(x, rng)
         out = self.spaces.to_env_actions(a)
-        return (out[0] if single else out), None
+        return out[0] if single else out
 
     def evaluate(
         self,
@@ -586,7 +587,9 @@ class _Agent:
             Where to evaluate; default a fresh copy of the training environment. Its
             spaces must fit the agent's (same shapes; a ``ValueError`` says otherwise).
         seed : int, optional
-            Seed of the first reset of the evaluation environment.
+            Seed of the first reset of the evaluation environment and, for sampled
+            actions, of their draws: a seeded evaluation is reproducible either way.
+            Without it, sampled actions continue the stream :meth:`predict` draws from.
         max_episode_steps : int, optional
             Cut an episode after this many steps (a greedy policy may never end an
             episode of an environment without a time limit, e.g. CliffWalking). Default:
@@ -615,6 +618,10 @@ class _Agent:
         returns = []
         cut = 0
         first_seed = seed if seed is not None else int(self._eval_rng.integers(2**31 - 1))
+        # seeded: the draws of sampled actions too, from a child of the seed (gymnasium seeds
+        # the env's resets with the seed's own stream)
+        rng = self._eval_rng if seed is None else np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(seed).spawn(1)[0]))
         try:
             for i in range(n_episodes):
                 obs, _ = eval_env.reset(seed=first_seed if i == 0 else None)
@@ -623,7 +630,7 @@ class _Agent:
                     if steps == max_episode_steps:
                         cut += 1
                         break
-                    a, _ = self.predict(obs, deterministic=deterministic)
+                    a = self._act(obs, deterministic, rng)
                     obs, r, term, trunc, _ = eval_env.step(a)
                     total += float(r)
                     steps += 1
