@@ -191,7 +191,11 @@ class SweepResults(list):  # type: ignore[type-arg]
         # A sweep holds hundreds of records with curves and parameters: its repr is the
         # summary (as pandas shows a frame), the records are list(results).
         n_configs = len({r["config_id"] for r in self})
-        head = f"SweepResults: {len(self)} runs, {n_configs} configurations, {len(self.errors)} failed"
+        def count(n: int, what: str) -> str:
+            return f"{n} {what}{'' if n == 1 else 's'}"
+
+        head = f"SweepResults: {count(len(self), 'run')}, {count(n_configs, 'configuration')}, "
+        head += f"{len(self.errors)} failed"
         tail = "  (the records: list(results) or results.to_dataframe())"
         return "\n".join([head, *("  " + line for line in self.summary_lines()), tail])
 
