@@ -312,3 +312,34 @@ def test_a_refused_update_names_the_same_timestep_on_the_fused_and_the_gymnasium
         assert agent.num_timesteps > 1000
         assert np.isfinite(agent.policy.params).all() and np.isfinite(agent.baseline_params).all()
     assert messages[0] == messages[1] and messages[2] == messages[3]
+
+
+@pytest.mark.parametrize("limit", [None, 100])
+def test_a_native_env_made_by_gymnasium_make_learns_fused_and_bit_identically(limit):
+    kwargs = {} if limit is None else {"max_episode_steps": limit}
+    wrapped = gym.make("pgfast/CartPole-v1", **kwargs)  # TimeLimit(OrderEnforcing(PassiveEnvChecker(native)))
+    agent = pgfast.Reinforce(wrapped, seed=3)
+    assert _fused.supported(agent, None)
+    assert _fused.native_target(wrapped) == (wrapped.unwrapped, limit or 500)
+    agent.learn(100_000)
+    reference = pgfast.Reinforce(gym.make("CartPole-v1", **kwargs), seed=3).learn(100_000)
+    np.testing.assert_array_equal(agent.policy.params, reference.policy.params)
+    for key in reference.history:
+        np.testing.assert_array_equal(agent.history[key], reference.history[key], err_msg=key)
+    assert agent.history["episode_length"].max() == (limit or 500)
+    assert wrapped.unwrapped.max_episode_steps is None  # the run's limit is the run's only
+    obs, _ = wrapped.reset(seed=0)  # and the env still works through its wrappers
+    assert wrapped.step(0)[0].shape == (4,)
+
+
+def test_other_wrappers_around_a_native_env_take_the_python_loop():
+    for env in (gym.wrappers.RecordEpisodeStatistics(gym.make("pgfast/CartPole-v1")),
+                gym.wrappers.TimeLimit(gym.make("pgfast/CartPole-v1"), 50),  # two limits
+                gym.wrappers.TimeLimit(native.make("CartPole-v1"), 50)):  # not the env's own
+        assert _fused.native_target(env) == (None, None)
+        assert not _fused.supported(pgfast.Reinforce(env, seed=0), None)
+    same = gym.wrappers.TimeLimit(native.make("CartPole-v1"), 500)
+    assert _fused.native_target(same) == (same.unwrapped, 500)
+    core = native.make("CartPole-v1").core
+    with pytest.raises(ValueError, match="max_episode_steps must be >= 0"):
+        core.max_episode_steps = -1

@@ -167,9 +167,10 @@ time limit (max_episode_steps).)pbdoc")
           py::arg("snapshot"), "The environment a snapshot() describes (every value checked).")
       .def_property_readonly(
           "elapsed_steps", [](const E& e) { return e.time_limit().elapsed(); }, "Steps since the last reset.")
-      .def_property_readonly(
+      .def_property(
           "max_episode_steps", [](const E& e) { return e.time_limit().max_episode_steps(); },
-          "The time limit (0: none).");
+          [](E& e, std::int64_t limit) { e.time_limit().set_max_episode_steps(limit); },
+          "The time limit (0: none); settable (the steps since the reset are kept).");
 
   const std::string vname = std::string(name) + "Vector";
   py::class_<PyVectorEnv<E>>(m, vname.c_str(), "N copies of the native environment, stepped in C++.")

@@ -32,19 +32,50 @@ from .envs import NativeEnv, NativeVectorEnv
 CHUNK_STEPS = 100_000
 
 
+def native_target(env: Any) -> tuple[Any, Optional[int]]:
+    """Return the native env a fused run steps for ``env`` and the time limit to run it with.
+
+    ``(env, None)`` when ``env`` is native. ``gymnasium.make("pgfast/<id>")`` wraps the
+    native env (made without a limit of its own) in wrappers that change nothing the run
+    does: ``OrderEnforcing`` and ``PassiveEnvChecker`` (checks of the calling order and of
+    the first outputs, which a native env passes) and ``TimeLimit``; then the native env
+    and the ``TimeLimit``'s limit, which the run gives the native env while it lasts, so
+    that the episodes end where the wrapper would end them. Any other wrapper, or more
+    than one limit, may change observations, rewards or ends: ``(None, None)``, the Python
+    loop. Stepped directly, the wrappers do not see the run's steps; ``learn`` starts
+    every run with a reset, and so does a user who steps the env after it.
+    """
+    limits = []
+    inner = env
+    while isinstance(inner, gym.Wrapper):
+        if type(inner) is gym.wrappers.TimeLimit:
+            limits.append(int(inner._max_episode_steps))
+        elif type(inner) not in (gym.wrappers.OrderEnforcing, gym.wrappers.PassiveEnvChecker):
+            return None, None
+        inner = inner.env
+    if inner is env:
+        return (env, None) if isinstance(env, (NativeEnv, NativeVectorEnv)) else (None, None)
+    if not isinstance(inner, NativeEnv) or len(limits) > 1:
+        return None, None
+    if not limits:
+        return inner, None
+    own = inner.max_episode_steps
+    return (inner, limits[0]) if own is None or own == limits[0] else (None, None)
+
+
 def supported(agent: Any, on_step: Any) -> bool:
     """Tell whether ``agent.learn`` can run fused.
 
-    It can with a native env that has its time limit built in (:func:`pgfast.envs.make`)
-    or a native vector env with ``autoreset_mode=NEXT_STEP`` (:func:`pgfast.envs.make_vec`),
-    the C++ learner, features computed in C++ (none or a :mod:`pgfast.features` map) and
-    no per-step callback.
+    It can with a native env that has its time limit built in (:func:`pgfast.envs.make`,
+    also inside ``gymnasium.make``'s own wrappers: :func:`native_target`) or a native vector
+    env with ``autoreset_mode=NEXT_STEP`` (:func:`pgfast.envs.make_vec`), the C++ learner,
+    features computed in C++ (none or a :mod:`pgfast.features` map) and no per-step callback.
     """
-    env, sp = agent.env, agent.spaces
+    (env, limit), sp = native_target(agent.env), agent.spaces
     if on_step is not None or sp.obs_in is not None:
         return False
     if isinstance(env, NativeEnv):
-        if env.max_episode_steps is None or sp.is_vector:
+        if (limit or env.max_episode_steps) is None or sp.is_vector:
             return False
     elif isinstance(env, NativeVectorEnv):
         if env.autoreset_mode != AutoresetMode.NEXT_STEP:
@@ -62,7 +93,7 @@ def supported(agent: Any, on_step: Any) -> bool:
 
 def run(agent: Any, total: int, on_episode: Any, logger: Any, max_episodes: Optional[int] = None) -> None:
     """Run ``agent.learn``'s loop in C++ (see :func:`supported`); stop after ``max_episodes`` episodes."""
-    if isinstance(agent.env, NativeVectorEnv):
+    if isinstance(native_target(agent.env)[0], NativeVectorEnv):
         run_vector(agent, total, on_episode, logger, max_episodes)
     else:
         run_single(agent, total, on_episode, logger, max_episodes)
@@ -107,7 +138,20 @@ def run_single(
     agent: Any, total: int, on_episode: Any, logger: Any, max_episodes: Optional[int] = None
 ) -> None:
     """Run ``Reinforce._run_single``'s loop in C++: same seeds, same draws, same updates."""
-    env: NativeEnv = agent.env
+    env: NativeEnv
+    env, limit = native_target(agent.env)
+    own_limit = env.core.max_episode_steps
+    if limit is not None:  # a gymnasium.make TimeLimit's, for this run (see native_target)
+        env.core.max_episode_steps = limit
+    try:
+        _run_single(agent, env, total, on_episode, logger, max_episodes)
+    finally:
+        env.core.max_episode_steps = own_limit
+
+
+def _run_single(
+    agent: Any, env: NativeEnv, total: int, on_episode: Any, logger: Any, max_episodes: Optional[int]
+) -> None:
     learner = agent._learner
     t = 0
     state = _core.FusedState()

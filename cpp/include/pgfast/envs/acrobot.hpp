@@ -92,6 +92,7 @@ class Acrobot {
     return e;
   }
   const TimeLimit& time_limit() const { return time_limit_; }
+  TimeLimit& time_limit() { return time_limit_; }
 
  private:
   // _dsdt: the time derivative of (theta1, theta2, dtheta1, dtheta2, torque).

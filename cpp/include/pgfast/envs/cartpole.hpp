@@ -101,6 +101,7 @@ class CartPole {
   // Steps taken after the episode terminated (gymnasium warns on the first one); -1 before.
   std::int64_t steps_beyond_terminated() const { return steps_beyond_terminated_; }
   const TimeLimit& time_limit() const { return time_limit_; }
+  TimeLimit& time_limit() { return time_limit_; }
 
  private:
   void observe(float* obs) const {

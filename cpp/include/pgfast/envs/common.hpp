@@ -64,6 +64,9 @@ class TimeLimit {
                                   std::to_string(max_episode_steps));
     }
   }
+  TimeLimit(std::int64_t max_episode_steps, std::int64_t elapsed) : TimeLimit(max_episode_steps) {
+    elapsed_ = elapsed;
+  }
   void reset() { elapsed_ = 0; }
   // Counts one step; true when it reaches the limit.
   bool tick() {
@@ -72,6 +75,8 @@ class TimeLimit {
   }
   std::int64_t elapsed() const { return elapsed_; }
   std::int64_t max_episode_steps() const { return max_; }
+  // A new limit for the steps to come (the count since the reset is kept).
+  void set_max_episode_steps(std::int64_t max_episode_steps) { *this = TimeLimit(max_episode_steps, elapsed_); }
   // Snapshot: max_episode_steps, elapsed.
   void save(std::vector<double>& out) const {
     out.push_back(static_cast<double>(max_));

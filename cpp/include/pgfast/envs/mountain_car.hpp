@@ -74,6 +74,7 @@ class MountainCar {
     return e;
   }
   const TimeLimit& time_limit() const { return time_limit_; }
+  TimeLimit& time_limit() { return time_limit_; }
 
  private:
   // np.clip on a float64 scalar: min(max(x, lo), hi).

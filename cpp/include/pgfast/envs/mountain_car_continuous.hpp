@@ -130,6 +130,7 @@ class MountainCarContinuous {
     return e;
   }
   const TimeLimit& time_limit() const { return time_limit_; }
+  TimeLimit& time_limit() { return time_limit_; }
 
  private:
   StepResult step_impl(NpScalar action, float* obs) {

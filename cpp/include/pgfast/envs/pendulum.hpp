@@ -68,6 +68,7 @@ class Pendulum {
     return e;
   }
   const TimeLimit& time_limit() const { return time_limit_; }
+  TimeLimit& time_limit() { return time_limit_; }
 
   // ((x + pi) % (2 pi)) - pi, with NumPy's floored modulo.
   static double angle_normalize(double x) { return floored_mod(x + M_PI, 2 * M_PI) - M_PI; }
