@@ -328,7 +328,7 @@ def test_a_native_env_made_by_gymnasium_make_learns_fused_and_bit_identically(li
         np.testing.assert_array_equal(agent.history[key], reference.history[key], err_msg=key)
     assert agent.history["episode_length"].max() == (limit or 500)
     assert wrapped.unwrapped.max_episode_steps is None  # the run's limit is the run's only
-    obs, _ = wrapped.reset(seed=0)  # and the env still works through its wrappers
+    wrapped.reset(seed=0)  # and the env still works through its wrappers
     assert wrapped.step(0)[0].shape == (4,)
 
 

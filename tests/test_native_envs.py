@@ -424,3 +424,21 @@ def test_vector_actions_of_the_wrong_shape_are_a_clear_error():
     venv.reset(seed=0)
     with pytest.raises(ValueError, match=r"actions must have shape \(3, 1\)"):
         venv.step(np.zeros(3, np.float32))
+
+
+@pytest.mark.parametrize("env_id", native.ENV_IDS)
+def test_human_rendering_draws_at_every_reset_and_step_as_gymnasiums_classes_do(env_id, monkeypatch):
+    calls = []
+    monkeypatch.setattr(native.NativeEnv, "render", lambda self: calls.append(self.render_mode))
+    env = native.make(env_id, render_mode="human")
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    assert calls == ["human", "human"]
+    # learn takes the Python loop, which steps the env: every reset and step is drawn
+    agent = pgfast.Reinforce(env, seed=0).learn(300)
+    assert len(calls) == 2 + 300 + len(agent.history["episode_return"]) + 1
+    calls.clear()
+    quiet = native.make(env_id, render_mode="rgb_array")  # drawn only when asked
+    quiet.reset(seed=0)
+    quiet.step(quiet.action_space.sample())
+    assert calls == []

@@ -75,7 +75,8 @@ def supported(agent: Any, on_step: Any) -> bool:
     if on_step is not None or sp.obs_in is not None:
         return False
     if isinstance(env, NativeEnv):
-        if (limit or env.max_episode_steps) is None or sp.is_vector:
+        # "human" rendering draws every step in Python (the env's step does it)
+        if (limit or env.max_episode_steps) is None or sp.is_vector or env.render_mode == "human":
             return False
     elif isinstance(env, NativeVectorEnv):
         if env.autoreset_mode != AutoresetMode.NEXT_STEP:

@@ -140,6 +140,8 @@ class NativeEnv(gym.Env[_Obs, Any]):
         a, b = self._reset_bounds(options)
         obs = self._core.reset(self.np_random, a, b)
         self._needs_reset = False
+        if self.render_mode == "human":  # as gymnasium's classes draw every reset and step
+            self.render()
         return obs, {}
 
     def step(self, action: Any) -> tuple[_Obs, float, bool, bool, dict[str, Any]]:
@@ -147,6 +149,8 @@ class NativeEnv(gym.Env[_Obs, Any]):
         if self._needs_reset:
             raise gym.error.ResetNeeded("Cannot call env.step() before calling env.reset()")
         obs, reward, terminated, truncated = self._core.step(action)
+        if self.render_mode == "human":
+            self.render()
         return obs, reward, terminated, truncated, {}
 
     def seed_for_fused(self, seed: int | None) -> None:
@@ -226,16 +230,14 @@ class CartPoleEnv(NativeEnv):
 
     def step(self, action: Any) -> tuple[_Obs, float, bool, bool, dict[str, Any]]:
         """One step: ``(observation, reward, terminated, truncated, info)``."""
-        if self._needs_reset:
-            raise gym.error.ResetNeeded("Cannot call env.step() before calling env.reset()")
-        obs, reward, terminated, truncated = self._core.step(action)
+        obs, reward, terminated, truncated, info = super().step(action)
         if terminated and self._core.steps_beyond_terminated == 1:
             gym.logger.warn(
                 "You are calling 'step()' even though this environment has already returned terminated = "
                 "True. You should always call 'reset()' once you receive 'terminated = True' -- any further "
                 "steps are undefined behavior."
             )
-        return obs, reward, terminated, truncated, {}
+        return obs, reward, terminated, truncated, info
 
 
 class AcrobotEnv(NativeEnv):
