@@ -880,7 +880,7 @@ class Reinforce(_Agent):
             assert sq is not None
             # The SGD baseline update is an LMS step: on features of constant norm it
             # settles only if baseline_lr * ||[x(s), 1]||^2 < 2, else v(s) swings ever wider.
-            default = " (the default, 10 * lr)" if self._baseline_lr_defaulted else ""
+            default = " (the default, 10 * lr)" if getattr(self, "_baseline_lr_defaulted", False) else ""
             raise ValueError(
                 f"baseline_lr={hp.baseline_lr:g}{default} is too large for optimizer='sgd' on these "
                 f"features: ||[x(s), 1]||^2 = {sq + 1:g} for every state, and the baseline's SGD step "

@@ -377,7 +377,8 @@ def find_model(name: str) -> str:
 
     # `pgfast train pgfast/<id>` trains <id>'s native env and writes <id>.pgfast
     default = native.native_name(name) or name
-    candidates = [name] if name.endswith(".pgfast") else list(dict.fromkeys([name, f"{default}.pgfast"]))
+    candidates = ([name] if name.endswith(".pgfast")
+                  else list(dict.fromkeys([name, f"{name}.pgfast", f"{default}.pgfast"])))
     for path in candidates:
         if os.path.isfile(path):
             return path
