@@ -874,12 +874,10 @@ class Reinforce(_Agent):
         the twin policy, which shares the C++ policy's parameters (see :mod:`pgfast._twin`).
         """
         hp = self.config  # lr set by for_actions (see _init_agent)
-        sq = self.spaces.constant_sq_norm()
-        unstable = sq is not None and cast(float, hp.baseline_lr) * (sq + 1) >= 2
-        if hp.baseline and hp.optimizer == "sgd" and unstable:
-            assert sq is not None
-            # The SGD baseline update is an LMS step: on features of constant norm it
-            # settles only if baseline_lr * ||[x(s), 1]||^2 < 2, else v(s) swings ever wider.
+        # The SGD baseline update is an LMS step: on features of constant norm it settles
+        # only if baseline_lr * ||[x(s), 1]||^2 < 2, else v(s) swings ever wider.
+        sq = self.spaces.constant_sq_norm() if hp.baseline and hp.optimizer == "sgd" else None
+        if sq is not None and cast(float, hp.baseline_lr) * (sq + 1) >= 2:
             default = " (the default, 10 * lr)" if getattr(self, "_baseline_lr_defaulted", False) else ""
             raise ValueError(
                 f"baseline_lr={hp.baseline_lr:g}{default} is too large for optimizer='sgd' on these "
