@@ -672,6 +672,41 @@ def test_evaluate_on_a_vector_env_uses_one_of_its_own_sub_environments():
     assert native.spaces.eval_env().unwrapped.spec.kwargs == {"g": 9.0}
 
 
+def test_evaluate_keeps_the_training_observation_statistics_frozen():
+    # NormalizeObservation: the fresh evaluation env gets the training statistics, not
+    # updated (a fresh wrapper would start from zero mean and unit variance)
+    single = gym.wrappers.NormalizeObservation(gym.make("CartPole-v1"))
+    vector = gym.wrappers.vector.NormalizeObservation(
+        gym.make_vec("CartPole-v1", 2, vectorization_mode="sync"))
+    for env in (single, vector):
+        agent = Reinforce(env, seed=0).learn(3000)
+        mean = env.obs_rms.mean.copy()
+        by_hand = gym.wrappers.NormalizeObservation(gym.make("CartPole-v1"))
+        by_hand.obs_rms.mean, by_hand.obs_rms.var = env.obs_rms.mean.copy(), env.obs_rms.var.copy()
+        by_hand.update_running_mean = False
+        assert agent.evaluate(3, seed=5) == agent.evaluate(3, seed=5, env=by_hand)
+        assert_array_equal(env.obs_rms.mean, mean)  # the training statistics are untouched
+        evaluated = agent.spaces.eval_env()
+        assert_array_equal(evaluated.obs_rms.mean, mean) and not evaluated.update_running_mean
+        assert evaluated.obs_rms is not env.obs_rms
+
+
+def test_evaluate_on_a_wrapped_vector_env_keeps_only_what_the_policy_does_not_see():
+    # reward and bookkeeping wrappers are left out (the returns are the env's own) ...
+    for wrap in (gym.wrappers.vector.RecordEpisodeStatistics, gym.wrappers.vector.NormalizeReward,
+                 lambda v: gym.wrappers.vector.ClipReward(v, 0.0, 0.5)):
+        agent = Reinforce(wrap(gym.make_vec("CartPole-v1", 2, vectorization_mode="sync")), seed=0).learn(500)
+        assert agent.evaluate(2, seed=1) == agent.evaluate(2, seed=1, env="CartPole-v1")
+    # ... an action or observation wrapper without a single-env form here is refused
+    low, high = np.float32(-1.0), np.float32(1.0)
+    rescaled = gym.wrappers.vector.RescaleAction(gym.make_vec("Pendulum-v1", 2), low, high)
+    agent = Reinforce(rescaled, seed=0)
+    with pytest.raises(ValueError, match=r"wrapper RescaleAction changes observations or actions.*pass env="):
+        agent.evaluate(1)
+    single = gym.wrappers.RescaleAction(gym.make("Pendulum-v1"), low, high)
+    assert np.isfinite(agent.evaluate(1, env=single, seed=0)[0])
+
+
 def test_progress_bar(capsys):
     Reinforce("CartPole-v1", seed=0).learn(3000, progress_bar=True)
     err = capsys.readouterr().err

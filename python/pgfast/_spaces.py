@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Optional
 
 import gymnasium as gym
@@ -19,6 +20,28 @@ _MODES = {"NextStep": "next_step", "SameStep": "same_step", "Disabled": "disable
 # Arguments of gymnasium.make_vec (and pgfast.envs.make_vec) that a single env does not take.
 _VECTOR_ONLY_KWARGS = frozenset(
     {"num_envs", "vectorization_mode", "vector_kwargs", "wrappers", "autoreset_mode"})
+
+
+# Vector wrappers (gymnasium.wrappers.vector) that change neither what the policy sees nor
+# the actions it takes: evaluation on a sub-environment leaves them out (its returns are
+# the environment's own rewards).
+_POLICY_BLIND = frozenset({"RecordEpisodeStatistics", "NormalizeReward", "DictInfoToList",
+                           "RecordVideo", "HumanRendering"})
+
+
+def _wrappers(env: Any) -> tuple[list[Any], Any]:
+    """Return the wrappers around ``env`` (single or vector), outermost first, and the env inside."""
+    out = []
+    while isinstance(env, (gym.Wrapper, gym.vector.VectorWrapper)):
+        out.append(env)
+        env = env.env
+    return out, env
+
+
+def _freeze_statistics(source: Any, target: Any) -> None:
+    """Give ``target`` (a NormalizeObservation) a copy of ``source``'s statistics, not updated."""
+    target.obs_rms = copy.deepcopy(source.obs_rms)
+    target.update_running_mean = False
 
 
 class SpaceAdapter:
@@ -234,27 +257,54 @@ class SpaceAdapter:
         return out
 
     def eval_env(self) -> Any:
-        """Make a fresh single environment like the training one, for evaluation."""
+        """Make a fresh single environment like the training one, for evaluation.
+
+        Wrappers that keep running statistics of the observations (gymnasium's
+        ``NormalizeObservation``, single or vector) get the training env's statistics,
+        frozen: the policy is evaluated on the inputs it was trained on, as
+        Stable-Baselines3's ``VecNormalize`` is evaluated with ``training=False``.
+        """
         if not self.is_vector:
             spec = getattr(self.env, "spec", None)
             if spec is None:
                 return self.env
             try:
-                return gym.make(spec)
+                fresh = gym.make(spec)
             except (gym.error.Error, ValueError, TypeError) as e:  # e.g. a custom wrapper
                 raise ValueError(
                     f"cannot make a fresh copy of the training environment to evaluate on ({e}); "
                     "pass env= to evaluate()"
                 ) from e
+            trained = [w for w in _wrappers(self.env)[0] if isinstance(w, gym.wrappers.NormalizeObservation)]
+            copies = [w for w in _wrappers(fresh)[0] if isinstance(w, gym.wrappers.NormalizeObservation)]
+            for source, target in zip(trained, copies):  # the same wrappers: fresh is made from the spec
+                _freeze_statistics(source, target)
+            return fresh
         # A vector env: one of its sub-environments made afresh -- by the factory it was
         # built from (SyncVectorEnv and AsyncVectorEnv keep them: the same wrappers and
-        # arguments), else from its spec without make_vec's own arguments.
-        env_fns = getattr(self.env, "env_fns", None)
+        # arguments), else from its spec without make_vec's own arguments -- inside the
+        # single-env form of the vector wrappers that change what the policy sees.
+        wrappers, base = _wrappers(self.env)
+        env_fns = getattr(base, "env_fns", None)
         if env_fns:
-            return env_fns[0]()
-        spec = getattr(self.env, "spec", None)
-        if spec is None:
-            raise ValueError("cannot make an evaluation env for this VectorEnv (it has no spec and "
-                             "no env_fns): pass env= to evaluate()")
-        kwargs = {k: v for k, v in spec.kwargs.items() if k not in _VECTOR_ONLY_KWARGS}
-        return gym.make(spec.id, **kwargs)
+            env = env_fns[0]()
+        else:
+            spec = getattr(base, "spec", None)
+            if spec is None:
+                raise ValueError("cannot make an evaluation env for this VectorEnv (it has no spec and "
+                                 "no env_fns): pass env= to evaluate()")
+            kwargs = {k: v for k, v in spec.kwargs.items() if k not in _VECTOR_ONLY_KWARGS}
+            env = gym.make(spec.id, **kwargs)
+        for w in reversed(wrappers):  # innermost first
+            if isinstance(w, gym.wrappers.vector.NormalizeObservation):
+                single = gym.wrappers.NormalizeObservation(env, epsilon=w.epsilon)
+                _freeze_statistics(w, single)
+                env = single
+            elif not (isinstance(w, gym.vector.VectorRewardWrapper) or type(w).__name__ in _POLICY_BLIND):
+                env.close()
+                raise ValueError(
+                    f"cannot evaluate on one sub-environment of this VectorEnv: its wrapper "
+                    f"{type(w).__name__} changes observations or actions and has no single-env "
+                    "form here; pass env= to evaluate() (a single env wrapped the same way)"
+                )
+        return env

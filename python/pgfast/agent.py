@@ -584,7 +584,11 @@ class _Agent:
         deterministic : bool
             Greedy actions (default) or sampled ones.
         env : str or gymnasium.Env, optional
-            Where to evaluate; default a fresh copy of the training environment. Its
+            Where to evaluate; default a fresh copy of the training environment (for a
+            vector env, one sub-environment), whose ``NormalizeObservation`` wrappers
+            carry the training statistics, frozen. A vector env's reward and bookkeeping
+            wrappers are left out (returns are the env's own rewards); one that changes
+            observations or actions otherwise is a ``ValueError``: pass ``env=``. Its
             spaces must fit the agent's (same shapes; a ``ValueError`` says otherwise).
         seed : int, optional
             Seed of the first reset of the evaluation environment and, for sampled
