@@ -536,6 +536,21 @@ def test_cli_a_grid_value_every_run_would_fail_with_is_an_error_before_any_run(t
     assert not any(tmp_path.iterdir())  # no results file, no empty PNG
 
 
+def test_cli_sweep_grids_feature_maps_written_as_train_writes_them(tmp_path):
+    bounds = "-2.4:2.4,-3:3,-0.21:0.21,-3.5:3.5"
+    out = cli([ENV, "--grid", "features=fourier:2,none", "--grid", "algo=actor-critic", "--bounds=" + bounds,
+               "--seeds", "1", "--timesteps", str(STEPS), "--no-progress", "--no-plot"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "2 runs (1 seed x 2 configurations)" in out.stdout
+    raw, fourier = sorted(lines(tmp_path / "sweep.jsonl"), key=lambda r: r["features"] is not None)
+    spec = pgfast.features.Fourier(2, bounds=((-2.4, -3, -0.21, -3.5), (2.4, 3, 0.21, 3.5)))
+    by_hand = pgfast.ActorCritic(ENV, features=spec, seed=0).learn(STEPS)
+    np.testing.assert_array_equal(fourier["params"], by_hand.policy.params)
+    assert raw["features"] is None and len(raw["params"]) == 2 * 4 + 2
+    out = cli([ENV, "--bounds=0:1", "--no-progress"], tmp_path)
+    assert out.returncode == 2 and "--bounds needs a features grid" in out.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "match"),
     [

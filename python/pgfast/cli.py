@@ -115,7 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("env_id", help="gymnasium environment id, e.g. CartPole-v1")
     s.add_argument("--grid", action="append", default=[], metavar="NAME=V1,V2,...",
                    help="a Reinforce argument and its values, e.g. lr=0.01,0.1 or "
-                        "baseline=none,linear (repeatable: the product is swept)")
+                        "baseline=none,linear (repeatable: the product is swept); "
+                        "algo=reinforce,actor-critic picks the agent; features takes --features "
+                        "specs, e.g. features=fourier:2,tiles:8:8 (none: the raw observation)")
+    s.add_argument("--bounds", default=None, metavar="LO:HI,...",
+                   help="input bounds of the features grid's fourier/rbf/tiles maps, as for "
+                        "`pgfast train --bounds`")
     s.add_argument("--seeds", default="5", help="N (seeds 0..N-1), A-B (inclusive) or a list "
                                                 "1,2,3 (default 5)")
     s.add_argument("--timesteps", type=_steps, default=20_000, help="steps per run (default 20000)")
@@ -457,6 +462,11 @@ def _sweep(args: argparse.Namespace) -> int:
         gym.spec(args.env_id)
     except gym.error.Error as e:
         raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
+    if "features" in grid:  # --features specs, as `pgfast train` reads them
+        grid["features"] = [None if v is None else parse_features(str(v), args.bounds, args.env_id)
+                            for v in grid["features"]]
+    elif args.bounds is not None:
+        raise ValueError("--bounds needs a features grid (--grid features=...)")
     n_done = [0]
 
     def count(_: Any) -> None:
@@ -481,7 +491,9 @@ def _sweep(args: argparse.Namespace) -> int:
         print(f"resumed: {res.n_reused} of {len(res)} runs were already in {args.out}")
     for line in res.summary_lines(args.threshold):
         print(line)
-    print(f"{len(res)} runs ({len(seeds)} seeds x {len(res) // len(seeds)} configurations) in {args.out}")
+    n_configs = len(res) // len(seeds)
+    print(f"{len(res)} runs ({len(seeds)} seed{'s' * (len(seeds) != 1)} x {n_configs} "
+          f"configuration{'s' * (n_configs != 1)}) in {args.out}")
     if not args.no_plot:
         png = args.plot or os.path.splitext(args.out)[0] + ".png"
         try:
