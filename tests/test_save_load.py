@@ -322,6 +322,49 @@ def test_rewritten_metadata_with_a_valid_checksum_loads(saved, tmp_path):
     assert_same_agent(agent, Reinforce.load(same))
 
 
+def test_a_model_loads_onto_its_env_made_with_the_saved_arguments_and_time_limit(tmp_path):
+    # not the registered default: a non-slippery lake cut at 50 steps, a native Pendulum
+    # with another gravity and time limit, gymnasium's CartPole with the book's reward
+    cases = [
+        (gym.make("FrozenLake-v1", is_slippery=False, max_episode_steps=50, render_mode="rgb_array"),
+         {"map_name": "4x4", "is_slippery": False}, 50),
+        (pgfast.envs.make("Pendulum-v1", g=9.0, max_episode_steps=100), {"g": 9.0}, 100),
+        (gym.make_vec("CartPole-v1", 2, vectorization_mode="sync", sutton_barto_reward=True),
+         {"sutton_barto_reward": True}, 500),
+    ]
+    for env, kwargs, limit in cases:
+        agent = Reinforce(env, seed=0).learn(300)
+        agent.save(tmp_path / "m.pgfast")
+        loaded = Reinforce.load(tmp_path / "m.pgfast")  # no warning: the test run makes them errors
+        spec = loaded.env.spec
+        assert (spec.kwargs, spec.max_episode_steps) == (kwargs, limit)  # render_mode left out
+        assert loaded.evaluate(3, seed=1) == agent.evaluate(3, seed=1, env=loaded.env)
+    assert pgfast.envs.is_native(Reinforce.load(tmp_path / "m.pgfast", env="pgfast/CartPole-v1").env)
+
+
+def test_loading_names_the_wrappers_a_model_file_does_not_hold(tmp_path):
+    wrapped = gym.wrappers.NormalizeObservation(gym.make("CartPole-v1"))
+    Reinforce(wrapped, seed=0).learn(300).save(tmp_path / "m.pgfast")
+    with pytest.warns(UserWarning, match=r"trained on 'CartPole-v1' with NormalizeObservation, which a "
+                                         r"model file does not hold.*pass env="):
+        loaded = Reinforce.load(tmp_path / "m.pgfast")
+    assert loaded.env.spec.additional_wrappers == ()
+    Reinforce.load(tmp_path / "m.pgfast", env=wrapped)  # given the env: nothing to say
+
+
+@pytest.mark.parametrize(("edit", "match"), [
+    ({"env_kwargs": [1]}, "'env_kwargs' must be an object or null"),
+    ({"env_max_episode_steps": 0}, "'env_max_episode_steps' must be an int >= 1 or null"),
+    ({"env_max_episode_steps": True}, "'env_max_episode_steps' must be an int >= 1 or null"),
+    ({"env_not_restored": "x"}, "'env_not_restored' must be a list of strings"),
+    ({"env_kwargs": {"no_such_argument": 1}}, r"cannot make 'CartPole-v1' with its saved arguments"),
+])
+def test_bad_saved_env_arguments_are_refused(saved, tmp_path, edit, match):
+    path = rewrite(saved[1], tmp_path / "bad.pgfast", lambda m: m.update(edit))
+    with pytest.raises(ValueError, match=match):
+        Reinforce.load(path)
+
+
 def test_model_without_an_env_id_needs_env(tmp_path):
     from gymnasium.envs.classic_control import CartPoleEnv
 

@@ -708,7 +708,9 @@ class _Agent:
         env : str or gymnasium.Env or VectorEnv, optional
             Environment to attach. Default: the saved environment id, used only when it
             is registered with gymnasium (after ``import pgfast``) and has no
-            ``module:`` prefix — a file never makes gymnasium import a module. Pass
+            ``module:`` prefix — a file never makes gymnasium import a module — made with
+            its saved arguments (not ``render_mode``) and time limit; a ``UserWarning``
+            names the wrappers it was trained in, which the file does not hold. Pass
             ``env=`` for any other environment.
         backend : {"cpp", "numpy"}
             Backend of the loaded agent.

@@ -8,7 +8,8 @@ writes, so ``numpy.load(path, allow_pickle=False)`` opens it too. It holds exact
 through ``agent.load_state_dict``: plain arrays (parameters, optimiser moments, history
 under the keys of ``agent.history``, episodes waiting for a batch update) and
 ``__meta__``, a UTF-8 JSON document: format name and version, pgfast version,
-environment id, spaces, hyper-parameters, feature configuration, optimiser step
+environment id (with its arguments and time limit, and the names of the wrappers a file
+cannot hold), spaces, hyper-parameters, feature configuration, optimiser step
 counts, counters and the random generators' states. ``__checksum__`` is the SHA-256
 of the metadata and of every array (name, dtype, shape, bytes). Members carry a fixed
 timestamp, so saving the same agent twice writes the same bytes.
@@ -67,6 +68,7 @@ import os
 import pathlib
 import secrets
 import struct
+import warnings
 import zipfile
 from typing import IO, Any, Optional, Union
 
@@ -372,6 +374,7 @@ def save_agent(agent: Any, path: PathLike, overwrite: bool = False) -> pathlib.P
         "pgfast_version": __version__,
         "algorithm": algorithm,
         "env_id": sp.env_id,
+        **_env_meta(sp),
         "spaces": {
             "observation": str(sp.observation_space), "action": str(sp.action_space),
             "n_features": sp.n_features, "n_actions": sp.n_actions, "action_dim": sp.action_dim,
@@ -869,6 +872,73 @@ def read_model(path: PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 # =====================================================================================
 # Loading
 # =====================================================================================
+def _env_meta(sp: Any) -> dict[str, Any]:
+    """Return how to make the environment again: its arguments, time limit, what is left out.
+
+    ``env_kwargs``: the arguments of ``gymnasium.make`` (or ``pgfast.envs.make``) as JSON
+    data (None when they are not; ``render_mode`` is left out: loading a model never
+    opens a window); ``env_max_episode_steps``: the time limit; ``env_not_restored``:
+    the wrappers, vector-env wrappers and arguments a file cannot hold, which
+    :func:`load_agent` names in a warning.
+    """
+    from ._spaces import _VECTOR_ONLY_KWARGS, _wrappers
+
+    spec = getattr(sp.env, "spec", None)
+    if spec is None:
+        return {}
+    left_out: list[str] = [w.name for w in getattr(spec, "additional_wrappers", ())]
+    given = dict(spec.kwargs or {})
+    if sp.is_vector:
+        left_out += [f"{type(w).__name__} (vector)" for w in _wrappers(sp.env)[0]]
+        if given.get("wrappers"):
+            left_out.append("make_vec's wrappers")
+        given = {k: v for k, v in given.items() if k not in _VECTOR_ONLY_KWARGS}
+    given.pop("render_mode", None)
+    kwargs: Optional[dict[str, Any]] = given
+    try:
+        if json.loads(json.dumps(given, allow_nan=False)) != given:
+            raise ValueError("not plain JSON data")
+    except (TypeError, ValueError, RecursionError):
+        kwargs = None
+        left_out.append("arguments that are not JSON data: " + ", ".join(sorted(map(str, given))))
+    limit = spec.max_episode_steps
+    return {"env_kwargs": kwargs, "env_max_episode_steps": limit if isinstance(limit, int) else None,
+            "env_not_restored": left_out}
+
+
+def _make_saved_env(meta: dict[str, Any], path: pathlib.Path) -> Any:
+    """Make the saved environment: its id (see :func:`_env_from_meta`) with its saved arguments."""
+    import gymnasium as gym
+
+    env_id = _env_from_meta(meta, path)
+    kwargs = meta.get("env_kwargs") or {}
+    if not isinstance(kwargs, dict):
+        raise _corrupt(f"metadata 'env_kwargs' must be an object or null, got {type(kwargs).__name__}")
+    limit = meta.get("env_max_episode_steps")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise _corrupt(f"metadata 'env_max_episode_steps' must be an int >= 1 or null, got {limit!r:.80}")
+    left_out = meta.get("env_not_restored") or []
+    if not isinstance(left_out, list) or not all(isinstance(x, str) for x in left_out):
+        raise _corrupt("metadata 'env_not_restored' must be a list of strings")
+    try:
+        if env_id.startswith("pgfast/"):
+            from . import envs
+
+            env: Any = envs.make(env_id, max_episode_steps=limit, **kwargs)
+        else:
+            env = gym.make(env_id, max_episode_steps=limit, **kwargs)
+    except (gym.error.Error, TypeError, ValueError) as e:
+        raise ValueError(f"{path}: cannot make {env_id!r} with its saved arguments {kwargs!r:.200} ({e}); "
+                         "pass env=") from None
+    if left_out:
+        warnings.warn(
+            f"{path} was trained on {env_id!r} with {'; '.join(left_out)}, which a model file does "
+            "not hold: the loaded agent's env is made without them (pass env= to attach the same env)",
+            UserWarning, stacklevel=4,
+        )
+    return env
+
+
 def _env_from_meta(meta: dict[str, Any], path: pathlib.Path) -> str:
     """Return the saved environment id if it is safe to make: registered, no ``module:`` prefix."""
     import gymnasium as gym
@@ -937,7 +1007,7 @@ def load_agent(
         raise ValueError(f"{p} is corrupt: unknown hyperparameter {unknown[0]!r:.80}")
     env_given = env is not None
     if env is None:
-        env = _env_from_meta(meta, p)
+        env = _make_saved_env(meta, p)
     kind = meta["features"]["kind"]
     if kind == "map":
         if features is not None:
