@@ -350,6 +350,9 @@ def test_loading_names_the_wrappers_a_model_file_does_not_hold(tmp_path):
         loaded = Reinforce.load(tmp_path / "m.pgfast")
     assert loaded.env.spec.additional_wrappers == ()
     Reinforce.load(tmp_path / "m.pgfast", env=wrapped)  # given the env: nothing to say
+    recorded = gym.wrappers.RecordEpisodeStatistics(gym.make("CartPole-v1"))  # the policy does not miss it
+    Reinforce(recorded, seed=0).learn(300).save(tmp_path / "r.pgfast")
+    Reinforce.load(tmp_path / "r.pgfast")  # no warning (an error in the test run)
 
 
 @pytest.mark.parametrize(("edit", "match"), [

@@ -22,11 +22,11 @@ _VECTOR_ONLY_KWARGS = frozenset(
     {"num_envs", "vectorization_mode", "vector_kwargs", "wrappers", "autoreset_mode"})
 
 
-# Vector wrappers (gymnasium.wrappers.vector) that change neither what the policy sees nor
-# the actions it takes: evaluation on a sub-environment leaves them out (its returns are
-# the environment's own rewards).
-_POLICY_BLIND = frozenset({"RecordEpisodeStatistics", "NormalizeReward", "DictInfoToList",
-                           "RecordVideo", "HumanRendering"})
+# Wrappers (gymnasium.wrappers, single or vector) that change neither what the policy sees
+# nor the actions it takes: evaluation on a vector env's sub-environment leaves them out
+# (its returns are the environment's own rewards), and a loaded model does not miss them.
+_POLICY_BLIND = frozenset({"RecordEpisodeStatistics", "NormalizeReward", "ClipReward", "TransformReward",
+                           "DictInfoToList", "RecordVideo", "HumanRendering", "RenderCollection"})
 
 
 def _wrappers(env: Any) -> tuple[list[Any], Any]:

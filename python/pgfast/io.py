@@ -878,18 +878,19 @@ def _env_meta(sp: Any) -> dict[str, Any]:
     ``env_kwargs``: the arguments of ``gymnasium.make`` (or ``pgfast.envs.make``) as JSON
     data (None when they are not; ``render_mode`` is left out: loading a model never
     opens a window); ``env_max_episode_steps``: the time limit; ``env_not_restored``:
-    the wrappers, vector-env wrappers and arguments a file cannot hold, which
-    :func:`load_agent` names in a warning.
+    the wrappers that change what the policy sees or does, vector-env wrappers and
+    arguments a file cannot hold, which :func:`load_agent` names in a warning.
     """
-    from ._spaces import _VECTOR_ONLY_KWARGS, _wrappers
+    from ._spaces import _POLICY_BLIND, _VECTOR_ONLY_KWARGS, _wrappers
 
     spec = getattr(sp.env, "spec", None)
     if spec is None:
         return {}
-    left_out: list[str] = [w.name for w in getattr(spec, "additional_wrappers", ())]
+    left_out = [w.name for w in getattr(spec, "additional_wrappers", ()) if w.name not in _POLICY_BLIND]
     given = dict(spec.kwargs or {})
     if sp.is_vector:
-        left_out += [f"{type(w).__name__} (vector)" for w in _wrappers(sp.env)[0]]
+        left_out += [f"{type(w).__name__} (vector)" for w in _wrappers(sp.env)[0]
+                     if type(w).__name__ not in _POLICY_BLIND]
         if given.get("wrappers"):
             left_out.append("make_vec's wrappers")
         given = {k: v for k, v in given.items() if k not in _VECTOR_ONLY_KWARGS}
