@@ -368,6 +368,20 @@ def test_bad_saved_env_arguments_are_refused(saved, tmp_path, edit, match):
         Reinforce.load(path)
 
 
+def test_an_actor_critic_with_dutch_traces_saves_loads_and_continues_identically(tmp_path):
+    # traces="dutch" is valid only with optimizer="sgd": the file's values are checked together
+    kwargs = dict(optimizer="sgd", traces="dutch", lambda_critic=0.9, critic_lr=0.01, lr=0.001)
+    agent = pgfast.ActorCritic("pgfast/CartPole-v1", seed=0, **kwargs).learn(500)
+    agent.save(tmp_path / "d.pgfast")
+    loaded = pgfast.ActorCritic.load(tmp_path / "d.pgfast")
+    assert_array_equal(agent.learn(300).policy.params, loaded.learn(300).policy.params)
+    mixed = rewrite(tmp_path / "d.pgfast", tmp_path / "mixed.pgfast",
+                    lambda m: m["hyperparameters"].update(optimizer="adam"))
+    with pytest.raises(ValueError, match=r"is corrupt: hyperparameter 'traces' has an invalid value 'dutch' "
+                                         r"\(traces='dutch' needs optimizer='sgd'"):
+        pgfast.ActorCritic.load(mixed)
+
+
 def test_model_without_an_env_id_needs_env(tmp_path):
     from gymnasium.envs.classic_control import CartPoleEnv
 

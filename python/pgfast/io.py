@@ -966,24 +966,38 @@ def _env_from_meta(meta: dict[str, Any], path: pathlib.Path) -> str:
 
 
 def _check_hyperparameter_values(meta: dict[str, Any]) -> None:
-    """Check the saved hyper-parameters pgfast knows, one by one, with the agent's own config.
+    """Check the saved hyper-parameters pgfast knows with the agent's own config.
 
-    Each known key is checked by building the algorithm's config dataclass with that one
-    value (the config is where ``Reinforce``/``ActorCritic`` check their arguments);
-    unknown keys are refused by :func:`load_agent`.
+    The known keys are checked together by building the algorithm's config dataclass
+    with them (the config is where ``Reinforce``/``ActorCritic`` check their arguments,
+    one by one and in combination, e.g. ``traces="dutch"`` needs ``optimizer="sgd"``);
+    when that fails, each key alone, to name the bad one. Unknown keys are refused by
+    :func:`load_agent`.
     """
     from ._validate import ActorCriticConfig, ReinforceConfig, seed
 
-    config: Any = ActorCriticConfig if meta.get("algorithm") == "actor-critic" else ReinforceConfig
+    algorithm = meta.get("algorithm", "reinforce")
+    config: Any = ActorCriticConfig if algorithm == "actor-critic" else ReinforceConfig
     fields = {f.name for f in dataclasses.fields(config)}
-    for key, value in _dict_field(meta, "hyperparameters").items():
+    saved = _dict_field(meta, "hyperparameters")
+    known = {k: v for k, v in saved.items() if k in fields}
+    known.setdefault("optimizer", _default_optimizer(str(algorithm)))  # as load_agent builds it
+    try:
+        if "seed" in saved:
+            seed("seed", saved["seed"])
+        config(**known)
+        return
+    except (TypeError, ValueError) as whole:
+        problem = whole
+    for key, value in saved.items():
         try:
             if key == "seed":
                 seed(key, value)
             elif key in fields:
                 config(**{key: value})
-        except (TypeError, ValueError):
-            raise _corrupt(f"hyperparameter {key!r} has an invalid value {value!r:.80}") from None
+        except (TypeError, ValueError) as e:
+            raise _corrupt(f"hyperparameter {key!r} has an invalid value {value!r:.80} ({e})") from None
+    raise _corrupt(f"its hyperparameters do not go together: {problem}")
 
 
 def load_agent(
