@@ -368,6 +368,12 @@ def test_bad_saved_env_arguments_are_refused(saved, tmp_path, edit, match):
         Reinforce.load(path)
 
 
+def test_a_file_never_makes_load_open_a_window(saved, tmp_path):
+    human = {"render_mode": "human"}
+    path = rewrite(saved[1], tmp_path / "human.pgfast", lambda m: m.update(env_kwargs=human))
+    assert Reinforce.load(path).env.render_mode is None
+
+
 def test_an_actor_critic_with_dutch_traces_saves_loads_and_continues_identically(tmp_path):
     # traces="dutch" is valid only with optimizer="sgd": the file's values are checked together
     kwargs = dict(optimizer="sgd", traces="dutch", lambda_critic=0.9, critic_lr=0.01, lr=0.001)

@@ -915,6 +915,7 @@ def _make_saved_env(meta: dict[str, Any], path: pathlib.Path) -> Any:
     kwargs = meta.get("env_kwargs") or {}
     if not isinstance(kwargs, dict):
         raise _corrupt(f"metadata 'env_kwargs' must be an object or null, got {type(kwargs).__name__}")
+    kwargs = {k: v for k, v in kwargs.items() if k != "render_mode"}  # loading never opens a window
     limit = meta.get("env_max_episode_steps")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise _corrupt(f"metadata 'env_max_episode_steps' must be an int >= 1 or null, got {limit!r:.80}")
