@@ -442,3 +442,15 @@ def test_human_rendering_draws_at_every_reset_and_step_as_gymnasiums_classes_do(
     quiet.reset(seed=0)
     quiet.step(quiet.action_space.sample())
     assert calls == []
+
+
+def test_under_numpy_1_promotion_the_two_envs_that_depend_on_it_say_so(monkeypatch):
+    # NumPy 2 keeps float32 * Python float in float32 (NEP 50), as the native envs compute
+    assert native.NEP50_PROMOTION == (np.lib.NumpyVersion(np.__version__) >= "2.0.0")
+    monkeypatch.setattr(native, "NEP50_PROMOTION", False)  # as under NumPy 1.26
+    for env_id in ("Pendulum-v1", "MountainCarContinuous-v0"):
+        with pytest.warns(RuntimeWarning, match=rf"native {env_id} computes as gymnasium's does under "
+                                                r"NumPy >= 2 .*install numpy>=2"):
+            native.make(env_id)
+    for env_id in ("CartPole-v1", "Acrobot-v1", "MountainCar-v0"):
+        native.make(env_id)  # no warning (an error in the test run): they do not depend on it

@@ -21,11 +21,19 @@ float32 reset state. NumPy computes those with its own SIMD algorithm on CPUs wi
 and with libm otherwise; :data:`FLOAT32_TRIG` names the one the installed NumPy was
 found to use at import (``"numpy-simd"``, ``"libm"``, or ``"unknown"`` when neither
 matched, in which case the first Acrobot observation may differ by an ULP).
+
+NumPy note: Pendulum-v1 and MountainCarContinuous-v0 mix float32 actions with Python
+floats, which NumPy 2 keeps in float32 (NEP 50) and NumPy 1.x promotes to float64. The
+native envs repeat NumPy 2's arithmetic; under NumPy 1.x (:data:`NEP50_PROMOTION` False)
+gymnasium's own Pendulum and MountainCarContinuous differ from them in the last bits of
+rewards and states from the first step, and making either native env says so with a
+``RuntimeWarning``. The other three envs do not depend on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any, Callable, ClassVar, Optional, Union
 
 import gymnasium as gym
@@ -48,6 +56,7 @@ from . import _core, _validate
 __all__ = [
     "ENV_IDS",
     "FLOAT32_TRIG",
+    "NEP50_PROMOTION",
     "AcrobotEnv",
     "AcrobotVectorEnv",
     "CartPoleEnv",
@@ -86,6 +95,11 @@ def _detect_float32_trig() -> tuple[int, str]:
 _FLOAT32_TRIG_MODE, FLOAT32_TRIG = _detect_float32_trig()
 
 
+#: Whether this NumPy promotes by NEP 50 (NumPy >= 2), as the native envs compute: a float32
+#: scalar times a Python float stays float32 (see the module's NumPy note).
+NEP50_PROMOTION = type(np.float32(1.0) * 1.0) is np.float32
+
+
 def _limit(max_episode_steps: int | None) -> int:
     if max_episode_steps is None:
         return 0
@@ -107,12 +121,21 @@ class NativeEnv(gym.Env[_Obs, Any]):
 
     gym_class: ClassVar[type[gym.Env[Any, Any]]]
     gym_id: ClassVar[str]
+    #: Whether gymnasium's env computes differently under NumPy 1.x (the module's NumPy note).
+    promotion_sensitive: ClassVar[bool] = False
 
     def __init__(self, core: Any, render_mode: str | None, gym_kwargs: dict[str, Any]) -> None:
         modes = self.metadata["render_modes"]
         if render_mode is not None and render_mode not in modes:
             raise ValueError(f"render_mode must be None or one of {', '.join(map(repr, modes))}, "
                              f"got {render_mode!r}")
+        if self.promotion_sensitive and not NEP50_PROMOTION:
+            warnings.warn(
+                f"pgfast's native {self.gym_id} computes as gymnasium's does under NumPy >= 2 (NEP 50 "
+                f"promotion); with NumPy {np.__version__} gymnasium's {self.gym_id} computes some steps "
+                "in float64 and the two differ in the last bits: install numpy>=2 for bit-identical envs",
+                RuntimeWarning, stacklevel=3,
+            )
         self._core = core
         self.render_mode = render_mode
         self._gym_kwargs = gym_kwargs
@@ -289,6 +312,7 @@ class Continuous_MountainCarEnv(NativeEnv):
 
     gym_class = continuous_mountain_car.Continuous_MountainCarEnv
     gym_id = "MountainCarContinuous-v0"
+    promotion_sensitive = True
     metadata = continuous_mountain_car.Continuous_MountainCarEnv.metadata
 
     def __init__(
@@ -317,6 +341,7 @@ class PendulumEnv(NativeEnv):
 
     gym_class = pendulum.PendulumEnv
     gym_id = "Pendulum-v1"
+    promotion_sensitive = True
     metadata = pendulum.PendulumEnv.metadata
 
     def __init__(
