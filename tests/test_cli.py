@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+import pgfast
 from pgfast import Reinforce
 
 SCRIPT = shutil.which("pgfast", path=os.path.dirname(sys.executable)) or shutil.which("pgfast")
@@ -67,6 +68,25 @@ def test_train_with_options_and_a_vector_env(tmp_path):
     assert hp["update"] == "per_step" and hp["optimizer"] == "sgd" and hp["baseline"] == "linear"
     assert hp["normalize_returns"] is False and hp["discount_gradient"] is True
     assert np.isfinite(agent.baseline_params).all()
+
+
+def test_train_passes_env_kwargs_to_the_env_and_the_saved_model_keeps_them(tmp_path):
+    # gymnasium's env (over the zoo entry's own max_episode_steps=200) and a native one
+    out = run(["train", "CliffWalking-v1", "--env-kwargs", "is_slippery=true", "max_episode_steps=50",
+               "--timesteps", "500", "--no-progress", "--eval-episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "environment: CliffWalking-v1 (gymnasium; max_episode_steps=50, is_slippery=True)" in out.stdout
+    spec = pgfast.ActorCritic.load(tmp_path / "CliffWalking-v1.pgfast").env.spec
+    assert spec.kwargs["is_slippery"] is True and spec.max_episode_steps == 50
+    out = run(["train", "Pendulum-v1", "--no-zoo", "--env-kwargs", "g=9.0", "--num-envs", "2",
+               "--timesteps", "400", "--no-progress", "--eval-episodes", "1"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "(pgfast native, bit-identical to gymnasium; g=9.0)" in out.stdout
+    assert Reinforce.load(tmp_path / "Pendulum-v1.pgfast").env.spec.kwargs == {"g": 9.0}
+    assert_one_line_error(run(["train", "CartPole-v1", "--no-zoo", "--env-kwargs", "nope=1"], tmp_path),
+                          "cannot make environment 'CartPole-v1' with nope=1:", "'nope'")
+    assert_one_line_error(run(["train", "CartPole-v1", "--no-zoo", "--env-kwargs", "x"], tmp_path),
+                          "--env-kwargs 'x': expected NAME=VALUE")
 
 
 def assert_one_line_error(out, *fragments):

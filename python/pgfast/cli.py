@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--traces", choices=["accumulating", "replacing", "dutch"], default=None)
     t.add_argument("--backend", choices=["cpp", "numpy"], default=None)
     t.add_argument("--num-envs", type=int, default=1, help="sub-environments (a sync vector env if > 1)")
+    t.add_argument("--env-kwargs", nargs="+", default=[], metavar="NAME=VALUE",
+                   help="arguments of gymnasium.make (or pgfast.envs.make), e.g. is_slippery=false "
+                        "max_episode_steps=200; values as --grid reads them (over the zoo entry's)")
     t.add_argument("--features", default=None, metavar="SPEC",
                    help="feature map (S&B ch. 9): identity, poly:DEGREE, fourier:ORDER, rbf:PER_DIM "
                         "or tiles:TILINGS:TILES_PER_DIM (default: the raw observation)")
@@ -290,6 +293,7 @@ def _train(args: argparse.Namespace) -> int:
         args.env_backend = args.env_backend or "native"
     entry = _zoo_entry(args)
     env_kwargs: dict[str, Any] = {}
+    given_env_kwargs = _parse_env_kwargs(args.env_kwargs)
     if entry is not None:
         args.algo, args.features, args.bounds = entry["algo"], entry["features"], entry["bounds"]
         env_kwargs = dict(entry.get("env_kwargs", {}))
@@ -307,28 +311,31 @@ def _train(args: argparse.Namespace) -> int:
     args.algo = args.algo or "reinforce"
     if args.timesteps is None:
         args.timesteps = 100_000
+    env_kwargs.update(given_env_kwargs)
 
     backend = args.env_backend or ("native" if args.env_id in native.ENV_IDS else "gymnasium")
     if backend == "native" and args.env_id not in native.ENV_IDS:
         raise ValueError(f"--env-backend native: no native {args.env_id!r}; "
                          f"there are {', '.join(native.ENV_IDS)}")
     env: object = args.env_id
-    if backend == "native":
-        env = native.make(args.env_id) if args.num_envs == 1 else native.make_vec(args.env_id, args.num_envs)
-    elif args.num_envs > 1:
-        try:
+    try:
+        if backend == "native":
+            env = (native.make(args.env_id, **env_kwargs) if args.num_envs == 1
+                   else native.make_vec(args.env_id, args.num_envs, **env_kwargs))
+        elif args.num_envs > 1:
             if env_kwargs:
                 env = gym.vector.SyncVectorEnv(
                     [lambda: gym.make(args.env_id, **env_kwargs) for _ in range(args.num_envs)]
                 )
             else:
                 env = gym.make_vec(args.env_id, num_envs=args.num_envs, vectorization_mode="sync")
-        except gym.error.Error as e:
-            raise ValueError(f"cannot make environment {args.env_id!r}: {e}") from e
-    elif env_kwargs:
-        env = gym.make(args.env_id, **env_kwargs)
+        elif env_kwargs:
+            env = gym.make(args.env_id, **env_kwargs)
+    except (gym.error.Error, TypeError) as e:  # an unknown id, an argument the env does not take
+        raise ValueError(f"cannot make environment {args.env_id!r}"
+                         f"{' with ' + _kwargs_str(env_kwargs) if env_kwargs else ''}: {e}") from e
     which = "pgfast native, bit-identical to gymnasium" if backend == "native" else "gymnasium"
-    print(f"environment: {args.env_id} ({which})")
+    print(f"environment: {args.env_id} ({which}{'; ' + _kwargs_str(env_kwargs) if env_kwargs else ''})")
     features = parse_features(args.features, args.bounds, env)
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
     kwargs = _agent_kwargs(args, agent_cls)
@@ -430,6 +437,24 @@ def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
             raise ValueError(f"--grid: {name!r} given twice")
         grid[name] = [_grid_value(v) for v in values.split(",")]
     return grid
+
+
+def _parse_env_kwargs(items: Sequence[str]) -> dict[str, Any]:
+    """Parse ``--env-kwargs NAME=VALUE ...`` (values as :func:`_grid_value` reads them)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not eq or not name.isidentifier() or not value.strip():
+            raise ValueError(f"--env-kwargs {item!r}: expected NAME=VALUE (e.g. is_slippery=false)")
+        if name in out:
+            raise ValueError(f"--env-kwargs: {name!r} given twice")
+        out[name] = _grid_value(value)
+    return out
+
+
+def _kwargs_str(kwargs: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
 
 
 def _parse_seeds(text: str) -> list[int]:
