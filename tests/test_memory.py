@@ -5,7 +5,9 @@ A typo such as ``Fourier(2)`` over FrozenLake's 16 one-hot inputs asks for 3^16 
 the process was killed by the operating system at the first steps of ``learn``. Dense
 bases are limited to 2^20 features; a policy (with a gradient and Adam's moments) and
 the episodes REINFORCE keeps are limited to ``pgfast.memory_budget()`` (half the
-machine's memory by default).
+machine's memory by default), and so is a learner with its gradients, optimiser moments,
+traces and sparse bookkeeping (TileCoding(2, 2) over the same inputs: a 344 M-parameter
+policy that fitted the budget alone, and a learner that did not).
 """
 
 import gymnasium as gym
@@ -90,6 +92,26 @@ def test_tile_coding_too_large_for_the_budget_names_the_policy(budget):
     match = r"a policy of \d+ parameters \(n_actions 3 x n_features 193100552\)"
     with pytest.raises(ValueError, match=match):
         pgfast.Reinforce("Acrobot-v1", features=F.TileCoding(8, 16))
+
+
+@pytest.mark.parametrize(("cls", "match"), [
+    (pgfast.Reinforce, r"REINFORCE over 1048578 policy parameters and 524289 baseline weights \(with "
+                       r"gradients, optimiser moments and sparse bookkeeping\) would need about 144\.0 MiB"),
+    (pgfast.ActorCritic, r"actor-critic over 1048578 policy parameters and 524289 critic weights \(with 1 "
+                         r"environment's eligibility traces and optimiser state\) would need about 120\.0 MiB"),
+])
+def test_a_learner_larger_than_the_budget_is_refused_though_its_policy_fits(budget, cls, match):
+    # TileCoding(2, 2) over FrozenLake's 16 one-hot inputs (2 x 3^16 tiles) made a policy of
+    # 344 M parameters that fitted the budget alone; the learner's gradients, optimiser
+    # moments, traces and undo logs did not, and the OOM killer ended the process. Here
+    # the same at a small scale: 8 x 16^4 tiles, a 64 MiB budget.
+    budget(2.0**26)
+    bounds = ((-2.4, -3, -0.21, -3.5), (2.4, 3, 0.21, 3.5))
+    with pytest.raises(ValueError, match=match + r", more than pgfast's memory budget \(64\.0 MiB"):
+        cls("pgfast/CartPole-v1", features=F.TileCoding(8, 15, bounds=bounds))
+    budget(2.0**28)  # fits: builds and learns
+    agent = cls("pgfast/CartPole-v1", features=F.TileCoding(8, 15, bounds=bounds), seed=0).learn(50)
+    assert np.isfinite(agent.policy.params).all()
 
 
 class Endless(gym.Env):

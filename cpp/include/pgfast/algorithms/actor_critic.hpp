@@ -189,6 +189,22 @@ class ActorCritic : public Rollout<P> {
     if (opt_ && cfg_.traces == TraceKind::Dutch)
       throw std::invalid_argument("traces='dutch' needs the book's steps (no optimizer): its step is no gradient");
     if (opt_ && rule_) throw std::invalid_argument("a step rule keeps its own optimisers");
+    {
+      // Per actor and critic parameter: the value and scratch, with optimisers a gradient,
+      // two moments and scratch, and per environment an eligibility trace (a value, a mark
+      // and, live, an index in a vector that may double as it grows: about 4 doubles),
+      // another for the entropy bonus when it is used (measured with Adam and one
+      // environment: ~9 doubles per parameter sparse, ~12 dense, allocator and Python
+      // included; estimated 10).
+      const double traces = static_cast<double>(n_envs_) + (cfg_.entropy_coef > 0.0 ? 1.0 : 0.0);
+      const double per = 2.0 + (opt_ ? 4.0 : 0.0) + 4.0 * traces;
+      const double n = static_cast<double>(pi_->n_params()) + static_cast<double>(d_) + 1.0;
+      check_memory(per * sizeof(double) * n,
+                   "actor-critic over " + std::to_string(pi_->n_params()) + " policy parameters and " +
+                       std::to_string(d_ + 1) + " critic weights (with " + std::to_string(n_envs_) +
+                       (n_envs_ == 1 ? " environment's" : " environments'") + " eligibility traces" +
+                       (opt_ ? " and optimiser state)" : ")"));
+    }
     if (opt_) {
       g_.assign(pi_->n_params(), 0.0);
       gw_.assign(d_ + 1, 0.0);

@@ -91,6 +91,20 @@ class Learner : public Rollout<P> {
     if (!(std::isfinite(cfg_.entropy_coef) && cfg_.entropy_coef >= 0.0))
       throw std::invalid_argument("entropy_coef must be finite and >= 0");
     if (cfg_.baseline && !vopt_ && !rule_) throw std::invalid_argument("baseline=True needs a baseline optimizer");
+    {
+      // What the learner holds per policy and baseline parameter: the value, a gradient,
+      // the optimiser's two moments and an update's scratch, and with sparse features the
+      // touched-entry marks and an update's undo log (index and old value, in vectors that
+      // may double as they grow): estimated 10 doubles, 12 with sparse features (measured
+      // with Adam: ~10 either way, allocator and Python included). The policy checked its
+      // own parameters, gradient and moments alone; the episodes kept for an update have
+      // their own check as they grow.
+      const double n = static_cast<double>(pi_->n_params()) + (cfg_.baseline ? static_cast<double>(d_) + 1.0 : 0.0);
+      check_memory((sparse_ ? 12.0 : 10.0) * sizeof(double) * n,
+                   "REINFORCE over " + std::to_string(pi_->n_params()) + " policy parameters" +
+                       (cfg_.baseline ? " and " + std::to_string(d_ + 1) + " baseline weights" : std::string()) +
+                       " (with gradients, optimiser moments" + (sparse_ ? " and sparse bookkeeping)" : ")"));
+    }
     w_.assign(cfg_.baseline ? d_ + 1 : 0, 0.0);
     // One environment: a sample's update follows before the parameters change. With
     // several, updates come between most samples and theirs (the other environments'
