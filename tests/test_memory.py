@@ -97,8 +97,9 @@ def test_tile_coding_too_large_for_the_budget_names_the_policy(budget):
 @pytest.mark.parametrize(("cls", "match"), [
     (pgfast.Reinforce, r"REINFORCE over 1048578 policy parameters and 524289 baseline weights \(with "
                        r"gradients, optimiser moments and sparse bookkeeping\) would need about 144\.0 MiB"),
-    (pgfast.ActorCritic, r"actor-critic over 1048578 policy parameters and 524289 critic weights \(with 1 "
-                         r"environment's eligibility traces and optimiser state\) would need about 120\.0 MiB"),
+    (pgfast.ActorCritic, r"actor-critic over 1048578 policy parameters and 524289 critic weights \(with "
+                         r"1 environment's eligibility traces and optimiser state\) would need about "
+                         r"120\.0 MiB"),
 ])
 def test_a_learner_larger_than_the_budget_is_refused_though_its_policy_fits(budget, cls, match):
     # TileCoding(2, 2) over FrozenLake's 16 one-hot inputs (2 x 3^16 tiles) made a policy of
