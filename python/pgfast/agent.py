@@ -46,19 +46,20 @@ _BACKENDS = ("cpp", "numpy")
 _RC = ReinforceConfig  # its class attributes are Reinforce's defaults
 
 
-def _make_env(env: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, Any]:
+def _make_env(env: Any, **kwargs: Any) -> gym.Env[Any, Any] | gym.vector.VectorEnv[Any, Any, Any]:
+    """Return ``env``, or the environment an id names (made with ``kwargs``)."""
     if isinstance(env, str) and env.startswith("pgfast/"):
         # pgfast's native env itself, as pgfast.sweep and the CLI make it: without the
         # wrappers gymnasium.make adds (the same env, its own time limit), learn runs fused.
         from . import envs as native
 
         try:
-            return native.make(env)
+            return native.make(env, **kwargs)
         except ValueError as e:
             raise ValueError(f"env: {e}") from e
     if isinstance(env, str):
         try:
-            return gym.make(env)
+            return gym.make(env, **kwargs)
         except gym.error.Error as e:  # unknown id, missing dependency, ...
             raise ValueError(f"env: cannot make environment {env!r}: {e}") from e
     if isinstance(env, (gym.Env, gym.vector.VectorEnv)):

@@ -332,10 +332,12 @@ def _train(args: argparse.Namespace) -> int:
         elif env_kwargs:
             env = gym.make(args.env_id, **env_kwargs)
     except (gym.error.Error, TypeError) as e:  # an unknown id, an argument the env does not take
-        raise ValueError(f"cannot make environment {args.env_id!r}"
-                         f"{' with ' + _kwargs_str(env_kwargs) if env_kwargs else ''}: {e}") from e
+        with_kwargs = f" with {_kwargs_str(env_kwargs)}" if env_kwargs else ""
+        raise ValueError(f"cannot make environment {args.env_id!r}{with_kwargs}: {e}") from e
     which = "pgfast native, bit-identical to gymnasium" if backend == "native" else "gymnasium"
-    print(f"environment: {args.env_id} ({which}{'; ' + _kwargs_str(env_kwargs) if env_kwargs else ''})")
+    if env_kwargs:
+        which += f"; {_kwargs_str(env_kwargs)}"
+    print(f"environment: {args.env_id} ({which})")
     features = parse_features(args.features, args.bounds, env)
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
     kwargs = _agent_kwargs(args, agent_cls)

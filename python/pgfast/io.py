@@ -74,7 +74,7 @@ from typing import IO, Any, Optional, Union
 
 import numpy as np
 
-from .agent import _LEARNER_HISTORY_KEYS, HISTORY_KEYS
+from .agent import _LEARNER_HISTORY_KEYS, HISTORY_KEYS, _make_env
 
 FORMAT = "pgfast-model"
 # 2: finished episodes waiting for a batch update ("pending_*");
@@ -923,12 +923,7 @@ def _make_saved_env(meta: dict[str, Any], path: pathlib.Path) -> Any:
     if not isinstance(left_out, list) or not all(isinstance(x, str) for x in left_out):
         raise _corrupt("metadata 'env_not_restored' must be a list of strings")
     try:
-        if env_id.startswith("pgfast/"):
-            from . import envs
-
-            env: Any = envs.make(env_id, max_episode_steps=limit, **kwargs)
-        else:
-            env = gym.make(env_id, max_episode_steps=limit, **kwargs)
+        env = _make_env(env_id, max_episode_steps=limit, **kwargs)
     except (gym.error.Error, TypeError, ValueError) as e:
         raise ValueError(f"{path}: cannot make {env_id!r} with its saved arguments {kwargs!r:.200} ({e}); "
                          "pass env=") from None
