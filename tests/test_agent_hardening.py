@@ -7,6 +7,7 @@ Box/Discrete are flattened by gymnasium's own utilities.
 """
 
 import _thread
+import signal
 import threading
 import time
 from typing import ClassVar
@@ -186,6 +187,20 @@ def test_a_refused_update_leaves_a_used_adam_state_as_it_was():
 # ------------------------------------- item 10: counters agree with history after Ctrl-C
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's SIGINT handler, for the tests that press Ctrl-C with ``interrupt_main``.
+
+    A job that a non-interactive shell starts in the background (``pytest ... &``)
+    inherits SIGINT ignored, and then ``_thread.interrupt_main`` does nothing: every
+    "interrupted" learn would run to its end (minutes), not fail.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 @pytest.mark.parametrize("vector", [False, True])
 def test_step_count_agrees_with_history_after_ctrl_c_at_random_points(vector):
     rng = np.random.default_rng(0)
@@ -215,6 +230,7 @@ def test_step_count_agrees_with_history_after_ctrl_c_at_random_points(vector):
     assert agent.num_timesteps - n in (3000, 3001)  # a vector step records 2 at once
 
 
+@pytest.mark.usefixtures("ctrl_c_raises")
 @pytest.mark.parametrize("vector", [False, True])
 def test_ctrl_c_stops_a_long_fused_learn(vector):
     """The fused loop returns to Python every CHUNK_STEPS steps, where Ctrl-C lands."""

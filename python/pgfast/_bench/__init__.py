@@ -11,7 +11,8 @@ number of tiles grows), ``kernels`` (the T = 1e5 target
 points), ``scaling``, ``learn``, ``solve``, ``memory``, ``actor_critic`` (AC(λ) steps
 against the twin, over tiles, inside learn), ``zoo`` (every :mod:`pgfast.zoo` entry
 trained on seeds 0-4 against its target). The quick subset skips
-``scaling`` and ``solve`` and runs ``memory`` over 200,000 steps instead of 1,000,000;
+``scaling`` and ``solve``, runs ``memory`` over 200,000 steps instead of 1,000,000 and
+times ``tiles``' dense equivalent up to ~10,000 tiles instead of ~100,000;
 ``zoo`` runs only when asked for (``--zoo`` or ``--only zoo``: minutes of training).
 """
 

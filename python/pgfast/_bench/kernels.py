@@ -350,7 +350,8 @@ def bench_tile_learning(s: Settings, progress: Progress) -> list[dict[str, Any]]
         sparse at the largest count to the smallest (target: about 1).
     """
     sizes = [10, 35] if s.tiny else [10, 35, 111, 353]  # 968 ... 1,002,528 tiles
-    dense_max = 10_000 if s.tiny else 150_000
+    # dense 0/1 rows of ~1e5 tiles (1.6 GB for 2,000 steps) only in the full run
+    dense_max = s.pick(10_000, 20_000, 150_000)
     steps = 200 if s.tiny else 2000
     obs = np.random.default_rng(0).uniform(-1, 1, (steps, 2))
     per_step: dict[str, dict[int, float]] = {"sparse": {}, "dense": {}}
