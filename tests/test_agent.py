@@ -10,6 +10,7 @@ Vector environments, saving and the command line have their own test files.
 
 import csv
 import os
+import warnings
 from typing import ClassVar
 
 import gymnasium as gym
@@ -212,6 +213,60 @@ def test_gaussian_policy_on_pendulum_clips_actions_sent_to_the_env():
     assert batch.shape == (5, 1) and np.all(np.abs(batch) <= 2.0)
     mean, std = agent.evaluate(2, env="Pendulum-v1", seed=0)
     assert np.isfinite(mean) and std >= 0
+
+
+class OneStepTarget(gym.Env):
+    """One-step episodes: reward -(a - target)^2 for an action in Box(low, high)."""
+
+    observation_space = spaces.Box(-1.0, 1.0, (1,), np.float32)
+
+    def __init__(self, low, high, target):
+        self.action_space = spaces.Box(np.float32(low), np.float32(high), (1,), np.float32)
+        self.target = target
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.ones(1, np.float32), {}
+
+    def step(self, action):
+        return np.ones(1, np.float32), -float((action[0] - self.target) ** 2), True, False, {}
+
+
+@pytest.mark.parametrize("agent_cls", [Reinforce, pgfast.ActorCritic])
+def test_a_gaussian_policy_starts_in_the_middle_of_a_box_away_from_zero(agent_cls):
+    # Started at mean 0, every action on Box(150, 250) was clipped to 150, whatever the
+    # sample: the same reward, nothing to learn (the mean stayed at 0, the greedy action 150)
+    agent = agent_cls(OneStepTarget(150.0, 250.0, 210.0), seed=0)
+    assert agent.policy.params[1] == 200.0  # W = [0], then the mean's bias b = the middle
+    agent.learn(20_000)
+    greedy, _ = agent.predict(np.ones(1, np.float32), deterministic=True)
+    assert abs(greedy[0] - 210.0) < 5.0
+
+
+@pytest.mark.parametrize(("low", "high", "bias"), [
+    (-2.0, 2.0, 0.0), (-1.0, 3.0, 1.0), (-np.inf, np.inf, 0.0), (1.0, np.inf, 1.0), (-np.inf, -4.0, -4.0),
+    (-np.inf, 5.0, 0.0),
+])
+def test_the_mean_bias_starts_at_the_middle_of_each_action_dimension(low, high, bias):
+    env = OneStepTarget(-1.0, 1.0, 0.0)
+    env.action_space = spaces.Box(np.array([low, -1.0], np.float32), np.array([high, 1.0], np.float32))
+    for agent in (Reinforce(env, seed=0), pgfast.ActorCritic(env, seed=0, state_dependent_std=True)):
+        params = np.asarray(agent.policy.params)
+        assert_array_equal(params[2:4], [bias, 0.0])  # W (2 x 1 feature), then b
+        assert_array_equal(params[:2], 0.0)
+
+
+def test_a_box_much_narrower_than_the_initial_std_warns_but_not_on_load(tmp_path):
+    env = OneStepTarget(-0.01, 0.01, 0.002)
+    message = r"dimension 0 spans only \[-0.01, 0.01\].*log_std_init=log\(half-width\) \(here -4.61\)"
+    with pytest.warns(UserWarning, match=message) as record:
+        agent = Reinforce(env, seed=0)
+    assert record[0].filename == __file__  # points at the user's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Reinforce(env, seed=0, log_std_init=-4.6)  # sigma 0.01: no warning
+        agent.save(tmp_path / "m")
+        Reinforce.load(tmp_path / "m", env=env)  # the file's parameters replace the initial sigma
 
 
 def test_gaussian_policy_with_baseline_learns_on_pendulum():

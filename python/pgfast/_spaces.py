@@ -120,6 +120,7 @@ class SpaceAdapter:
 
         self.action_out: Optional[Callable[[Any], Any]] = None
         self.action_out_batch: Optional[Callable[[Any], Any]] = None
+        self.action_low = self.action_high = np.zeros(0)  # a Box's bounds, flattened, float64
         if isinstance(act_space, spaces.Discrete):
             self.discrete_actions = True
             self.n_actions = int(act_space.n)
@@ -138,6 +139,7 @@ class SpaceAdapter:
             # float32 space), as Stable-Baselines3 sends it; the fused loop (fused.hpp)
             # does the same.
             low, high, dtype = act_space.low.ravel(), act_space.high.ravel(), act_space.dtype
+            self.action_low, self.action_high = low.astype(np.float64), high.astype(np.float64)
             self.action_out = lambda a: np.clip(a, low, high).astype(dtype).reshape(shape)
             self.action_out_batch = lambda a: np.clip(a, low, high).astype(dtype).reshape((-1, *shape))
         else:
@@ -145,6 +147,18 @@ class SpaceAdapter:
                 f"action space {act_space} is not supported: pgfast needs Discrete (softmax "
                 "policy) or Box (Gaussian policy) actions"
             )
+
+    def action_center(self) -> np.ndarray:
+        """Return the middle of a ``Box`` action space, per (flattened) action dimension.
+
+        ``(low + high) / 2`` where both bounds are finite; elsewhere 0 clipped to the
+        bounds (0 on ``(-inf, inf)``, ``low`` on ``[low, inf)`` with ``low > 0``). Exactly 0
+        for a symmetric box.
+        """
+        low, high = self.action_low, self.action_high
+        finite = np.isfinite(low) & np.isfinite(high)
+        middle = np.where(finite, (np.where(finite, low, 0.0) + np.where(finite, high, 0.0)) / 2, 0.0)
+        return np.where(finite, middle, np.clip(0.0, low, high))
 
     def constant_sq_norm(self) -> Optional[float]:
         """Return ||x(s)||^2 when it is the same for every state, else None.

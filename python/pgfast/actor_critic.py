@@ -17,7 +17,7 @@ from . import _core, _twin, reference
 from . import _validate as V
 from . import features as F
 from ._validate import ActorCriticConfig
-from .agent import _Agent
+from .agent import _Agent, _gaussian_policy
 
 __all__ = ["ActorCritic"]
 
@@ -93,7 +93,8 @@ class ActorCritic(_Agent):
         the plain-NumPy statement of the boxes, on the same rollout (the C++ bookkeeping,
         features and sampling): bit-identical results, slower.
     log_std_init : float
-        Initial log-std of a Gaussian policy (``Box`` actions).
+        Initial log-std of a Gaussian policy (``Box`` actions). The mean starts at the
+        middle of the action box (0 on a symmetric one).
     state_dependent_std : bool
         Gaussian policy: log-std linear in the features (S&B eq. 13.18).
     entropy_coef : float
@@ -180,9 +181,7 @@ class ActorCritic(_Agent):
             policy: Any = _core.LinearSoftmax(sp.n_features, sp.n_actions, True)
             engine: Any = _core.SoftmaxActorCritic
         else:
-            policy = _core.LinearGaussian(
-                sp.n_features, sp.action_dim, True, hp.log_std_init, -20.0, 2.0, hp.state_dependent_std
-            )
+            policy = _gaussian_policy(sp, hp.log_std_init, hp.state_dependent_std)
             engine = _core.GaussianActorCritic
         extra: dict[str, Any] = {"features": sp.feature_map} if sp.feature_map is not None else {}
         self.optimizer: Any = None

@@ -73,6 +73,51 @@ def _make_env(env: Any, **kwargs: Any) -> gym.Env[Any, Any] | gym.vector.VectorE
 _A = TypeVar("_A", bound="_Agent")
 
 
+class NarrowActionsWarning(UserWarning):
+    """A ``Box`` action space much narrower than the Gaussian policy's initial σ (not on load)."""
+
+
+def _gaussian_policy(sp: SpaceAdapter, log_std_init: float, state_dependent_std: bool) -> Any:
+    """Return the Gaussian policy (S&B §13.7) of an agent on a ``Box`` action space.
+
+    θ_μ starts at 0 and the mean's bias at the middle of the box
+    (:meth:`SpaceAdapter.action_center`; 0 for a symmetric box such as Pendulum's), the
+    log-std at ``log_std_init``. Started at 0 on, say, ``Box(150, 250)``, every action
+    would be clipped to the bound 150, its reward the same whatever the sample, and the
+    gradient estimate would see nothing to follow. Warns when σ = exp(log_std_init) is
+    over ten times a dimension's half-width: nearly every sample is then clipped to a
+    bound.
+    """
+    policy = _core.LinearGaussian(sp.n_features, sp.action_dim, True, log_std_init, -20.0, 2.0,
+                                  state_dependent_std)
+    m, d = sp.action_dim, sp.n_features
+    np.asarray(policy.params)[m * d : m * d + m] = sp.action_center()  # the mean's bias b
+    half = (sp.action_high - sp.action_low) / 2
+    narrow = np.flatnonzero(np.isfinite(half) & (half * 10 < np.exp(log_std_init)))
+    if narrow.size:
+        j = int(narrow[0])
+        warnings.warn(
+            f"the action space's dimension {j} spans only [{sp.action_low[j]:g}, {sp.action_high[j]:g}], "
+            f"while the Gaussian policy starts with standard deviation exp(log_std_init) = "
+            f"{np.exp(log_std_init):g}: nearly every sampled action is clipped to a bound, which "
+            f"leaves little to learn from. Pass log_std_init=log(half-width) (here "
+            f"{np.log(half[j]):.3g}) or rescale the actions to [-1, 1] with "
+            "gymnasium.wrappers.RescaleAction",
+            NarrowActionsWarning,
+            stacklevel=_outside_pgfast(),
+        )
+    return policy
+
+
+def _outside_pgfast() -> int:
+    """``stacklevel`` for a warning issued by this helper's caller: the first frame outside pgfast."""
+    package, level = os.path.dirname(os.path.abspath(__file__)), 0
+    frame = inspect.currentframe()
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 class _Agent:
     """What every pgfast agent shares, whatever its update rule.
 
@@ -820,7 +865,8 @@ class Reinforce(_Agent):
         features and sampling): same API, same random stream, bit-identical results;
         slower.
     log_std_init : float
-        Initial log-std of a Gaussian policy.
+        Initial log-std of a Gaussian policy. The mean starts at the
+        middle of the action box (0 on a symmetric one).
     state_dependent_std : bool
         Gaussian policy: make the log-std linear in the features, l(s) = θ_σ·x(s) + c
         (S&B eq. 13.18), instead of one learned parameter per action dimension.
@@ -896,9 +942,7 @@ class Reinforce(_Agent):
             policy: Any = _core.LinearSoftmax(d, self.spaces.n_actions, True)
             learner_cls: Any = _core.SoftmaxLearner
         else:
-            policy = _core.LinearGaussian(
-                d, self.spaces.action_dim, True, hp.log_std_init, -20.0, 2.0, hp.state_dependent_std
-            )
+            policy = _gaussian_policy(self.spaces, hp.log_std_init, hp.state_dependent_std)
             learner_cls = _core.GaussianLearner
         mod: Any = _core if self.backend == "cpp" else reference
 

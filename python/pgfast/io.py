@@ -74,7 +74,7 @@ from typing import IO, Any, Optional, Union
 
 import numpy as np
 
-from .agent import _LEARNER_HISTORY_KEYS, HISTORY_KEYS, _make_env
+from .agent import _LEARNER_HISTORY_KEYS, HISTORY_KEYS, NarrowActionsWarning, _make_env
 
 FORMAT = "pgfast-model"
 # 2: finished episodes waiting for a batch update ("pending_*");
@@ -1036,7 +1036,9 @@ def load_agent(
     elif features is not None:
         raise ValueError(f"{p} was trained without features; do not pass features=")
     try:
-        agent = cls(env, backend=backend, features=features, **hp)
+        with warnings.catch_warnings():  # about the initial σ, which the file's parameters replace
+            warnings.simplefilter("ignore", NarrowActionsWarning)
+            agent = cls(env, backend=backend, features=features, **hp)
     except TypeError as e:  # a saved hyper-parameter of the wrong type
         if env_given:
             raise
