@@ -413,6 +413,19 @@ def test_disabled_mode_step_of_an_ended_env_is_an_error():
             venv.step(np.ones(2, dtype=np.int64))
 
 
+@pytest.mark.parametrize("mode", ["SameStep", "same_step", "SAME_STEP", AutoresetMode.SAME_STEP])
+def test_autoreset_mode_takes_gymnasiums_values_and_the_members_names(mode):
+    assert native.make_vec("CartPole-v1", 2, autoreset_mode=mode).metadata["autoreset_mode"] is (
+        AutoresetMode.SAME_STEP
+    )
+
+
+@pytest.mark.parametrize("mode", ["same", "", 1, None])
+def test_an_unknown_autoreset_mode_is_named_in_the_error(mode):
+    with pytest.raises(ValueError, match="autoreset_mode must be an AutoresetMode or one of 'NextStep'"):
+        native.make_vec("CartPole-v1", 2, autoreset_mode=mode)
+
+
 def test_gymnasium_make_vec_uses_the_native_vector_entry_point():
     venv = gym.make_vec("pgfast/CartPole-v1", 8, vectorization_mode="vector_entry_point")
     assert isinstance(venv, native.CartPoleVectorEnv)

@@ -371,11 +371,17 @@ _AUTORESET_CODES = {AutoresetMode.NEXT_STEP: 0, AutoresetMode.SAME_STEP: 1, Auto
 
 
 def _autoreset_mode(mode: AutoresetMode | str) -> AutoresetMode:
+    """Return the mode named by gymnasium's value (``"NextStep"``) or the member's name (``"next_step"``)."""
     try:
         return AutoresetMode(mode)
     except ValueError:
+        if isinstance(mode, str) and mode.upper() in AutoresetMode.__members__:
+            return AutoresetMode[mode.upper()]
         names = ", ".join(repr(m.value) for m in AutoresetMode)
-        raise ValueError(f"autoreset_mode must be an AutoresetMode or one of {names}, got {mode!r}") from None
+        raise ValueError(
+            f"autoreset_mode must be an AutoresetMode or one of {names} (or a member's name, "
+            f"'next_step'), got {mode!r}"
+        ) from None
 
 
 class NativeVectorEnv(VectorEnv[_Obs, Any, Any]):
