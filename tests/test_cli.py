@@ -63,6 +63,7 @@ def test_train_with_options_and_a_vector_env(tmp_path):
                "--lr", "0.001", "--baseline", "linear", "--no-normalize", "--discount-gradient",
                "--num-envs", "2", "--eval-episodes", "2"], tmp_path)
     assert out.returncode == 0, out.stderr
+    assert "CartPole-v1 (pgfast native, bit-identical to gymnasium; 2 sub-environments" in out.stdout
     agent = Reinforce.load(tmp_path / "book.pgfast")
     hp = agent.hyperparameters
     assert hp["update"] == "per_step" and hp["optimizer"] == "sgd" and hp["baseline"] == "linear"
@@ -81,7 +82,9 @@ def test_train_passes_env_kwargs_to_the_env_and_the_saved_model_keeps_them(tmp_p
     out = run(["train", "Pendulum-v1", "--no-zoo", "--env-kwargs", "g=9.0", "--num-envs", "2",
                "--timesteps", "400", "--no-progress", "--eval-episodes", "1"], tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "(pgfast native, bit-identical to gymnasium; g=9.0)" in out.stdout
+    assert "(pgfast native, bit-identical to gymnasium; g=9.0; 2 sub-environments, a native vector env)" in (
+        out.stdout
+    )
     assert Reinforce.load(tmp_path / "Pendulum-v1.pgfast").env.spec.kwargs == {"g": 9.0}
     assert_one_line_error(run(["train", "CartPole-v1", "--no-zoo", "--env-kwargs", "nope=1"], tmp_path),
                           "cannot make environment 'CartPole-v1' with nope=1:", "'nope'")

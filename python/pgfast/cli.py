@@ -337,6 +337,9 @@ def _train(args: argparse.Namespace) -> int:
     which = "pgfast native, bit-identical to gymnasium" if backend == "native" else "gymnasium"
     if env_kwargs:
         which += f"; {_kwargs_str(env_kwargs)}"
+    if args.num_envs > 1:
+        kind = "native" if backend == "native" else "sync"
+        which += f"; {args.num_envs} sub-environments, a {kind} vector env"
     print(f"environment: {args.env_id} ({which})")
     features = parse_features(args.features, args.bounds, env)
     agent_cls: Any = Reinforce if args.algo == "reinforce" else ActorCritic
