@@ -245,7 +245,7 @@ def test_a_gaussian_policy_starts_in_the_middle_of_a_box_away_from_zero(agent_cl
 
 @pytest.mark.parametrize(("low", "high", "bias"), [
     (-2.0, 2.0, 0.0), (-1.0, 3.0, 1.0), (-np.inf, np.inf, 0.0), (1.0, np.inf, 1.0), (-np.inf, -4.0, -4.0),
-    (-np.inf, 5.0, 0.0),
+    (-np.inf, 5.0, 0.0), (0.0, np.finfo(np.float32).max, 0.0), (2.0, 1e30, 2.0), (-1e10, 3.0, 0.0),
 ])
 def test_the_mean_bias_starts_at_the_middle_of_each_action_dimension(low, high, bias):
     env = OneStepTarget(-1.0, 1.0, 0.0)

@@ -153,10 +153,11 @@ class SpaceAdapter:
 
         ``(low + high) / 2`` where both bounds are finite; elsewhere 0 clipped to the
         bounds (0 on ``(-inf, inf)``, ``low`` on ``[low, inf)`` with ``low > 0``). Exactly 0
-        for a symmetric box.
+        for a symmetric box. A bound of magnitude 1e10 or more counts as infinite: it is a
+        stand-in for "unbounded" (``np.finfo(np.float32).max``), not a middle to start at.
         """
         low, high = self.action_low, self.action_high
-        finite = np.isfinite(low) & np.isfinite(high)
+        finite = (np.abs(low) < 1e10) & (np.abs(high) < 1e10)
         middle = np.where(finite, (np.where(finite, low, 0.0) + np.where(finite, high, 0.0)) / 2, 0.0)
         return np.where(finite, middle, np.clip(0.0, low, high))
 
