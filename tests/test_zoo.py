@@ -141,6 +141,22 @@ def test_make_overrides_replace_the_entrys_arguments():
     assert agent.features is None
 
 
+def test_make_takes_a_feature_map_and_bounds_written_as_the_entry_writes_them():
+    # "tiles:16:8" is how zoo.config() shows the entry's map: make() takes it back
+    F = pgfast.features
+    order = int(zoo.config("CartPole-v1")["features"].split(":")[1])  # the entry's "fourier:N"
+    for kwargs, spec in [
+        (dict(features="tiles:4:4"), F.TileCoding(4, 4)),
+        (dict(features="fourier:1", bounds="-1:1"), F.Fourier(1, bounds=(-1.0, 1.0))),
+        (dict(bounds="-1:1"), F.Fourier(order, (-1.0, 1.0))),
+    ]:
+        env_id = "MountainCar-v0" if kwargs.get("features") == "tiles:4:4" else "CartPole-v1"
+        assert zoo.make(env_id, seed=0, **kwargs).features == zoo.make(env_id, seed=0, features=spec).features
+    assert zoo.make("CartPole-v1", seed=0, bounds="-1:1").features != zoo.make("CartPole-v1", seed=0).features
+    with pytest.raises(ValueError, match="--features must be identity"):
+        zoo.make("CartPole-v1", seed=0, features="fourier")
+
+
 def test_make_returns_an_untrained_agent():
     assert zoo.make("CartPole-v1", seed=0).num_timesteps == 0
 

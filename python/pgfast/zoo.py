@@ -142,7 +142,9 @@ def make(env_id: str, seed: Optional[int] = None, **overrides: Any) -> Any:
         The agent's seed.
     **overrides
         Agent keyword arguments that replace the entry's (``env=`` replaces the
-        environment, ``features=`` the feature map).
+        environment, ``features=`` the feature map: a :mod:`pgfast.features` spec or, as
+        the entry writes it, a ``pgfast train --features`` string such as
+        ``"tiles:16:8"``; ``bounds=`` a ``--bounds`` string for the entry's or that map).
 
     Returns
     -------
@@ -169,8 +171,9 @@ def make(env_id: str, seed: Optional[int] = None, **overrides: Any) -> Any:
     env = overrides.pop("env", None)
     if env is None:
         env = make_env(env_id)
-    if "features" not in overrides and entry["features"] is not None:
-        kwargs["features"] = parse_features(entry["features"], entry["bounds"], env)
+    spec = overrides.pop("features") if isinstance(overrides.get("features"), str) else entry["features"]
+    if "features" not in overrides and (spec is not None or "bounds" in overrides):
+        kwargs["features"] = parse_features(spec, overrides.pop("bounds", entry["bounds"]), env)
     kwargs.update(overrides)
     return cls(env, seed=seed, **kwargs)
 
