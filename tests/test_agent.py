@@ -267,6 +267,7 @@ def test_a_box_much_narrower_than_the_initial_std_warns_but_not_on_load(tmp_path
         Reinforce(env, seed=0, log_std_init=-4.6)  # sigma 0.01: no warning
         agent.save(tmp_path / "m")
         Reinforce.load(tmp_path / "m", env=env)  # the file's parameters replace the initial sigma
+        Reinforce(OneStepTarget(1.0, 1.0, 1.0), seed=0)  # zero width: one action, nothing to warn of
 
 
 def test_gaussian_policy_with_baseline_learns_on_pendulum():

@@ -158,7 +158,7 @@ class SpaceAdapter:
         """
         low, high = self.action_low, self.action_high
         finite = (np.abs(low) < 1e10) & (np.abs(high) < 1e10)
-        middle = np.where(finite, (np.where(finite, low, 0.0) + np.where(finite, high, 0.0)) / 2, 0.0)
+        middle = (np.where(finite, low, 0.0) + np.where(finite, high, 0.0)) / 2  # no inf - inf
         return np.where(finite, middle, np.clip(0.0, low, high))
 
     def constant_sq_norm(self) -> Optional[float]:

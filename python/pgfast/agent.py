@@ -86,14 +86,14 @@ def _gaussian_policy(sp: SpaceAdapter, log_std_init: float, state_dependent_std:
     would be clipped to the bound 150, its reward the same whatever the sample, and the
     gradient estimate would see nothing to follow. Warns when σ = exp(log_std_init) is
     over ten times a dimension's half-width: nearly every sample is then clipped to a
-    bound.
+    bound (not for a zero-width dimension, whose one action there is nothing to learn about).
     """
     policy = _core.LinearGaussian(sp.n_features, sp.action_dim, True, log_std_init, -20.0, 2.0,
                                   state_dependent_std)
     m, d = sp.action_dim, sp.n_features
     np.asarray(policy.params)[m * d : m * d + m] = sp.action_center()  # the mean's bias b
     half = (sp.action_high - sp.action_low) / 2
-    narrow = np.flatnonzero(np.isfinite(half) & (half * 10 < np.exp(log_std_init)))
+    narrow = np.flatnonzero(np.isfinite(half) & (half > 0) & (half * 10 < np.exp(log_std_init)))
     if narrow.size:
         j = int(narrow[0])
         warnings.warn(
@@ -111,7 +111,7 @@ def _gaussian_policy(sp: SpaceAdapter, log_std_init: float, state_dependent_std:
 
 def _outside_pgfast() -> int:
     """``stacklevel`` for a warning issued by this helper's caller: the first frame outside pgfast."""
-    package, level = os.path.dirname(os.path.abspath(__file__)), 0
+    package, level = os.path.dirname(os.path.abspath(__file__)) + os.sep, 0
     frame = inspect.currentframe()
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
