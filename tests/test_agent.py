@@ -539,6 +539,57 @@ def test_callback_object_with_on_step():
     assert cb.n == 100 and agent.num_timesteps == 100
 
 
+def test_a_list_of_callbacks_calls_each_in_order_and_stops_when_any_returns_false():
+    calls = []
+
+    class Episodes:
+        def on_episode_end(self, agent, episode_return, episode_length):
+            calls.append(("episode", agent.num_timesteps))
+
+    def first(agent):
+        calls.append(("first", agent.num_timesteps))
+        return agent.num_timesteps < 30  # False at step 30
+
+    def second(agent):
+        calls.append(("second", agent.num_timesteps))  # still called at step 30
+
+    agent = Reinforce("CartPole-v1", seed=0).learn(1000, callback=[first, Episodes(), second])
+    assert agent.num_timesteps == 30
+    steps = [c for c in calls if c[0] != "episode"]
+    assert steps == [(name, t) for t in range(1, 31) for name in ("first", "second")]
+    ends = [t for name, t in calls if name == "episode"]
+    assert ends == agent.history["episode_total_timesteps"].tolist()
+
+
+def test_a_list_of_episode_callbacks_keeps_the_fused_loop_and_its_result():
+    from pgfast import envs
+
+    seen = []
+
+    class Count:
+        def on_episode_end(self, agent, episode_return, episode_length):
+            seen.append(episode_length)
+
+    class StopAtThree:
+        def on_episode_end(self, agent, episode_return, episode_length):
+            return len(seen) < 3
+
+    plain = Reinforce(envs.make("CartPole-v1"), seed=1).learn(5000, max_episodes=3)
+    listed = Reinforce(envs.make("CartPole-v1"), seed=1).learn(5000, callback=(Count(), StopAtThree()))
+    assert seen == plain.history["episode_length"].tolist() and len(seen) == 3
+    assert np.array_equal(listed.policy.params, plain.policy.params)
+    assert listed.num_timesteps == plain.num_timesteps
+    empty = Reinforce(envs.make("CartPole-v1"), seed=1).learn(5000, callback=[])
+    assert empty.num_timesteps == 5000
+
+
+def test_a_bad_callback_in_a_list_is_refused_before_training():
+    agent = Reinforce("CartPole-v1", seed=0)
+    with pytest.raises(TypeError, match="callback must be callable"):
+        agent.learn(100, callback=[lambda agent: None, 42])
+    assert agent.num_timesteps == 0
+
+
 def test_bad_callback_type():
     with pytest.raises(TypeError, match="callback must be callable"):
         Reinforce("CartPole-v1", seed=0).learn(10, callback=42)

@@ -397,10 +397,12 @@ class _Agent:
         total_timesteps : int
             Transitions to learn from (>= 0); a float with a whole value (``1e5``) is
             taken as that int.
-        callback : callable or object, optional
+        callback : callable, object or list of them, optional
             A callable ``callback(agent)`` is called after every step; an object may
             define ``on_step(agent)`` and/or ``on_episode_end(agent, episode_return,
-            episode_length)``. Returning ``False`` stops training cleanly.
+            episode_length)``. Returning ``False`` stops training cleanly. A list (or
+            tuple) combines callbacks as Stable-Baselines3's ``CallbackList`` does: each
+            is called in order, every time, and training stops when any returns ``False``.
         progress_bar : bool
             Show a tqdm bar with timesteps and the mean return of the last episodes.
         log_dir : str, optional
@@ -1017,8 +1019,11 @@ def _check_callable_as(fn: Any, form: str, n_args: int, what: str) -> None:
 
 
 def _split_callback(callback: Any) -> tuple[Any, Any]:
+    """``(on_step, on_episode_end)`` of a ``learn`` callback (either may be None)."""
     if callback is None:
         return None, None
+    if isinstance(callback, (list, tuple)):
+        return _combine_callbacks([_split_callback(c) for c in callback])
     if type(callback).__module__.split(".")[0] == "stable_baselines3":
         raise TypeError(f"callback: Stable-Baselines3's callbacks ({type(callback).__name__}) need an SB3 "
                         f"model; pgfast calls {_CALLBACK_FORMS}")
@@ -1037,6 +1042,28 @@ def _split_callback(callback: Any) -> tuple[Any, Any]:
                            "callback.on_episode_end")
     return on_step, on_episode
 
+
+def _combine_callbacks(parts: list[tuple[Any, Any]]) -> tuple[Any, Any]:
+    """Combine ``(on_step, on_episode_end)`` pairs into one, as Stable-Baselines3's ``CallbackList``.
+
+    Every part is called, in order, and training stops when any returns False.
+    """
+    steps = [s for s, _ in parts if s is not None]
+    episodes = [e for _, e in parts if e is not None]
+
+    def on_step(agent: Any) -> Optional[bool]:
+        stop = False
+        for fn in steps:
+            stop = (fn(agent) is False) or stop
+        return False if stop else None
+
+    def on_episode(agent: Any, ret: float, length: int) -> Optional[bool]:
+        stop = False
+        for fn in episodes:
+            stop = (fn(agent, ret, length) is False) or stop
+        return False if stop else None
+
+    return (on_step if steps else None), (on_episode if episodes else None)
 
 
 # ------------------------------------------------------------------ state helpers
