@@ -61,12 +61,13 @@ def test_train_with_options_and_a_vector_env(tmp_path):
     out = run(["train", "CartPole-v1", "--timesteps", "1500", "--save", "book.pgfast",
                "--log-dir", "logs", "--no-progress", "--update", "per_step", "--optimizer", "sgd",
                "--lr", "0.001", "--baseline", "linear", "--no-normalize", "--discount-gradient",
-               "--num-envs", "2", "--eval-episodes", "2"], tmp_path)
+               "--num-envs", "2", "--eval-episodes", "2", "--lr-schedule", "linear"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert "CartPole-v1 (pgfast native, bit-identical to gymnasium; 2 sub-environments" in out.stdout
     agent = Reinforce.load(tmp_path / "book.pgfast")
     hp = agent.hyperparameters
     assert hp["update"] == "per_step" and hp["optimizer"] == "sgd" and hp["baseline"] == "linear"
+    assert hp["lr_schedule"] == "linear"
     assert hp["normalize_returns"] is False and hp["discount_gradient"] is True
     assert np.isfinite(agent.baseline_params).all()
 

@@ -136,6 +136,24 @@ void bind_steps(Cls& cls) {
       .def_property_readonly("n_envs", &L::n_envs, "Number of environments fed per call.")
       .def_property_readonly("n_features", &L::n_features, "Length of x(s).")
       .def_property_readonly("total_steps", &L::total_steps, "Transitions recorded so far.")
+      .def_property(
+          "lr_schedule",
+          [](const L& l) { return l.lr_schedule() == LrSchedule::Linear ? "linear" : "constant"; },
+          [](L& l, const std::string& s) {
+            if (s == "constant") {
+              l.set_lr_schedule(LrSchedule::Constant);
+            } else if (s == "linear") {
+              l.set_lr_schedule(LrSchedule::Linear);
+            } else {
+              throw py::value_error("lr_schedule must be 'constant' or 'linear', got '" + s + "'");
+            }
+          },
+          "The step-size schedule: 'constant', or 'linear' (every step size times the fraction of the "
+          "window set by set_lr_window still to go, 1 - t / T).")
+      .def("set_lr_window", &L::set_lr_window, py::arg("start"), py::arg("total"),
+           "The run the lr schedule spans: total steps from total_steps == start.")
+      .def_property_readonly("lr_scale", &L::lr_scale,
+                             "The factor of the last update's step sizes (1 before any update).")
       .def(
           "act1",
           [](L& l, py::handle obs, py::handle rng) {

@@ -11,7 +11,9 @@ with the update written as the book writes it; the parity tests compare the two.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any, Optional
 
 import numpy as np
@@ -44,6 +46,19 @@ def _dense(x: np.ndarray, n_features: int) -> np.ndarray:
     return out
 
 
+@contextlib.contextmanager
+def _scaled_lr(optimizers: list[Any], f: float) -> Iterator[None]:
+    """Within the block, each optimiser's ``lr`` is ``lr * f`` (the engine's lr schedule)."""
+    saved = [o.lr for o in optimizers]
+    for o, lr in zip(optimizers, saved):
+        o.lr = lr * f
+    try:
+        yield
+    finally:
+        for o, lr in zip(optimizers, saved):
+            o.lr = lr
+
+
 class ReinforceRule:
     """REINFORCE's update for the C++ learner's ``update_rule`` (see :mod:`pgfast._twin`)."""
 
@@ -51,10 +66,12 @@ class ReinforceRule:
         self.policy, self.optimizer, self.baseline_optimizer = policy, optimizer, baseline_optimizer
         self.config = config
         self.w: Optional[np.ndarray] = None  # the learner's baseline weights (a view), set by attach
+        self.learner: Any = None
 
     def attach(self, learner: Any) -> Any:
         """Read and write the baseline weights of ``learner`` (one buffer); return it."""
         self.w = np.asarray(learner.baseline_params) if self.baseline_optimizer is not None else None
+        self.learner = learner
         return learner
 
     def __call__(self, batch: dict[str, Any]) -> tuple[float, float, float]:
@@ -72,7 +89,7 @@ class ReinforceRule:
         # parameter non-finite (or that raised, e.g. Ctrl-C), restores θ and w and raises.
         # A refused update never happened, so the optimisers' moments go back too.
         try:
-            with np.errstate(over="ignore", invalid="ignore"):
+            with np.errstate(over="ignore", invalid="ignore"), _scaled_lr(optimizers, self.learner.lr_scale):
                 out = reference.reinforce_update(
                     self.policy, batch, self.optimizer, w=self.w, baseline_optimizer=self.baseline_optimizer,
                     **self.config,
@@ -128,10 +145,12 @@ class ActorCriticRule:
             for o, st in zip(optimizers, saved):
                 o.set_state(*st)
 
+        f = self.learner.lr_scale  # the engine's lr schedule: every step size times f
+        config = {**self.config, **{k: self.config[k] * f for k in ("lr", "critic_lr", "reward_lr")}}
         try:
-            with np.errstate(over="ignore", invalid="ignore"):  # a non-finite step is refused below
+            with np.errstate(over="ignore", invalid="ignore"), _scaled_lr(optimizers, f):
                 delta = reference.actor_critic_step(
-                    self.policy, state, _dense(x, d), action, reward, xn, terminated, **self.config
+                    self.policy, state, _dense(x, d), action, reward, xn, terminated, **config
                 )
         except BaseException:
             restore()

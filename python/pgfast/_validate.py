@@ -211,6 +211,7 @@ _OPTIMIZERS = ("adam", "sgd")
 _TRUNCATIONS = ("bootstrap", "terminal")
 _BASELINES = (None, "linear")
 _TRACES = ("accumulating", "replacing", "dutch")
+_LR_SCHEDULES = ("constant", "linear")
 
 
 def _check_fields(config: Any, checks: dict[str, Callable[[str, Any], Any]]) -> None:
@@ -270,6 +271,7 @@ class ReinforceConfig:
     truncation: str = "bootstrap"
     log_std_init: float = 0.0
     state_dependent_std: bool = False
+    lr_schedule: str = "constant"
 
     def __post_init__(self) -> None:
         lr = None if self.lr is None else positive("lr", self.lr)
@@ -290,6 +292,7 @@ class ReinforceConfig:
             "truncation": lambda n, v: choice(n, v, _TRUNCATIONS),
             "log_std_init": real,
             "state_dependent_std": boolean,
+            "lr_schedule": lambda n, v: choice(n, v, _LR_SCHEDULES),
         })
 
     def for_actions(self, discrete: bool) -> ReinforceConfig:
@@ -335,6 +338,7 @@ class ActorCriticConfig:
     log_std_init: float = 0.0
     state_dependent_std: bool = False
     optimizer: str = "adam"
+    lr_schedule: str = "constant"
 
     def __post_init__(self) -> None:
         _check_fields(self, {
@@ -351,6 +355,7 @@ class ActorCriticConfig:
             "entropy_coef": non_negative,
             "log_std_init": real,
             "state_dependent_std": boolean,
+            "lr_schedule": lambda n, v: choice(n, v, _LR_SCHEDULES),
         })
         if self.optimizer == "adam" and self.traces == "dutch":
             raise ValueError("traces='dutch' needs optimizer='sgd': true online TD(λ)'s step is no gradient "
@@ -369,10 +374,11 @@ class ActorCriticConfig:
     def learner_kwargs(self) -> dict[str, Any]:
         """Return the keyword arguments of the engine (``_core.SoftmaxActorCritic`` and its twin).
 
-        The optimisers themselves are objects the agent builds (``optimizer="adam"``).
+        The optimisers themselves are objects the agent builds (``optimizer="adam"``); the
+        schedule is set on the engine once built (its ``lr_schedule``).
         """
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if f.name not in ("log_std_init", "state_dependent_std", "optimizer")}
+                if f.name not in ("log_std_init", "state_dependent_std", "optimizer", "lr_schedule")}
 
 
 def config_from(cls: type[T], arguments: dict[str, Any]) -> T:

@@ -110,6 +110,11 @@ class ActorCritic(_Agent):
         RMSprop. Not with ``traces="dutch"`` (true online TD(λ)'s step is no gradient
         step). Adam's moments are dense: with large tile codings ``"sgd"``, which visits
         only the live trace entries, is much cheaper per step.
+    lr_schedule : {"constant", "linear"}
+        ``"linear"`` multiplies every step size (``lr``, ``critic_lr``, ``reward_lr``; the
+        optimisers' steps as well) at each step by the fraction of the current
+        :meth:`learn` call still to go, 1 - t / T at its t-th of T steps
+        (Stable-Baselines3's ``progress_remaining``, as :class:`pgfast.Reinforce`).
 
     Attributes
     ----------
@@ -169,6 +174,7 @@ class ActorCritic(_Agent):
         state_dependent_std: bool = _AC.state_dependent_std,
         entropy_coef: float = _AC.entropy_coef,
         optimizer: str = _AC.optimizer,
+        lr_schedule: str = _AC.lr_schedule,
     ) -> None:
         # the defaults above are ActorCriticConfig's; it checks every value (once)
         self.config: ActorCriticConfig = V.config_from(ActorCriticConfig, locals())

@@ -153,6 +153,7 @@ class _Agent:
         # an lr of None becomes the action space's default (the config's for_actions)
         self.config = self.config.for_actions(self.spaces.discrete_actions)
         self._build()
+        self._learner.lr_schedule = self.config.lr_schedule
 
     def _build(self) -> None:
         raise NotImplementedError
@@ -432,6 +433,7 @@ class _Agent:
         logger = RunLogger(self, total_timesteps, progress_bar, log_dir)
         on_step, on_episode = _split_callback(callback)
         start = self.num_timesteps
+        self._learner.set_lr_window(self._learner.total_steps, total_timesteps)  # the lr schedule's run
         try:
             if _fused.supported(self, on_step):  # a native env: the loop runs in C++
                 _fused.run(self, total_timesteps, on_episode, logger, max_episodes)
@@ -872,6 +874,13 @@ class Reinforce(_Agent):
     state_dependent_std : bool
         Gaussian policy: make the log-std linear in the features, l(s) = θ_σ·x(s) + c
         (S&B eq. 13.18), instead of one learned parameter per action dimension.
+    lr_schedule : {"constant", "linear"}
+        ``"linear"`` multiplies every step size (``lr``, ``baseline_lr``) of an update by
+        the fraction of the current :meth:`learn` call still to go, 1 - t / T after t of
+        its T steps (Stable-Baselines3's ``progress_remaining``; its linear schedule, or
+        rl-baselines3-zoo's ``lin_<lr>``): large steps early, none at the very end, so the
+        last policy is not a random point of an oscillation. Each ``learn`` call starts the
+        schedule over, as SB3's ``learn`` does (``reset_num_timesteps=True``).
 
     Attributes
     ----------
@@ -914,6 +923,7 @@ class Reinforce(_Agent):
         backend: str = "cpp",
         log_std_init: float = _RC.log_std_init,
         state_dependent_std: bool = _RC.state_dependent_std,
+        lr_schedule: str = _RC.lr_schedule,
     ) -> None:
         # the defaults above are ReinforceConfig's; it checks every value (once)
         self.config: ReinforceConfig = V.config_from(ReinforceConfig, locals())

@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--entropy-coef", type=float, default=None, help="weight beta of the entropy bonus")
     t.add_argument("--optimizer", choices=["adam", "sgd"], default=None,
                    help="the steps: Adam, or plain SGD (actor-critic: the book's steps)")
+    t.add_argument("--lr-schedule", choices=["constant", "linear"], default=None,
+                   help="linear: every step size decays linearly to 0 over the run")
     r = t.add_argument_group("REINFORCE")
     r.add_argument("--baseline", choices=["none", "linear"], default=None)
     r.add_argument("--baseline-lr", type=float, default=None)
@@ -238,7 +240,7 @@ _AGENT_OPTIONS = (
     "lr", "gamma", "optimizer", "baseline", "baseline_lr", "update", "batch_episodes",
     "normalize_returns", "discount_gradient", "entropy_coef", "max_grad_norm", "truncation",
     "critic_lr", "lambda_actor", "lambda_critic", "average_reward", "reward_lr", "traces",
-    "backend", "state_dependent_std",
+    "backend", "state_dependent_std", "lr_schedule",
 )
 
 

@@ -73,6 +73,16 @@ class Optimizer {
   // every step taken since: a refused update leaves the optimiser as it found it.
   virtual void checkpoint() {}
   virtual void rollback() {}
+  // The factor of the step size set by a learner's lr schedule for its next steps: a step
+  // moves by (lr * scale) where it would move by lr (1, the default: lr itself, bit for bit).
+  void set_lr_scale(double scale) {
+    if (!(scale >= 0.0 && scale <= 1.0)) throw std::invalid_argument("lr scale must be in [0, 1]");
+    scale_ = scale;
+  }
+  double lr_scale() const { return scale_; }
+
+ protected:
+  double scale_ = 1.0;
 };
 
 // Plain stochastic gradient ascent: theta += lr * s_i * c * g_i, where s is an optional
@@ -107,7 +117,7 @@ class SGD final : public Optimizer {
     check_step_inputs(g, n);
     const double norm = l2_norm(g, n);
     if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
-    const double a = lr_ * clip_coefficient(norm, max_grad_norm_);
+    const double a = (lr_ * scale_) * clip_coefficient(norm, max_grad_norm_);
     // Two passes over the same arithmetic: check every new value, then write them.
     double finite = 0.0;
     if (step_size_.empty()) {
@@ -151,7 +161,7 @@ class SGD final : public Optimizer {
       norm = m * std::sqrt(s);
       if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
     }
-    const double a = lr_ * clip_coefficient(norm, max_grad_norm_);
+    const double a = (lr_ * scale_) * clip_coefficient(norm, max_grad_norm_);
     double finite = 0.0;
     for (std::size_t k = 0; k < n_idx; ++k) {
       const std::size_t i = idx[k];
@@ -234,6 +244,7 @@ class Adam final : public Optimizer {
     const double norm = l2_norm(g, n);
     if (!std::isfinite(norm)) step_overflows(kWhyGradNorm);
     const double c = clip_coefficient(norm, max_grad_norm_);
+    const double lr = lr_ * scale_;
     const long long t = t_ + 1;
     const double bc1 = 1.0 - std::pow(b1_, static_cast<double>(t));
     const double bc2 = 1.0 - std::pow(b2_, static_cast<double>(t));
@@ -250,7 +261,7 @@ class Adam final : public Optimizer {
     // S = DBL_MIN / eps (2 lr / bc1 + 4). When |theta_i| > S 2^55 the term is below a
     // quarter of theta_i's spacing to either neighbour, so theta_i + term rounds to theta_i
     // exactly: theta_i is kept without the term's subnormal operations (the same bits).
-    const double skip = std::numeric_limits<double>::min() / eps_ * (2.0 * lr_ / bc1 + 4.0) * 0x1p55;
+    const double skip = std::numeric_limits<double>::min() / eps_ * (2.0 * lr / bc1 + 4.0) * 0x1p55;
     new_m_.resize(n);
     new_v_.resize(n);
     new_p_.resize(n);
@@ -265,7 +276,7 @@ class Adam final : public Optimizer {
       const double v = b2_ * (fresh ? 0.0 : v_[i]) + (1.0 - b2_) * (gi * gi);
       const bool kept = g[i] == 0.0 && std::fabs(mo) < std::numeric_limits<double>::min() &&
                         std::fabs(params[i]) > skip;
-      const double p = kept ? params[i] : params[i] + lr_ * (m / bc1) / (std::sqrt(v / bc2) + eps_);
+      const double p = kept ? params[i] : params[i] + lr * (m / bc1) / (std::sqrt(v / bc2) + eps_);
       new_m_[i] = m;
       new_v_[i] = v;
       new_p_[i] = p;

@@ -256,6 +256,14 @@ struct PolicyOps<LinearGaussian> {
   static void check_action(const LinearGaussian&, const double*) {}  // any finite vector
 };
 
+// The step-size schedule of a learner (Stable-Baselines3's learning-rate schedules): every
+// step size of an update (lr, and baseline_lr / critic_lr / reward_lr) is multiplied by a
+// factor f, 1 for Constant; for Linear, the fraction of the current run still to go,
+// f = 1 - t / T (SB3's progress_remaining), where the run is the window of T steps that
+// set_lr_window() gave (agent.learn(T) sets it) and t counts its steps up to and including
+// the one the update learns from; f is clamped to [0, 1], and is 1 when no window is set.
+enum class LrSchedule { Constant, Linear };
+
 // What the learner records, for the agent's `history`.
 struct LearnerHistory {
   std::vector<double> episode_return, episode_length, episode_end_step;
@@ -336,6 +344,17 @@ class Rollout {
     });
   }
 
+  void set_lr_schedule(LrSchedule s) { schedule_ = s; }
+  LrSchedule lr_schedule() const { return schedule_; }
+  // The run the schedule spans: `total` steps from step `start` (total_steps() when it begins).
+  void set_lr_window(long long start, long long total) {
+    if (start < 0 || total < 0) throw std::invalid_argument("the lr window's start and total must be >= 0");
+    window_start_ = start;
+    window_total_ = total;
+  }
+  // The factor of the last update's step sizes (1 before any).
+  double lr_scale() const { return lr_scale_; }
+
   // The fused loop calls this when it starts: the parameters may have been changed from
   // Python (through their views) since the last C++ step, so nothing an algorithm kept
   // from earlier samples is reused (see policy_epoch_); and end_native_run() when it
@@ -415,6 +434,17 @@ class Rollout {
     std::copy(obs, obs + od, ready_obs_.data() + e * od);
     ready_[e] = 1;
   }
+  // The factor f of the step sizes of an update that learns from steps up to `steps`
+  // (a total_steps() count, the step learnt from included); remembered as lr_scale().
+  double next_lr_scale(long long steps) {
+    double f = 1.0;
+    if (schedule_ == LrSchedule::Linear && window_total_ > 0) {
+      f = 1.0 - static_cast<double>(steps - window_start_) / static_cast<double>(window_total_);
+      f = f < 0.0 ? 0.0 : (f > 1.0 ? 1.0 : f);
+    }
+    lr_scale_ = f;
+    return f;
+  }
   std::uint32_t* pending_active_slot(std::size_t e) { return pending_i_.data() + e * na_; }
   double* pending_dense_slot(std::size_t e) { return pending_x_.data() + e * d_; }
 
@@ -437,6 +467,9 @@ class Rollout {
   std::vector<double> ready_obs_, obs_buf_, act_buf_;
   LearnerHistory hist_;
   long long total_steps_ = 0;
+  LrSchedule schedule_ = LrSchedule::Constant;
+  long long window_start_ = 0, window_total_ = 0;
+  double lr_scale_ = 1.0;
   std::unique_ptr<RandomSource> attached_;
 };
 

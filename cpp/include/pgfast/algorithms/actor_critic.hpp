@@ -316,6 +316,7 @@ class ActorCritic : public Rollout<P> {
         t.next_x = next_x_.data();
       }
     }
+    this->next_lr_scale(this->total_steps() + 1);  // the rule reads lr_scale()
     std::array<double, 2> r{};
     try {
       r = rule_(t);
@@ -363,6 +364,9 @@ class ActorCritic : public Rollout<P> {
   template <class X>
   void update(std::size_t e, X x, double reward, bool terminated, const double* next_obs) {
     const bool avg = cfg_.average_reward;
+    // The step sizes of this step: the schedule's factor f times lr, critic_lr, reward_lr.
+    const double f = this->next_lr_scale(this->total_steps() + 1);
+    const double lr = cfg_.lr * f, critic_lr = cfg_.critic_lr * f, reward_lr = cfg_.reward_lr * f;
     const double V = value(x);
     // v(S') = 0 at a terminal state; in the continuing setting every boundary bootstraps
     // (the reset continues the same task) and only the traces restart.
@@ -378,7 +382,7 @@ class ActorCritic : public Rollout<P> {
     // Critic trace: z_w <- g lambda_w z_w + grad v(S)  (grad v = [x, 1]).
     const double fw = g * cfg_.lambda_critic;
     double dutch_c = 1.0;
-    if (cfg_.traces == TraceKind::Dutch) dutch_c = 1.0 - cfg_.critic_lr * fw * value_of(zw, x);
+    if (cfg_.traces == TraceKind::Dutch) dutch_c = 1.0 - critic_lr * fw * value_of(zw, x);
     zw.decay(fw, cfg_.trace_tolerance);
     add_features(zw, x, dutch_c, cfg_.traces == TraceKind::Replacing);
     // Actor trace: z_th <- g lambda_th z_th + I grad ln pi(A|S).
@@ -393,23 +397,23 @@ class ActorCritic : public Rollout<P> {
       pi_->add_grad_entropy(x, cfg_.entropy_coef, bonus_.data());
     }
     if (opt_) {
-      optimizer_steps(e, zt, zw, delta, bonus);
+      optimizer_steps(e, zt, zw, delta, bonus, f, reward_lr);
       if (!avg) I_[e] *= cfg_.gamma;
       sq_delta_[e] += delta * delta;
       return;
     }
     // The steps. First a pass that computes every value they would write, so that a
     // step that would make a parameter non-finite changes nothing (no undo log needed).
-    const double new_rbar = avg ? rbar_ + cfg_.reward_lr * delta : rbar_;
+    const double new_rbar = avg ? rbar_ + reward_lr * delta : rbar_;
     const bool dutch = cfg_.traces == TraceKind::Dutch;
-    const double aw = cfg_.critic_lr;
+    const double aw = critic_lr;
     const double a = dutch ? aw * (delta + V - v_old_[e]) : aw * delta, b = dutch ? aw * (V - v_old_[e]) : 0.0;
     double* theta = pi_->params();
-    const double at = cfg_.lr * delta;
+    const double at = lr * delta;
     double nan_probe = new_rbar * 0.0;
     for (std::size_t i : zt.live()) nan_probe += (theta[i] + at * zt[i]) * 0.0;
     if (bonus)
-      for (std::size_t i : bonus_.live()) nan_probe += ((theta[i] + at * zt[i]) + cfg_.lr * bonus_[i]) * 0.0;
+      for (std::size_t i : bonus_.live()) nan_probe += ((theta[i] + at * zt[i]) + lr * bonus_[i]) * 0.0;
     for (std::size_t i : zw.live()) nan_probe += (w_[i] + a * zw[i]) * 0.0;
     if (dutch) nan_probe += dutch_probe(zw, x, a, -b);
     if (nan_probe != 0.0) {
@@ -425,7 +429,7 @@ class ActorCritic : public Rollout<P> {
     }
     for (std::size_t i : zt.live()) theta[i] += at * zt[i];
     if (bonus)
-      for (std::size_t i : bonus_.live()) theta[i] += cfg_.lr * bonus_[i];
+      for (std::size_t i : bonus_.live()) theta[i] += lr * bonus_[i];
     PolicyOps<P>::project(*pi_);
     if (!avg) I_[e] *= cfg_.gamma;
     sq_delta_[e] += delta * delta;
@@ -434,7 +438,9 @@ class ActorCritic : public Rollout<P> {
   // The optimisers' steps: w along delta z_w, theta along delta z_th + beta grad H (every
   // entry, as NumPy's delta * z + bonus computes it), then R-bar. A step that an optimiser
   // refuses (a non-finite result) leaves theta, w, R-bar and both optimisers unchanged.
-  void optimizer_steps(std::size_t e, const Trace& zt, const Trace& zw, double delta, bool bonus) {
+  // f: the schedule's factor of both optimisers' step sizes; reward_lr: R-bar's, scaled.
+  void optimizer_steps(std::size_t e, const Trace& zt, const Trace& zw, double delta, bool bonus, double f,
+                       double reward_lr) {
     const std::size_t n = g_.size();
     const std::vector<double>& z = zt.values();
     if (bonus) {
@@ -445,7 +451,7 @@ class ActorCritic : public Rollout<P> {
     }
     const std::vector<double>& zv = zw.values();
     for (std::size_t i = 0; i <= d_; ++i) gw_[i] = delta * zv[i];
-    const double new_rbar = cfg_.average_reward ? rbar_ + cfg_.reward_lr * delta : rbar_;
+    const double new_rbar = cfg_.average_reward ? rbar_ + reward_lr * delta : rbar_;
     if (!std::isfinite(new_rbar)) {  // refused before either optimiser writes anything
       restart(e);
       throw std::invalid_argument(
@@ -453,6 +459,13 @@ class ActorCritic : public Rollout<P> {
     }
     w_saved_ = w_;
     critic_opt_->checkpoint();
+    struct Scaled {  // the optimisers are back at their own lr afterwards, whatever happens
+      Optimizer* opts[2];
+      ~Scaled() {
+        for (Optimizer* o : opts) o->set_lr_scale(1.0);
+      }
+    } scaled{{opt_.get(), critic_opt_.get()}};
+    for (Optimizer* o : scaled.opts) o->set_lr_scale(f);
     try {
       critic_opt_->step(w_.data(), gw_.data(), d_ + 1);
       opt_->step(pi_->params(), g_.data(), n);  // refuses before writing anything
