@@ -6,6 +6,8 @@ takes its steps with the scaled step sizes, so C++ and twin stay bit-identical, 
 the fused loop on a native env and the Python loop on gymnasium's.
 """
 
+import csv
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -159,3 +161,20 @@ def test_the_schedule_is_saved_with_the_model(tmp_path):
     assert loaded.config.lr_schedule == "linear" and loaded._learner.lr_schedule == "linear"
     cont_a, cont_b = agent.learn(500), loaded.learn(500)
     assert_same(cont_a, cont_b)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "linear"])
+def test_progress_csv_logs_the_step_size_of_the_last_update(tmp_path, schedule):
+    agent = pgfast.Reinforce("CartPole-v1", seed=0, lr=0.02, update="per_episode", lr_schedule=schedule)
+    agent.learn(5000, log_dir=str(tmp_path))
+    with open(tmp_path / "progress.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    lrs = [float(r["train/learning_rate"]) for r in rows]
+    assert len(lrs) > 3
+    if schedule == "constant":
+        assert lrs == [0.02] * len(lrs)
+    else:
+        assert lrs == sorted(lrs, reverse=True) and lrs[0] < 0.02 and lrs[-1] < 0.002
+        last = int(rows[-1]["time/total_timesteps"])
+        ends = agent.history["episode_total_timesteps"]
+        assert lrs[-1] == 0.02 * (1.0 - ends[ends <= last][-1] / 5000)

@@ -18,6 +18,7 @@ CSV_KEYS = (
     "rollout/ep_rew_mean",
     "rollout/ep_len_mean",
     "train/n_updates",
+    "train/learning_rate",
     "train/grad_norm",
     "train/entropy",
     "train/baseline_loss",
@@ -131,6 +132,8 @@ class RunLogger:
             "rollout/ep_rew_mean": float(np.mean(self.recent_returns)) if self.recent_returns else "",
             "rollout/ep_len_mean": float(np.mean(self.recent_lengths)) if self.recent_lengths else "",
             "train/n_updates": self._n_updates,
+            # the policy's step size at the last update: lr times the lr schedule's factor
+            "train/learning_rate": float(self.agent.config.lr) * self.agent._learner.lr_scale,
             **self._last_train,
         }
         self._csv.writerow(row)
