@@ -217,6 +217,9 @@ SPACES: dict[str, dict[str, Any]] = {
         # 0.02 248/151/164 at 1.5M, 233/234/237 at 2M. In one learn of 2M steps, 0.02 gave
         # 207 and 130 on seeds 0 and 1 (160-206 s each; stopped there): not kept. At these
         # budgets a seed's greedy score moves by +-50 from one checkpoint to the next.
+        # Round 8, lr_schedule="linear" (steps decaying to 0 over one learn of 1.5M steps) on
+        # tuning seeds 10-14: lr 0.005 229/226/-8/259/0, lr 0.01 223/166/261/213/125 (130-160 s
+        # a seed): the decay freezes a policy that is not there yet; not kept.
         algo="reinforce", features="fourier:1", bounds="-1:1,0:1.5,-1:1,-1.5:0.5,-0.6:0.6,-1:1,0:1,0:1",
         total_timesteps=1_500_000, env_backend="gymnasium", target=200.0,
         grid={"lr": [0.005], "batch_episodes": [20], "truncation": ["terminal"], "entropy_coef": [0.01]},
