@@ -878,8 +878,8 @@ class Reinforce(_Agent):
         ``"linear"`` multiplies every step size (``lr``, ``baseline_lr``) of an update by
         the fraction of the current :meth:`learn` call still to go, 1 - t / T after t of
         its T steps (Stable-Baselines3's ``progress_remaining``; its linear schedule, or
-        rl-baselines3-zoo's ``lin_<lr>``): large steps early, none at the very end, so the
-        last policy is not a random point of an oscillation. Each ``learn`` call starts the
+        rl-baselines3-zoo's ``lin_<lr>``): large steps early, none at the very end (it
+        halves the total step; raise ``lr`` to compensate). Each ``learn`` call starts the
         schedule over, as SB3's ``learn`` does (``reset_num_timesteps=True``).
 
     Attributes
