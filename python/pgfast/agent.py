@@ -433,7 +433,7 @@ class _Agent:
         logger = RunLogger(self, total_timesteps, progress_bar, log_dir)
         on_step, on_episode = _split_callback(callback)
         start = self.num_timesteps
-        self._learner.set_lr_window(self._learner.total_steps, total_timesteps)  # the lr schedule's run
+        self._learner.set_lr_window(start, total_timesteps)  # the lr schedule's run
         try:
             if _fused.supported(self, on_step):  # a native env: the loop runs in C++
                 _fused.run(self, total_timesteps, on_episode, logger, max_episodes)
@@ -1058,22 +1058,19 @@ def _combine_callbacks(parts: list[tuple[Any, Any]]) -> tuple[Any, Any]:
 
     Every part is called, in order, and training stops when any returns False.
     """
-    steps = [s for s, _ in parts if s is not None]
-    episodes = [e for _, e in parts if e is not None]
+    def every(fns: list[Any]) -> Any:
+        if not fns:
+            return None
 
-    def on_step(agent: Any) -> Optional[bool]:
-        stop = False
-        for fn in steps:
-            stop = (fn(agent) is False) or stop
-        return False if stop else None
+        def call(*args: Any) -> Optional[bool]:
+            stop = False
+            for fn in fns:
+                stop = (fn(*args) is False) or stop
+            return False if stop else None
 
-    def on_episode(agent: Any, ret: float, length: int) -> Optional[bool]:
-        stop = False
-        for fn in episodes:
-            stop = (fn(agent, ret, length) is False) or stop
-        return False if stop else None
+        return call
 
-    return (on_step if steps else None), (on_episode if episodes else None)
+    return every([s for s, _ in parts if s is not None]), every([e for _, e in parts if e is not None])
 
 
 # ------------------------------------------------------------------ state helpers

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <initializer_list>
 #include <limits>
 #include <string>
 #include <utility>
@@ -83,6 +84,30 @@ class Optimizer {
 
  protected:
   double scale_ = 1.0;
+};
+
+// A learner's lr schedule for the steps of one update: the optimisers given (null ones
+// skipped) step with their lr times `scale` while this object lives, and with their own lr
+// again afterwards, however the scope is left.
+class ScopedLrScale {
+ public:
+  ScopedLrScale(std::initializer_list<Optimizer*> opts, double scale) {
+    if (opts.size() > 2) throw std::invalid_argument("ScopedLrScale takes at most two optimisers");
+    for (Optimizer* o : opts) {
+      if (!o) continue;
+      o->set_lr_scale(scale);
+      opts_[n_++] = o;
+    }
+  }
+  ~ScopedLrScale() {
+    for (std::size_t i = 0; i < n_; ++i) opts_[i]->set_lr_scale(1.0);
+  }
+  ScopedLrScale(const ScopedLrScale&) = delete;
+  ScopedLrScale& operator=(const ScopedLrScale&) = delete;
+
+ private:
+  Optimizer* opts_[2] = {nullptr, nullptr};  // a policy's and a value function's
+  std::size_t n_ = 0;
 };
 
 // Plain stochastic gradient ascent: theta += lr * s_i * c * g_i, where s is an optional

@@ -459,13 +459,7 @@ class ActorCritic : public Rollout<P> {
     }
     w_saved_ = w_;
     critic_opt_->checkpoint();
-    struct Scaled {  // the optimisers are back at their own lr afterwards, whatever happens
-      Optimizer* opts[2];
-      ~Scaled() {
-        for (Optimizer* o : opts) o->set_lr_scale(1.0);
-      }
-    } scaled{{opt_.get(), critic_opt_.get()}};
-    for (Optimizer* o : scaled.opts) o->set_lr_scale(f);
+    const ScopedLrScale scaled({opt_.get(), critic_opt_.get()}, f);
     try {
       critic_opt_->step(w_.data(), gw_.data(), d_ + 1);
       opt_->step(pi_->params(), g_.data(), n);  // refuses before writing anything

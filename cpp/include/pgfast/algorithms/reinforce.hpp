@@ -338,16 +338,8 @@ class Learner : public Rollout<P> {
     } new_epoch{this->policy_epoch_};
     // The schedule's step-size factor for this update (a rule reads it as lr_scale()); the
     // optimisers are back at their own lr afterwards, whatever happens.
-    const double f = this->next_lr_scale(total_steps_);
-    struct Scaled {
-      Optimizer* opts[2];
-      ~Scaled() {
-        for (Optimizer* o : opts)
-          if (o) o->set_lr_scale(1.0);
-      }
-    } scaled{{opt_.get(), cfg_.baseline ? vopt_.get() : nullptr}};
-    for (Optimizer* o : scaled.opts)
-      if (o) o->set_lr_scale(f);
+    const ScopedLrScale scaled({opt_.get(), cfg_.baseline ? vopt_.get() : nullptr},
+                               this->next_lr_scale(total_steps_));
     // A failed update restores every parameter. Sparse SGD steps log the entries they
     // change (O(active features)); otherwise every parameter is copied first.
     const bool logged = !rule_ && sparse_steps();
